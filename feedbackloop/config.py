@@ -1,0 +1,48 @@
+"""Settings read from the environment (prefix FEEDBACKLOOP_), with clear errors on bad values."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """All configuration of one FeedbackLoop installation."""
+
+    model_config = SettingsConfigDict(env_prefix="FEEDBACKLOOP_", extra="ignore")
+
+    database_url: str = Field(default="", description="SQLAlchemy URL; default a SQLite file in ./var/")
+    var_dir: Path = Field(default=ROOT / "var")
+    admin_password: str | None = None
+    secret_key: str | None = None
+    # Huey storage: "sqlite" (embedded, in-process consumer) or a redis:// URL for worker machines.
+    queue_url: str = "sqlite"
+    queue_immediate: bool = False
+    run_consumer_in_process: bool = True
+    max_content_chars: int = 10_000
+    max_batch: int = 1000
+    max_upload_bytes: int = 50 * 1024 * 1024
+    high_value_threshold: float = 5000.0
+    public_rate_limit_per_minute: int = 20
+    base_url: str = "http://localhost:8000"
+    smtp_host: str = "localhost"
+    smtp_port: int = 8025
+    mail_from: str = "service@feedbackloop.local"
+    locale: str = "zh-CN"
+
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file under var_dir."""
+        if self.database_url:
+            return self.database_url
+        self.var_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.var_dir / 'feedbackloop.db'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,67 @@
+"""One error tree: every error has an HTTP status, a stable code and a message a user can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FeedbackLoopError(Exception):
+    """Base of every error the product reports to a user."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return {"error": body}
+
+
+class ValidationFailed(FeedbackLoopError):
+    status = 422
+    code = "validation_failed"
+
+
+class NotFound(FeedbackLoopError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(FeedbackLoopError):
+    status = 409
+    code = "conflict"
+
+
+class AuthenticationFailed(FeedbackLoopError):
+    status = 401
+    code = "not_authenticated"
+
+
+class PermissionDenied(FeedbackLoopError):
+    status = 403
+    code = "forbidden"
+
+
+class RateLimited(FeedbackLoopError):
+    status = 429
+    code = "rate_limited"
+
+
+class PayloadTooLarge(FeedbackLoopError):
+    status = 413
+    code = "payload_too_large"
+
+
+class ImportFailed(FeedbackLoopError):
+    """A whole file could not be read (as opposed to single bad rows, which are reported per row)."""
+
+    status = 422
+    code = "import_failed"

@@ -1,0 +1,108 @@
+"""The feedback record (登记表, SPEC §2) and the daily id sequence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedbackloop.db import Base, utcnow
+from feedbackloop.lib.masking import mask_contact
+
+# Channel code → zh-CN label; the set is closed so that reports group cleanly.
+CHANNELS: dict[str, str] = {
+    "api": "API",
+    "web_form": "网页表单",
+    "qr": "二维码",
+    "email": "邮件",
+    "import": "文件导入",
+    "tmall": "天猫",
+    "jd": "京东",
+    "meituan": "美团",
+    "dianping": "大众点评",
+    "crm": "CRM",
+    "survey": "问卷",
+    "webhook": "Webhook",
+    "chat": "在线客服",
+    "phone": "电话",
+}
+
+PROBLEM_TYPES = ["产品功能", "服务质量", "价格", "物流", "界面/交互", "其他"]
+CUSTOMER_TYPES = {"new": "新客户", "returning": "老客户", "high_value": "高价值客户"}
+URGENCIES = ["紧急", "一般", "建议"]
+SENTIMENTS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+
+
+class IdSequence(Base):
+    """Last daily sequence number handed out for `FB<date><seq>` ids."""
+
+    __tablename__ = "id_sequences"
+
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_feedback_channel_external_id"),
+        Index("ix_feedback_received_at", "received_at"),
+        Index("ix_feedback_status_received", "status", "received_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20), index=True)
+    touchpoint: Mapped[str | None] = mapped_column(String(100), index=True)
+
+    customer_name: Mapped[str | None] = mapped_column(String(100))
+    contact: Mapped[str | None] = mapped_column(String(200), index=True)
+    customer_type: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    customer_years: Mapped[float | None]
+    customer_spend_6m: Mapped[float | None]
+    industry: Mapped[str | None] = mapped_column(String(100))
+    region: Mapped[str | None] = mapped_column(String(100))
+
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    occurred: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    problem_type: Mapped[str | None] = mapped_column(String(20), index=True)
+    problem_type_other: Mapped[str | None] = mapped_column(String(200))
+    product: Mapped[str | None] = mapped_column(String(200), index=True)
+    product_version: Mapped[str | None] = mapped_column(String(50))
+    module: Mapped[str | None] = mapped_column(String(100))
+
+    content: Mapped[str] = mapped_column(Text)
+    expected_solution: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(Integer)
+    consent_public: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    content_hash: Mapped[str] = mapped_column(String(40), index=True)
+    # MinHash band keys for near-duplicate lookup (lib.textnorm.minhash_bands); 0 = too short to compare.
+    mh0: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    mh1: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    mh2: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    mh3: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    mh4: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    duplicate_of: Mapped[str | None] = mapped_column(ForeignKey("feedback.id"), index=True)
+    duplicate_kind: Mapped[str | None] = mapped_column(String(10))  # "exact" | "near"
+    is_vague: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    model_version: Mapped[str | None] = mapped_column(String(60))
+    analyzed_at: Mapped[datetime | None]
+    sentiment: Mapped[str | None] = mapped_column(String(10), index=True)
+    urgency: Mapped[str | None] = mapped_column(String(4), index=True)
+
+    @property
+    def contact_masked(self) -> str:
+        return mask_contact(self.contact)
+
+    @property
+    def channel_label(self) -> str:
+        return CHANNELS.get(self.channel, self.channel)

@@ -1,0 +1,137 @@
+"""API schemas of the feedback record: create, update and the public (masked) view."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
+
+MAX_CONTENT = 10_000
+MAX_SHORT = 200
+
+
+class _TextInput(BaseModel):
+    """Validation shared by every way a customer's text comes in."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul_anywhere(cls, v: Any) -> Any:
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError("文本含有空字符 (NUL), 请去掉后重试 / text contains a NUL character")
+        return v
+
+    @field_validator("problem_type", check_fields=False)
+    @classmethod
+    def _known_problem_type(cls, v: str | None) -> str | None:
+        if v is not None and v not in PROBLEM_TYPES:
+            raise ValueError(f"未知问题类型 '{v}', 可用: {', '.join(PROBLEM_TYPES)}")
+        return v
+
+
+class FeedbackCreate(_TextInput):
+    """One feedback item as a channel submits it."""
+
+    content: str = Field(min_length=1, max_length=MAX_CONTENT, description="反馈内容, 1–10,000 字")
+    channel: str = Field(default="api", description="渠道代码: " + ", ".join(CHANNELS))
+    external_id: str | None = Field(default=None, max_length=MAX_SHORT)
+    touchpoint: str | None = Field(default=None, max_length=100)
+    customer_name: str | None = Field(default=None, max_length=100)
+    contact: str | None = Field(default=None, max_length=MAX_SHORT)
+    customer_type: str | None = Field(default=None, description="new | returning | high_value")
+    customer_years: float | None = Field(default=None, ge=0, le=200)
+    customer_spend_6m: float | None = Field(default=None, ge=0, le=1e12)
+    industry: str | None = Field(default=None, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    received_at: datetime | None = None
+    occurred: str | None = Field(default=None, max_length=MAX_SHORT)
+    problem_type: str | None = None
+    problem_type_other: str | None = Field(default=None, max_length=MAX_SHORT)
+    product: str | None = Field(default=None, max_length=MAX_SHORT)
+    product_version: str | None = Field(default=None, max_length=50)
+    module: str | None = Field(default=None, max_length=100)
+    expected_solution: str | None = Field(default=None, max_length=MAX_CONTENT)
+    rating: int | None = Field(default=None, ge=0, le=10)
+    consent_public: bool = False
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, v: str) -> str:
+        if v not in CHANNELS:
+            raise ValueError(f"未知渠道 '{v}', 可用: {', '.join(CHANNELS)} / unknown channel")
+        return v
+
+    @field_validator("customer_type")
+    @classmethod
+    def _known_customer_type(cls, v: str | None) -> str | None:
+        if v is not None and v not in CUSTOMER_TYPES:
+            raise ValueError(f"未知客户类型 '{v}', 可用: {', '.join(CUSTOMER_TYPES)}")
+        return v
+
+
+class PublicFeedbackCreate(_TextInput):
+    """What the public web form (no login) may submit."""
+
+    content: str = Field(min_length=1, max_length=MAX_CONTENT)
+    touchpoint: str | None = Field(default=None, max_length=100)
+    customer_name: str | None = Field(default=None, max_length=100)
+    contact: str | None = Field(default=None, max_length=MAX_SHORT)
+    problem_type: str | None = None
+    product: str | None = Field(default=None, max_length=MAX_SHORT)
+    expected_solution: str | None = Field(default=None, max_length=MAX_CONTENT)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    consent_public: bool = False
+
+
+class FeedbackBatch(BaseModel):
+    items: list[FeedbackCreate] = Field(min_length=1, max_length=1000)
+
+
+class FeedbackPublic(BaseModel):
+    """The record as the API shows it: contact masked."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    external_id: str | None
+    channel: str
+    touchpoint: str | None
+    customer_name: str | None
+    contact_masked: str
+    customer_type: str
+    industry: str | None
+    region: str | None
+    received_at: datetime
+    occurred: str | None
+    problem_type: str | None
+    product: str | None
+    product_version: str | None
+    module: str | None
+    content: str
+    expected_solution: str | None
+    rating: int | None
+    consent_public: bool
+    status: str
+    duplicate_of: str | None
+    duplicate_kind: str | None
+    is_vague: bool
+    sentiment: str | None
+    urgency: str | None
+    analysis: dict[str, Any] | None
+    created_at: datetime
+
+
+class BatchResult(BaseModel):
+    created: list[str]
+    existing: list[str]
+
+
+class FeedbackPage(BaseModel):
+    items: list[FeedbackPublic]
+    total: int
+    page: int
+    per_page: int

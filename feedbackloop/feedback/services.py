@@ -1,0 +1,264 @@
+"""Intake and reading of feedback: plain functions over a SQLAlchemy session (the unit of work)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from feedbackloop.config import get_settings
+from feedbackloop.db import begin_write
+from feedbackloop.errors import NotFound
+from feedbackloop.feedback.ids import reserve_ids
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.feedback.schemas import FeedbackCreate
+from feedbackloop.lib import textnorm
+from feedbackloop.lib.clock import clock
+
+CHINA = ZoneInfo("Asia/Shanghai")
+
+# Called with the ids of newly stored items after their transaction commits (analysis, routing…).
+after_ingest_hooks: list[Callable[[list[str]], None]] = []
+
+
+@dataclass
+class IngestResult:
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+
+
+def _customer_type(item: FeedbackCreate, known_contacts: set[str]) -> str:
+    if item.customer_type:
+        return item.customer_type
+    if item.customer_spend_6m is not None and item.customer_spend_6m >= get_settings().high_value_threshold:
+        return "high_value"
+    if (item.customer_years or 0) > 0 or (item.contact and item.contact in known_contacts):
+        return "returning"
+    return "new"
+
+
+def _existing_by_external_id(session: Session, items: Sequence[FeedbackCreate]) -> dict[tuple[str, str], str]:
+    keys = {(i.channel, i.external_id) for i in items if i.external_id}
+    found: dict[tuple[str, str], str] = {}
+    by_channel: dict[str, list[str]] = {}
+    for channel, ext in keys:
+        by_channel.setdefault(channel, []).append(ext)
+    for channel, exts in by_channel.items():
+        for start in range(0, len(exts), 500):
+            rows = session.execute(
+                select(Feedback.channel, Feedback.external_id, Feedback.id).where(
+                    Feedback.channel == channel, Feedback.external_id.in_(exts[start : start + 500])
+                )
+            )
+            found.update({(c, e): i for c, e, i in rows})
+    return found
+
+
+def _known_contacts(session: Session, items: Sequence[FeedbackCreate]) -> set[str]:
+    contacts = list({i.contact for i in items if i.contact})
+    known: set[str] = set()
+    for start in range(0, len(contacts), 500):
+        rows = session.scalars(select(Feedback.contact).where(Feedback.contact.in_(contacts[start : start + 500])))
+        known.update(r for r in rows if r)
+    return known
+
+
+NEAR_DUPLICATE_JACCARD = 0.7
+_BAND_COLUMNS = [Feedback.mh0, Feedback.mh1, Feedback.mh2, Feedback.mh3, Feedback.mh4]
+
+
+class _DuplicateIndex:
+    """Finds the first earlier record with the same or nearly the same text, in the store or the batch."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.hashes: dict[str, str] = {}
+        self.bands: dict[tuple[int, int], list[tuple[str, set[str]]]] = {}
+
+    def load_exact(self, hashes: Iterable[str]) -> None:
+        wanted = list(set(hashes))
+        for start in range(0, len(wanted), 500):
+            rows = self.session.execute(
+                select(Feedback.content_hash, func.min(Feedback.id))
+                .where(Feedback.content_hash.in_(wanted[start : start + 500]))
+                .group_by(Feedback.content_hash)
+            )
+            self.hashes.update({h: fid for h, fid in rows})
+
+    def find(self, chash: str, text: str, bands: tuple[int, ...]) -> tuple[str | None, str | None]:
+        if chash in self.hashes:
+            return self.hashes[chash], "exact"
+        if not any(bands):
+            return None, None
+        grams = textnorm.shingles(text)
+        for pos, key in enumerate(bands):
+            for fid, other in self.bands.get((pos, key), []):
+                if textnorm.jaccard(grams, other) >= NEAR_DUPLICATE_JACCARD:
+                    return fid, "near"
+        candidates = self.session.execute(
+            select(Feedback.id, Feedback.content)
+            .where(or_(*(col == key for col, key in zip(_BAND_COLUMNS, bands, strict=True))))
+            .where(Feedback.duplicate_of.is_(None))
+            .order_by(Feedback.id)
+            .limit(20)
+        )
+        for fid, content in candidates:
+            if textnorm.jaccard(grams, textnorm.shingles(content)) >= NEAR_DUPLICATE_JACCARD:
+                return fid, "near"
+        return None, None
+
+    def remember(self, chash: str, text: str, bands: tuple[int, ...], fid: str) -> None:
+        self.hashes.setdefault(chash, fid)
+        if any(bands):
+            grams = textnorm.shingles(text)
+            for pos, key in enumerate(bands):
+                self.bands.setdefault((pos, key), []).append((fid, grams))
+
+
+def _rows_for(session: Session, items: Sequence[FeedbackCreate], now: datetime) -> list[dict[str, Any]]:
+    known = _known_contacts(session, items)
+    dup_index = _DuplicateIndex(session)
+    hashes = [textnorm.content_hash(i.content) for i in items]
+    dup_index.load_exact(hashes)
+    received = [i.received_at or now for i in items]
+    days: dict[Any, list[int]] = {}
+    for pos, ts in enumerate(received):
+        local = ts.astimezone(CHINA) if ts.tzinfo else ts.replace(tzinfo=CHINA)
+        days.setdefault(local.date(), []).append(pos)
+    ids: list[str] = [""] * len(items)
+    for day, positions in sorted(days.items()):
+        for pos, fid in zip(positions, reserve_ids(session, day, len(positions)), strict=True):
+            ids[pos] = fid
+    rows = []
+    for pos, item in enumerate(items):
+        bands = textnorm.minhash_bands(item.content)
+        dup_of, kind = dup_index.find(hashes[pos], item.content, bands)
+        if dup_of is None:
+            dup_index.remember(hashes[pos], item.content, bands, ids[pos])
+        data = item.model_dump(exclude={"customer_type", "received_at"})
+        data.update(
+            id=ids[pos],
+            received_at=received[pos],
+            customer_type=_customer_type(item, known),
+            status="new",
+            content_hash=hashes[pos],
+            **{f"mh{n}": key for n, key in enumerate(bands)},
+            duplicate_of=dup_of,
+            duplicate_kind=kind,
+            is_vague=textnorm.is_vague(item.content),
+            created_at=now,
+            updated_at=now,
+        )
+        rows.append(data)
+    return rows
+
+
+def ingest(session: Session, items: Sequence[FeedbackCreate]) -> IngestResult:
+    """Store new items, skipping those whose (channel, external_id) is already stored; commits."""
+    for attempt in range(3):
+        try:
+            result = _ingest_once(session, items)
+            session.commit()
+            break
+        except IntegrityError:
+            # A concurrent writer stored one of our external ids first: retry, now seeing it as existing.
+            session.rollback()
+            if attempt == 2:
+                raise
+    if result.created:
+        for hook in after_ingest_hooks:
+            hook(result.created)
+    return result
+
+
+def _ingest_once(session: Session, items: Sequence[FeedbackCreate]) -> IngestResult:
+    begin_write(session)
+    result = IngestResult()
+    existing = _existing_by_external_id(session, items)
+    fresh: list[FeedbackCreate] = []
+    seen: set[tuple[str, str]] = set()
+    for item in items:
+        key = (item.channel, item.external_id) if item.external_id else None
+        if key and key in existing:
+            result.existing.append(existing[key])
+        elif key and key in seen:
+            continue
+        else:
+            if key:
+                seen.add(key)
+            fresh.append(item)
+    if fresh:
+        rows = _rows_for(session, fresh, clock.now())
+        session.execute(Feedback.__table__.insert(), rows)
+        result.created = [r["id"] for r in rows]
+    return result
+
+
+def create_one(session: Session, item: FeedbackCreate) -> tuple[Feedback, bool]:
+    """Store one item; returns (record, created) where created is False for a known external id."""
+    result = ingest(session, [item])
+    fid = (result.created or result.existing)[0]
+    return get(session, fid), bool(result.created)
+
+
+def get(session: Session, feedback_id: str) -> Feedback:
+    record = session.get(Feedback, feedback_id)
+    if record is None:
+        raise NotFound(f"反馈 {feedback_id} 不存在 / feedback {feedback_id} not found")
+    return record
+
+
+@dataclass
+class FeedbackFilter:
+    """Inbox filters; every field optional."""
+
+    channel: str | None = None
+    problem_type: str | None = None
+    status: str | None = None
+    customer_type: str | None = None
+    sentiment: str | None = None
+    urgency: str | None = None
+    touchpoint: str | None = None
+    date_from: datetime | None = None
+    date_to: datetime | None = None
+    q: str | None = None
+    vague: bool | None = None
+    duplicates: bool | None = None
+
+
+def _filtered(f: FeedbackFilter) -> Any:
+    stmt = select(Feedback)
+    for column in ("channel", "problem_type", "status", "customer_type", "sentiment", "urgency", "touchpoint"):
+        value = getattr(f, column)
+        if value:
+            stmt = stmt.where(getattr(Feedback, column) == value)
+    if f.date_from:
+        stmt = stmt.where(Feedback.received_at >= f.date_from)
+    if f.date_to:
+        stmt = stmt.where(Feedback.received_at <= f.date_to)
+    if f.q:
+        # Substring search: Chinese has no word boundaries, so LIKE on the text is the honest baseline.
+        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Feedback.content.like(f"%{escaped}%", escape="\\"))
+    if f.vague is not None:
+        stmt = stmt.where(Feedback.is_vague.is_(f.vague))
+    if f.duplicates is not None:
+        cond = Feedback.duplicate_of.is_not(None)
+        stmt = stmt.where(cond if f.duplicates else ~cond)
+    return stmt
+
+
+def search(session: Session, f: FeedbackFilter, page: int = 1, per_page: int = 50) -> tuple[list[Feedback], int]:
+    """One page of records matching the filter, newest first, and the total count."""
+    stmt = _filtered(f)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(
+        stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc()).offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return list(rows), total

@@ -1,0 +1,40 @@
+"""Background work through Huey: SQLite storage and an in-process consumer by default, Redis and
+separate `feedbackloop worker` processes (on any number of machines) in production. One code path."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from huey import Huey, RedisHuey, SqliteHuey
+from huey.consumer import Consumer
+
+from feedbackloop.config import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache
+def get_huey() -> Huey:
+    settings = get_settings()
+    if settings.queue_url.startswith("redis://"):
+        return RedisHuey("feedbackloop", url=settings.queue_url, immediate=settings.queue_immediate)
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(
+        "feedbackloop", filename=str(settings.var_dir / "queue.db"), immediate=settings.queue_immediate
+    )
+
+
+huey = get_huey()
+
+
+def start_in_process_consumer(workers: int = 2) -> Consumer | None:
+    """Run the consumer in threads of this process (the embedded default)."""
+    if huey.immediate:
+        return None
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+    # The web server owns this process's signals; the consumer's threads stop with stop(graceful=True).
+    consumer._set_signal_handlers = lambda: None  # type: ignore[method-assign]
+    consumer.start()
+    log.info("in-process task consumer started with %d workers", workers)
+    return consumer

@@ -1,0 +1,103 @@
+"""The ASGI application: routers, error rendering, start-up (migrations, first admin, queue)."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from feedbackloop import __version__
+from feedbackloop.bootstrap import prepare_database
+from feedbackloop.config import get_settings
+from feedbackloop.errors import FeedbackLoopError
+from feedbackloop.web.api import auth as auth_api
+from feedbackloop.web.api import feedback as feedback_api
+from feedbackloop.web.pages import router as pages_router
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
+    body: dict[str, object] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return JSONResponse({"error": body}, status_code=status)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, object]]:
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+        out.append({"field": ".".join(loc), "message": str(err.get("msg", "")).removeprefix("Value error, ")})
+    return out
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error in one JSON shape: {"error": {"code", "message", "details"?}}."""
+
+    @app.exception_handler(FeedbackLoopError)
+    async def _domain(request: Request, exc: FeedbackLoopError) -> JSONResponse:
+        return _error(exc.status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = _field_errors(exc)
+        first = details[0] if details else {"field": "", "message": ""}
+        message = f"请求数据有误: {first['field']} — {first['message']} / invalid request data"
+        return _error(422, "validation_failed", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {404: "找不到该地址 / not found", 405: "不支持该请求方法 / method not allowed"}
+        return _error(exc.status_code, f"http_{exc.status_code}", messages.get(exc.status_code, str(exc.detail)))
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    prepare_database(settings, demo=app.state.demo)
+    consumer = None
+    if settings.run_consumer_in_process:
+        from feedbackloop.tasks import start_in_process_consumer
+
+        consumer = start_in_process_consumer()
+    yield
+    if consumer is not None:
+        consumer.stop(graceful=True)
+
+
+def create_app(*, demo: bool = False) -> FastAPI:
+    """Build the application; `demo` loads the demo data set on first start."""
+    settings = get_settings()
+    app = FastAPI(
+        title="FeedbackLoop API",
+        version=__version__,
+        description="客户反馈闭环系统 API / customer-feedback handling API",
+        lifespan=lifespan,
+    )
+    app.state.demo = demo
+    secret = settings.secret_key or secrets.token_urlsafe(32)
+    app.add_middleware(
+        SessionMiddleware, secret_key=secret, session_cookie="fl_session", same_site="lax", https_only=False
+    )
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.include_router(auth_api.router)
+    app.include_router(feedback_api.router)
+    app.include_router(pages_router)
+    return app

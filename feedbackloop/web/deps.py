@@ -1,0 +1,64 @@
+"""Request-scoped dependencies: the database session and the current user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+
+from feedbackloop.accounts import services as accounts
+from feedbackloop.accounts.models import User
+from feedbackloop.db import get_sessionmaker
+from feedbackloop.errors import AuthenticationFailed, PermissionDenied
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_session() -> Iterator[Session]:
+    session = get_sessionmaker()()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_current_user(request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
+    """The user of a bearer token, or of the browser's login session."""
+    if token:
+        user, record = accounts.user_for_token(session, token)
+        request.state.token_scopes = record.scopes
+        return user
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if user_id:
+        user = session.get(User, user_id)
+        if user is not None and user.is_active:
+            request.state.token_scopes = ["*"]
+            return user
+    raise AuthenticationFailed("请先登录 / please log in")
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+STAFF = ("agent", "supervisor", "product_manager", "csm", "analyst", "admin")
+
+
+def require_role(*roles: str) -> Callable[[User], User]:
+    """A dependency that lets only the given roles through."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise PermissionDenied(f"角色 {user.role_label} 无权执行此操作 / role '{user.role}' may not do this")
+        return user
+
+    return check
+
+
+StaffUser = Annotated[User, Depends(require_role(*STAFF))]
+WriterUser = Annotated[User, Depends(require_role("agent", "supervisor", "csm", "admin"))]
+AdminUser = Annotated[User, Depends(require_role("admin"))]

@@ -1,0 +1,133 @@
+"""Shared fixtures: a real database per test worker (SQLite, or PostgreSQL when
+FEEDBACKLOOP_TEST_DATABASE_URL names one), an app client, tokens and factories."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_TMP = Path(tempfile.mkdtemp(prefix=f"fltest-{_WORKER}-"))
+ADMIN_PASSWORD = "admin-pass-123"
+
+
+def _database_url() -> str:
+    base = os.environ.get("FEEDBACKLOOP_TEST_DATABASE_URL")
+    if not base:
+        return f"sqlite:///{_TMP / 'test.db'}"
+    # One database per xdist worker so that workers never see each other's rows.
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    name = f"{url.database}_{_WORKER}"
+    admin_dsn = url.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+os.environ.update(
+    FEEDBACKLOOP_DATABASE_URL=_database_url(),
+    FEEDBACKLOOP_VAR_DIR=str(_TMP),
+    FEEDBACKLOOP_QUEUE_IMMEDIATE="true",
+    FEEDBACKLOOP_RUN_CONSUMER_IN_PROCESS="false",
+    FEEDBACKLOOP_ADMIN_PASSWORD=ADMIN_PASSWORD,
+    FEEDBACKLOOP_SECRET_KEY="test-secret",
+    FEEDBACKLOOP_PUBLIC_RATE_LIMIT_PER_MINUTE="1000",
+)
+
+import pytest  # noqa: E402
+from fastapi.testclient import TestClient  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from feedbackloop.bootstrap import prepare_database  # noqa: E402
+from feedbackloop.config import get_settings  # noqa: E402
+from feedbackloop.db import get_engine, get_sessionmaker  # noqa: E402
+from feedbackloop.lib.clock import clock  # noqa: E402
+from feedbackloop.models import Base  # noqa: E402
+from feedbackloop.web import ratelimit  # noqa: E402
+
+IS_POSTGRES = os.environ["FEEDBACKLOOP_DATABASE_URL"].startswith("postgresql")
+
+
+def _wipe() -> None:
+    with get_engine().begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def _schema() -> None:
+    prepare_database(get_settings())
+
+
+@pytest.fixture
+def db(_schema: None) -> Iterator[Session]:
+    """A clean database with only the admin user, and a session on it."""
+    _wipe()
+    prepare_database(get_settings())
+    ratelimit.reset()
+    clock.reset()
+    session = get_sessionmaker()()
+    yield session
+    session.close()
+    clock.reset()
+
+
+@pytest.fixture(scope="session")
+def _app(_schema: None):  # type: ignore[no-untyped-def]
+    from feedbackloop.web.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(_app, db: Session) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(_app) as c:
+        yield c
+
+
+def token_for(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> dict[str, str]:
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+@pytest.fixture
+def admin_headers(client: TestClient) -> dict[str, str]:
+    return token_for(client)
+
+
+@pytest.fixture
+def make_user(db: Session):  # type: ignore[no-untyped-def]
+    """Factory: make_user("agent") → (username, password)."""
+    from feedbackloop.accounts.services import create_user
+
+    counter = iter(range(10_000))
+
+    def _make(role: str = "agent", **fields: object) -> tuple[str, str]:
+        name = f"{role}{next(counter)}"
+        create_user(db, name, "password-123", role=role, **fields)
+        db.commit()
+        return name, "password-123"
+
+    return _make
+
+
+@pytest.fixture
+def make_feedback(db: Session):  # type: ignore[no-untyped-def]
+    """Factory: make_feedback(content=..., **overrides) → the stored Feedback record."""
+    from feedbackloop.feedback import services
+    from feedbackloop.feedback.schemas import FeedbackCreate
+
+    def _make(**overrides: object):  # type: ignore[no-untyped-def]
+        fields: dict[str, object] = {"content": "房间很干净, 但是早餐很差", "channel": "api"}
+        fields.update(overrides)
+        record, _ = services.create_one(db, FeedbackCreate(**fields))  # type: ignore[arg-type]
+        return record
+
+    return _make
