@@ -79,5 +79,12 @@ def createuser(username: str, role: str, password: str) -> None:
     click.echo(f"已创建用户 {username} ({role}) / user created")
 
 
+# Feature command groups register here, one line each.
+def _register_feature_commands() -> None:
+    pass
+
+
+_register_feature_commands()
+
 if __name__ == "__main__":
     main()

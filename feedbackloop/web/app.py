@@ -97,6 +97,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # Feature routers, one line each.
     app.include_router(auth_api.router)
     app.include_router(feedback_api.router)
     app.include_router(pages_router)
