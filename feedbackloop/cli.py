@@ -54,8 +54,9 @@ def worker(workers: int) -> None:
     """Run a task-queue worker process (production: several, on any machines sharing the queue)."""
     from feedbackloop.bootstrap import prepare_database
     from feedbackloop.config import get_settings
-    from feedbackloop.tasks import huey
+    from feedbackloop.tasks import huey, load_task_modules
 
+    load_task_modules()
     prepare_database(get_settings())
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     consumer.run()

@@ -2,6 +2,6 @@
 
 from feedbackloop.accounts.models import ApiToken, User
 from feedbackloop.db import Base
-from feedbackloop.feedback.models import Feedback, IdSequence
+from feedbackloop.feedback.models import Correction, CustomAspect, Feedback, IdSequence
 
-__all__ = ["ApiToken", "Base", "Feedback", "IdSequence", "User"]
+__all__ = ["ApiToken", "Base", "Correction", "CustomAspect", "Feedback", "IdSequence", "User"]

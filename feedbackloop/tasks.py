@@ -38,3 +38,8 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
     consumer.start()
     log.info("in-process task consumer started with %d workers", workers)
     return consumer
+
+
+def load_task_modules() -> None:
+    """Import every feature's task module so that tasks and intake hooks are registered (web and workers)."""
+    import feedbackloop.feedback.tasks  # noqa: F401

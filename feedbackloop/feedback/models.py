@@ -106,3 +106,57 @@ class Feedback(Base):
     @property
     def channel_label(self) -> str:
         return CHANNELS.get(self.channel, self.channel)
+
+    # --- Workflow state (owned by feedbackloop.workflow, SPEC §5–6) --------------------------------------
+    # Kept on the record itself so that the inbox filters and the set-based SLA sweep need no join.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    team_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    priority: Mapped[str | None] = mapped_column(String(10), index=True)  # urgent | high | normal | low
+    priority_score: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    priority_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    prioritized_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=1)
+    first_response_due: Mapped[datetime | None] = mapped_column(index=True)
+    resolution_due: Mapped[datetime | None] = mapped_column(index=True)
+    first_responded_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    sla_paused_at: Mapped[datetime | None]
+    sla_paused_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    sla_reminded_at: Mapped[datetime | None]
+    first_response_breached_at: Mapped[datetime | None]
+    resolution_breached_at: Mapped[datetime | None]
+    status_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    satisfaction: Mapped[str | None] = mapped_column(String(12))  # satisfied | dissatisfied
+    satisfaction_at: Mapped[datetime | None]
+    customer_notified_at: Mapped[datetime | None]
+    followup_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    followup_done_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Correction(Base):
+    """An agent's correction of one analysed field; retraining learns from these."""
+
+    __tablename__ = "analysis_corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feedback_id: Mapped[str] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(20))  # sentiment | problem_type | urgency | aspects
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    model_version: Mapped[str | None] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CustomAspect(Base):
+    """An aspect an admin added, with the words that signal it (e.g. 停车: 停车, 车位, 停车场)."""
+
+    __tablename__ = "custom_aspects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    words: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -262,3 +262,10 @@ def search(session: Session, f: FeedbackFilter, page: int = 1, per_page: int = 5
         stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc()).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(rows), total
+
+
+def duplicates_of(session: Session, feedback_id: str) -> list[Feedback]:
+    """The records linked as duplicates of `feedback_id`, oldest first."""
+    return list(
+        session.scalars(select(Feedback).where(Feedback.duplicate_of == feedback_id).order_by(Feedback.id)).all()
+    )

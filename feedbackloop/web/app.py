@@ -19,6 +19,7 @@ from feedbackloop import __version__
 from feedbackloop.bootstrap import prepare_database
 from feedbackloop.config import get_settings
 from feedbackloop.errors import FeedbackLoopError
+from feedbackloop.tasks import load_task_modules
 from feedbackloop.web.api import auth as auth_api
 from feedbackloop.web.api import feedback as feedback_api
 from feedbackloop.web.pages import router as pages_router
@@ -86,6 +87,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.demo = demo
+    load_task_modules()
     secret = settings.secret_key or secrets.token_urlsafe(32)
     app.add_middleware(
         SessionMiddleware, secret_key=secret, session_cookie="fl_session", same_site="lax", https_only=False

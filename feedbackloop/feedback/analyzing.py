@@ -1,0 +1,138 @@
+"""Running the Chinese analysis over stored feedback, and agents' corrections of it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from feedbackloop.errors import ValidationFailed
+from feedbackloop.feedback.models import PROBLEM_TYPES, URGENCIES, Correction, CustomAspect, Feedback
+from feedbackloop.lib.clock import clock
+
+CHUNK = 500
+CORRECTABLE = ("sentiment", "problem_type", "urgency", "aspects")
+
+
+def custom_aspects(session: Session) -> dict[str, list[str]]:
+    """Admin-defined aspects: name → signal words."""
+    return {a.name: list(a.words) for a in session.scalars(select(CustomAspect))}
+
+
+def _latest_corrections(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """For each item, the newest correction per field (they survive re-analysis)."""
+    out: dict[str, dict[str, Any]] = {}
+    rows = session.scalars(
+        select(Correction).where(Correction.feedback_id.in_(ids)).order_by(Correction.id)
+    )
+    for c in rows:
+        out.setdefault(c.feedback_id, {})[c.field] = c.new_value
+    return out
+
+
+def _apply_corrections(result: dict[str, Any], corrections: dict[str, Any]) -> dict[str, Any]:
+    for field, value in corrections.items():
+        if field == "sentiment":
+            result["sentiment"] = {**result.get("sentiment", {}), "label": value, "corrected": True}
+        else:
+            result[field] = value
+    if corrections:
+        result["corrected_fields"] = sorted(corrections)
+    return result
+
+
+def analyze_stored(session: Session, ids: Sequence[str]) -> int:
+    """Analyse the given items and store the results with the model version; returns how many."""
+    from feedbackloop.analysis import analyze_many
+
+    aspects = custom_aspects(session)
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        chunk = list(ids[start : start + CHUNK])
+        rows = session.execute(select(Feedback.id, Feedback.content).where(Feedback.id.in_(chunk))).all()
+        if not rows:
+            continue
+        results = analyze_many([content for _, content in rows], extra_aspects=aspects or None)
+        corrections = _latest_corrections(session, [fid for fid, _ in rows])
+        now = clock.now()
+        for (fid, _), analysis in zip(rows, results, strict=True):
+            data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
+            session.execute(
+                update(Feedback)
+                .where(Feedback.id == fid)
+                .values(
+                    analysis=data,
+                    model_version=data.get("model_version"),
+                    analyzed_at=now,
+                    sentiment=data["sentiment"]["label"],
+                    urgency=data.get("urgency"),
+                    problem_type=func.coalesce(Feedback.problem_type, data.get("problem_type")),
+                )
+            )
+        session.commit()
+        done += len(rows)
+    return done
+
+
+def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
+    """Re-run the pipeline over every stored item (e.g. after switching models)."""
+    ids = list(session.scalars(select(Feedback.id).order_by(Feedback.id)))
+    done = 0
+    for start in range(0, len(ids), CHUNK):
+        done += analyze_stored(session, ids[start : start + CHUNK])
+        if progress:
+            progress(done, len(ids))
+    return done
+
+
+def _validate(field: str, value: Any) -> Any:
+    if field == "sentiment" and value not in ("negative", "neutral", "positive"):
+        raise ValidationFailed("情感只能是 negative / neutral / positive")
+    if field == "problem_type" and value not in PROBLEM_TYPES:
+        raise ValidationFailed(f"问题类型只能是: {', '.join(PROBLEM_TYPES)}")
+    if field == "urgency" and value not in URGENCIES:
+        raise ValidationFailed(f"紧急程度只能是: {', '.join(URGENCIES)}")
+    if field == "aspects":
+        ok = isinstance(value, list) and all(
+            isinstance(a, dict) and isinstance(a.get("aspect"), str)
+            and a.get("sentiment") in ("negative", "neutral", "positive")
+            for a in value
+        )
+        if not ok:
+            raise ValidationFailed('方面应为 [{"aspect": "早餐", "sentiment": "negative"}, …]')
+    if field not in CORRECTABLE:
+        raise ValidationFailed(f"只能更正: {', '.join(CORRECTABLE)}")
+    return value
+
+
+def correct(session: Session, record: Feedback, field: str, value: Any, user_id: int | None) -> Feedback:
+    """Store an agent's correction and apply it to the item's analysis at once."""
+    _validate(field, value)
+    analysis = dict(record.analysis or {})
+    old = analysis.get("sentiment", {}).get("label") if field == "sentiment" else analysis.get(field)
+    session.add(
+        Correction(
+            feedback_id=record.id, field=field, old_value=old, new_value=value, text=record.content,
+            user_id=user_id, model_version=record.model_version,
+        )
+    )
+    record.analysis = _apply_corrections(analysis, {field: value})
+    if field == "sentiment":
+        record.sentiment = value
+    elif field == "urgency":
+        record.urgency = value
+    elif field == "problem_type":
+        record.problem_type = value
+    session.commit()
+    return record
+
+
+def sentiment_corrections(session: Session) -> list[tuple[str, int]]:
+    """Corrected (text, 0/1) pairs for retraining; neutral corrections carry no binary label."""
+    rows = session.execute(
+        select(Correction.text, Correction.new_value).where(Correction.field == "sentiment").order_by(Correction.id)
+    )
+    latest = {text: value for text, value in rows}
+    return [(t, 1 if v == "positive" else 0) for t, v in latest.items() if v in ("positive", "negative")]
