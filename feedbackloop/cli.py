@@ -82,6 +82,7 @@ def createuser(username: str, role: str, password: str) -> None:
 
 # Feature command groups register here, one line each.
 def _register_feature_commands() -> None:
+    from feedbackloop.feedback.commands import import_; main.add_command(import_)  # noqa: E702, I001
     pass
 
 

@@ -102,5 +102,6 @@ def create_app(*, demo: bool = False) -> FastAPI:
     # Feature routers, one line each.
     app.include_router(auth_api.router)
     app.include_router(feedback_api.router)
+    app.include_router(__import__("feedbackloop.web.api.imports", fromlist=["router"]).router)
     app.include_router(pages_router)
     return app
