@@ -1,7 +1,10 @@
 """Every feature's tables, imported in one place for Alembic and `create_all`."""
 
-from feedbackloop.accounts.models import ApiToken, User
+from feedbackloop.accounts.models import ApiToken, Team, User  # noqa: F401
+from feedbackloop.attachments.models import Attachment  # noqa: F401
+from feedbackloop.audit.models import AuditEntry, AuditHead  # noqa: F401
 from feedbackloop.db import Base
+from feedbackloop.webhooks.models import WebhookEvent, WebhookSource  # noqa: F401
 from feedbackloop.feedback.models import Correction, CustomAspect, Feedback, IdSequence
 
 __all__ = ["ApiToken", "Base", "Correction", "CustomAspect", "Feedback", "IdSequence", "User"]

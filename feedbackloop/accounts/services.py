@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
@@ -11,8 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from feedbackloop.accounts.models import ROLES, ApiToken, User
-from feedbackloop.errors import AuthenticationFailed, Conflict, ValidationFailed
+from feedbackloop import audit
+from feedbackloop.accounts.models import ROLES, ApiToken, Team, User
+from feedbackloop.db import begin_write
+from feedbackloop.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from feedbackloop.lib.clock import clock
 
 _hasher = PasswordHasher()
@@ -32,18 +35,36 @@ def _check_password(user: User, password: str) -> bool:
         return False
 
 
-def create_user(session: Session, username: str, password: str, role: str = "agent", **fields: object) -> User:
-    """Create a user; the password must be at least 8 characters."""
+USER_FIELDS = ("username", "display_name", "email", "role", "team_id", "is_active")
+
+
+def _check_role(role: str) -> None:
     if role not in ROLES:
         raise ValidationFailed(f"未知角色 '{role}', 可用: {', '.join(ROLES)} / unknown role")
+
+
+def _check_password_rules(password: str) -> None:
     if len(password) < 8:
         raise ValidationFailed("密码至少 8 位 / password must have at least 8 characters")
+
+
+def create_user(
+    session: Session, username: str, password: str, role: str = "agent", *, actor: object = None, **fields: object
+) -> User:
+    """Create a user; the password must be at least 8 characters. Audited."""
+    _check_role(role)
+    _check_password_rules(password)
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"用户名 '{username}' 已存在 / username already taken")
     user = User(username=username, password_hash=hash_password(password), role=role, **fields)
     session.add(user)
     session.flush()
+    audit.record(session, actor, "user.create", "user", user.id, None, _snapshot(user))
     return user
+
+
+def _snapshot(user: User) -> dict[str, object]:
+    return {f: getattr(user, f) for f in USER_FIELDS}
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
@@ -64,6 +85,7 @@ def authenticate(session: Session, username: str, password: str) -> User:
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until = now + LOCKOUT
             user.failed_logins = 0
+            audit.record(session, None, "user.lock", "user", user.id, None, {"locked_until": user.locked_until})
         session.commit()
         raise AuthenticationFailed("用户名或密码错误 / wrong username or password")
     user.failed_logins = 0
@@ -124,3 +146,158 @@ def ensure_admin(session: Session, password: str | None) -> str | None:
     create_user(session, "admin", password, role="admin", display_name="管理员")
     session.commit()
     return generated
+
+
+def get_user(session: Session, user_id: int) -> User:
+    """The user with this id, or NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"用户 {user_id} 不存在 / user {user_id} not found")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """Every user, by username."""
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def update_user(session: Session, actor: User, user_id: int, changes: dict[str, object]) -> User:
+    """Change role, team, names or active flag of a user; audited with before and after; commits."""
+    begin_write(session)
+    user = get_user(session, user_id)
+    if "role" in changes:
+        _check_role(str(changes["role"]))
+    if changes.get("team_id") is not None and session.get(Team, changes["team_id"]) is None:
+        raise ValidationFailed(f"团队 {changes['team_id']} 不存在 / team not found")
+    if user.id == actor.id and (changes.get("role", "admin") != "admin" or changes.get("is_active") is False):
+        # Otherwise the last admin can lock everybody out of the admin pages.
+        raise PermissionDenied("不能降级或停用自己的管理员账号 / you cannot demote or disable yourself")
+    before = _snapshot(user)
+    for key, value in changes.items():
+        setattr(user, key, value)
+    if changes.get("is_active") is False:
+        _revoke_all(session, user, kinds=("login",))
+    audit.record(session, actor, "user.update", "user", user.id, before, _snapshot(user))
+    session.commit()
+    return user
+
+
+def change_password(session: Session, user: User, old: str, new: str) -> None:
+    """The user changes their own password (old one required); other login tokens are revoked; commits."""
+    begin_write(session)
+    user = get_user(session, user.id)
+    if not _check_password(user, old):
+        raise AuthenticationFailed("当前密码不正确 / current password is wrong", code="wrong_password")
+    _set_password(session, user, new, actor=user)
+    session.commit()
+
+
+def reset_password(session: Session, actor: User, user_id: int, new: str) -> None:
+    """An admin sets a user's password; the user's login tokens are revoked; commits."""
+    begin_write(session)
+    _set_password(session, get_user(session, user_id), new, actor=actor)
+    session.commit()
+
+
+def _set_password(session: Session, user: User, new: str, *, actor: User) -> None:
+    _check_password_rules(new)
+    user.password_hash = hash_password(new)
+    user.failed_logins = 0
+    user.locked_until = None
+    _revoke_all(session, user, kinds=("login",))
+    audit.record(session, actor, "user.password", "user", user.id, None, {"password_changed": True})
+
+
+def _revoke_all(session: Session, user: User, kinds: tuple[str, ...]) -> None:
+    for token in session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.kind.in_(kinds), ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = clock.now()
+
+
+def revoke_bearer(session: Session, token: str) -> None:
+    """Log out a bearer token (no-op for an unknown one); commits."""
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if record is not None and record.revoked_at is None:
+        record.revoked_at = clock.now()
+        session.commit()
+
+
+# Integration-token scopes: "<area>:read" / "<area>:write" for the API area /api/v1/<area>/…, or "admin"
+# (everything the owner's role allows). Login tokens carry "*".
+SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]{2,30}:(read|write))$")
+KNOWN_SCOPES = ("feedback:read", "feedback:write", "analysis:read", "analysis:write", "admin")
+
+
+def scope_allows(scopes: list[str], needed: str | None) -> bool:
+    """Whether a token holding `scopes` may make a request that needs `needed` (None: no scope needed)."""
+    return needed is None or "*" in scopes or "admin" in scopes or needed in scopes
+
+
+def create_integration_token(
+    session: Session, actor: User, *, name: str, scopes: list[str], expires_in_days: int | None, username: str | None
+) -> tuple[str, ApiToken]:
+    """A scoped token for an integration; the secret is returned once and only its hash is kept; commits."""
+    bad = [s for s in scopes if not SCOPE_PATTERN.match(s)]
+    if bad or not scopes:
+        raise ValidationFailed(
+            f"无效的权限范围 {bad or '[]'}, 例如: {', '.join(KNOWN_SCOPES)} / invalid scopes", details={"scopes": bad}
+        )
+    begin_write(session)
+    owner = actor
+    if username:
+        owner = session.scalar(select(User).where(User.username == username)) or _missing_user(username)
+    ttl = timedelta(days=expires_in_days) if expires_in_days else None
+    token = issue_token(session, owner, kind="integration", name=name, scopes=sorted(set(scopes)), ttl=ttl)
+    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    assert record is not None
+    after = {"name": name, "owner": owner.username, "scopes": record.scopes, "expires_at": record.expires_at}
+    audit.record(session, actor, "token.create", "api_token", record.id, None, after)
+    session.commit()
+    return token, record
+
+
+def _missing_user(username: str) -> User:
+    raise NotFound(f"用户 '{username}' 不存在 / user not found")
+
+
+def list_integration_tokens(session: Session) -> list[tuple[ApiToken, str]]:
+    """Every integration token (never the secret) with its owner's username, newest first."""
+    rows = session.execute(
+        select(ApiToken, User.username)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.kind == "integration")
+        .order_by(ApiToken.id.desc())
+    )
+    return [(t, u) for t, u in rows]
+
+
+def revoke_integration_token(session: Session, actor: User, token_id: int) -> ApiToken:
+    """Revoke an integration token at once; audited; commits."""
+    begin_write(session)
+    record = session.get(ApiToken, token_id)
+    if record is None or record.kind != "integration":
+        raise NotFound(f"令牌 {token_id} 不存在 / token {token_id} not found")
+    if record.revoked_at is None:
+        record.revoked_at = clock.now()
+        audit.record(session, actor, "token.revoke", "api_token", record.id, {"revoked": False}, {"revoked": True})
+    session.commit()
+    return record
+
+
+def create_team(session: Session, actor: User, name: str, description: str = "") -> Team:
+    """A new team; names are unique; audited; commits."""
+    begin_write(session)
+    if session.scalar(select(Team).where(Team.name == name)):
+        raise Conflict(f"团队 '{name}' 已存在 / team already exists")
+    team = Team(name=name, description=description)
+    session.add(team)
+    session.flush()
+    audit.record(session, actor, "team.create", "team", team.id, None, {"name": name, "description": description})
+    session.commit()
+    return team
+
+
+def list_teams(session: Session) -> list[Team]:
+    """Every team, by name."""
+    return list(session.scalars(select(Team).order_by(Team.name)))

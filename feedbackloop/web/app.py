@@ -21,6 +21,7 @@ from feedbackloop.config import get_settings
 from feedbackloop.errors import FeedbackLoopError
 from feedbackloop.tasks import load_task_modules
 from feedbackloop.web.api import auth as auth_api
+from feedbackloop.web.bodylimit import BodySizeLimit
 from feedbackloop.web.api import feedback as feedback_api
 from feedbackloop.web.pages import router as pages_router
 
@@ -90,8 +91,13 @@ def create_app(*, demo: bool = False) -> FastAPI:
     load_task_modules()
     secret = settings.secret_key or secrets.token_urlsafe(32)
     app.add_middleware(
-        SessionMiddleware, secret_key=secret, session_cookie="fl_session", same_site="lax", https_only=False
+        SessionMiddleware,
+        secret_key=secret,
+        session_cookie="fl_session",
+        same_site="lax",
+        https_only=settings.base_url.startswith("https://"),
     )
+    app.add_middleware(BodySizeLimit, default_limit=settings.max_upload_bytes)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
@@ -102,6 +108,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
     # Feature routers, one line each.
     app.include_router(auth_api.router)
     app.include_router(feedback_api.router)
-    app.include_router(__import__("feedbackloop.web.api.imports", fromlist=["router"]).router)
+    for trust_router in ("accounts", "tokens", "audit", "privacy", "webhooks", "attachments"):  # trust (issue 6)
+        app.include_router(__import__(f"feedbackloop.web.api.{trust_router}", fromlist=["router"]).router)
     app.include_router(pages_router)
     return app

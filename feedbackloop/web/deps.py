@@ -13,6 +13,7 @@ from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import User
 from feedbackloop.db import get_sessionmaker
 from feedbackloop.errors import AuthenticationFailed, PermissionDenied
+from feedbackloop.web.csrf import SAFE_METHODS, check_cookie_request
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -28,16 +29,35 @@ def get_session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+def scope_for(request: Request) -> str | None:
+    """The token scope a request needs: `<area>:read|write` for /api/v1/<area>/…, None elsewhere."""
+    parts = request.url.path.split("/")
+    if len(parts) < 4 or parts[1:3] != ["api", "v1"] or parts[3] in ("auth", ""):
+        return None
+    return f"{parts[3]}:{'read' if request.method in SAFE_METHODS else 'write'}"
+
+
+def _check_scope(request: Request, scopes: list[str], needed: str | None) -> None:
+    if not accounts.scope_allows(scopes, needed):
+        raise PermissionDenied(
+            f"此令牌没有 '{needed}' 权限, 请管理员签发带该权限的令牌 / token lacks scope '{needed}'",
+            code="insufficient_scope",
+        )
+
+
 def get_current_user(request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
-    """The user of a bearer token, or of the browser's login session."""
+    """The user of a bearer token (within its scopes), or of the browser's login session (CSRF-checked)."""
     if token:
         user, record = accounts.user_for_token(session, token)
         request.state.token_scopes = record.scopes
+        _check_scope(request, record.scopes, scope_for(request))
         return user
     user_id = request.session.get("user_id") if "session" in request.scope else None
     if user_id:
         user = session.get(User, user_id)
         if user is not None and user.is_active:
+            if request.url.path.startswith("/api/"):
+                check_cookie_request(request)
             request.state.token_scopes = ["*"]
             return user
     raise AuthenticationFailed("请先登录 / please log in")
@@ -62,3 +82,13 @@ def require_role(*roles: str) -> Callable[[User], User]:
 StaffUser = Annotated[User, Depends(require_role(*STAFF))]
 WriterUser = Annotated[User, Depends(require_role("agent", "supervisor", "csm", "admin"))]
 AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+
+def require_scope(scope: str) -> Callable[[Request, User], User]:
+    """A dependency that admits a bearer token only if it carries `scope` (or `admin`); sessions pass."""
+
+    def check(request: Request, user: CurrentUser) -> User:
+        _check_scope(request, getattr(request.state, "token_scopes", []), scope)
+        return user
+
+    return check

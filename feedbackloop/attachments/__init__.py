@@ -1,0 +1,1 @@
+"""Files attached to feedback: stored under var/attachments with generated names, type-checked (SPEC §2)."""

@@ -1,0 +1,50 @@
+"""`feedbackloop audit verify|log`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from feedbackloop.cli import handle_errors
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """审计日志 / the tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@handle_errors
+def verify_cmd() -> None:
+    """Check the hash chain; exit 1 and name the first broken entry if any row was edited or deleted."""
+    from feedbackloop.audit.services import verify
+    from feedbackloop.db import session_scope
+
+    with session_scope() as session:
+        result = verify(session)
+    if result.ok:
+        click.echo(f"审计链完整, 共 {result.checked} 条 / audit chain intact, {result.checked} entries")
+        return
+    click.secho(
+        f"审计链在第 {result.broken_seq} 条断开: {result.reason} / audit chain broken at entry {result.broken_seq}",
+        fg="red",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@audit_group.command("log")
+@click.option("--entity", default=None)
+@click.option("--entity-id", default=None)
+@click.option("--limit", type=int, default=50, show_default=True)
+@handle_errors
+def log_cmd(entity: str | None, entity_id: str | None, limit: int) -> None:
+    """Print the newest entries."""
+    from feedbackloop.audit.services import entries
+    from feedbackloop.db import session_scope
+
+    with session_scope() as session:
+        rows, _ = entries(session, entity=entity, entity_id=entity_id, per_page=limit)
+        for e in rows:
+            click.echo(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<12} {e.action:<20} {e.entity}/{e.entity_id}")

@@ -1,0 +1,164 @@
+"""Append to and verify the hash-chained audit log.
+
+Each entry stores the hash of the previous one, and its own hash is sha256 over a canonical JSON of the
+entry plus that previous hash: editing or deleting any row breaks every later link, and `verify` names the
+first broken one. Appends lock the single head row (a row lock on PostgreSQL, the database write lock on
+SQLite), so concurrent writers still produce one chain.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from feedbackloop.audit.models import AuditEntry, AuditHead
+from feedbackloop.lib.clock import clock
+from feedbackloop.lib.masking import mask_contact
+
+GENESIS = "0" * 64
+# The log cannot be edited (that is its point), so personal data never goes into it in the clear: contacts
+# are masked and free text is replaced by its length and digest. An erasure then leaves nothing to erase here.
+_MASKED = {"contact", "email", "phone", "customer_name"}
+_DIGESTED = {"content", "expected_solution", "description"}
+_DROPPED = {"password", "password_hash", "token", "token_hash", "secret", "access_token"}
+
+
+def _redact(data: dict[str, Any] | None) -> dict[str, Any] | None:
+    if data is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _DROPPED:
+            out[key] = "[redacted]"
+        elif key in _MASKED and isinstance(value, str):
+            out[key] = mask_contact(value)
+        elif key in _DIGESTED and isinstance(value, str):
+            out[key] = f"[{len(value)} chars, sha256 {hashlib.sha256(value.encode()).hexdigest()[:16]}]"
+        else:
+            out[key] = value
+    # Round-trip through JSON so that what is hashed is exactly what the database gives back.
+    return json.loads(json.dumps(out, default=str, ensure_ascii=False))
+
+
+def entry_hash(fields: dict[str, Any]) -> str:
+    """sha256 over the canonical JSON (sorted keys, no spaces) of an entry's fields and prev_hash."""
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _fields(e: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": e.seq,
+        "at": e.at.isoformat(),
+        "actor": e.actor,
+        "action": e.action,
+        "entity": e.entity,
+        "entity_id": e.entity_id,
+        "before": e.before,
+        "after": e.after,
+        "prev_hash": e.prev_hash,
+    }
+
+
+def _take_head(session: Session) -> tuple[int, str]:
+    """Lock the head row by writing it first, then read the tip; creates the head on first use."""
+    bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    if session.execute(bump).rowcount == 0:
+        try:
+            with session.begin_nested():
+                session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
+        except IntegrityError:
+            session.execute(bump)  # another writer created it first
+    seq, last = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
+    return seq, last
+
+
+def _actor_name(actor: object) -> str:
+    if actor is None:
+        return "system"
+    return str(getattr(actor, "username", actor))[:100]
+
+
+def record(
+    session: Session,
+    actor: object,
+    action: str,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry in the caller's transaction (commits with it); actor is a User, a name or None."""
+    seq, prev = _take_head(session)
+    entry = AuditEntry(
+        seq=seq,
+        at=clock.now(),
+        actor=_actor_name(actor),
+        action=action[:60],
+        entity=entity[:60],
+        entity_id=str(entity_id)[:100],
+        before=_redact(before),
+        after=_redact(after),
+        prev_hash=prev,
+    )
+    entry.hash = entry_hash(_fields(entry))
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    """Outcome of a chain check: ok, how many entries, and the first broken link if any."""
+
+    ok: bool
+    checked: int
+    broken_seq: int | None = None
+    reason: str = ""
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the chain in order; report the first entry that was edited, removed or re-linked."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500))
+    for entry in rows.scalars():
+        if entry.seq != expected_seq:
+            return VerifyResult(False, checked, expected_seq, f"条目 {expected_seq} 缺失 / entry missing (deleted)")
+        if entry.prev_hash != prev:
+            return VerifyResult(False, checked, entry.seq, "前一条目哈希不符 / previous-hash link broken")
+        if entry_hash(_fields(entry)) != entry.hash:
+            return VerifyResult(False, checked, entry.seq, "条目内容被修改 / entry content was modified")
+        prev, expected_seq, checked = entry.hash, expected_seq + 1, checked + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != checked or head.last_hash != prev):
+        return VerifyResult(False, checked, checked + 1, "链尾条目被删除 / entries at the end were deleted")
+    return VerifyResult(True, checked)
+
+
+def entries(
+    session: Session,
+    *,
+    entity: str | None = None,
+    entity_id: str | None = None,
+    actor: str | None = None,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[list[AuditEntry], int]:
+    """One page of entries, newest first, with the total count."""
+    stmt = select(AuditEntry)
+    if entity:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.scalars(stmt.order_by(AuditEntry.seq.desc()).offset((page - 1) * per_page).limit(per_page))
+    return list(rows), total

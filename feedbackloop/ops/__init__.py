@@ -1,0 +1,1 @@
+"""Operations: database-agnostic backup and restore (SPEC §9, §11)."""

@@ -1,0 +1,42 @@
+"""`feedbackloop privacy export|erase CONTACT`: customer-data requests from the command line."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from feedbackloop.cli import handle_errors
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """客户数据导出与删除 / customer data export and erasure."""
+
+
+@privacy_group.command("export")
+@click.argument("contact")
+@handle_errors
+def export_cmd(contact: str) -> None:
+    """Print everything stored about the customer with CONTACT as JSON."""
+    from feedbackloop.db import session_scope
+    from feedbackloop.privacy.services import export_customer
+
+    with session_scope() as session:
+        click.echo(json.dumps(export_customer(session, "cli", contact), ensure_ascii=False, indent=2, default=str))
+
+
+@privacy_group.command("erase")
+@click.argument("contact")
+@click.option("--yes", is_flag=True, help="不再确认 / do not ask for confirmation")
+@handle_errors
+def erase_cmd(contact: str, yes: bool) -> None:
+    """Replace the personal data and texts of the customer with CONTACT by "[已删除]" (audited)."""
+    from feedbackloop.db import session_scope
+    from feedbackloop.privacy.services import erase_customer
+
+    if not yes:
+        click.confirm(f"删除 {contact} 的所有个人数据? / erase all personal data of {contact}?", abort=True)
+    with session_scope() as session:
+        ids = erase_customer(session, "cli", contact)
+    click.echo(f"已删除 {len(ids)} 条反馈中的个人数据 / erased personal data in {len(ids)} items")

@@ -1,0 +1,122 @@
+"""Privacy rules and the customer-data requests (export, erasure).
+
+Erasure keeps the feedback rows (so counts, KPIs and the audit chain stay intact) but replaces every
+personal field and all free text with "[已删除]", drops the analysis and deletes attachment files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedbackloop import audit
+from feedbackloop.attachments.models import Attachment
+from feedbackloop.attachments.services import storage_dir
+from feedbackloop.db import begin_write
+from feedbackloop.errors import NotFound, ValidationFailed
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.lib.masking import mask_contact, mask_pii_in_text
+
+ERASED = "[已删除]"
+CONTACT_ROLES = ("admin", "csm")
+# Personal or free-text fields of the record; erased on request.
+PII_FIELDS = ("customer_name", "contact", "content", "expected_solution", "occurred", "problem_type_other")
+EXPORT_FIELDS = (
+    "id", "external_id", "channel", "touchpoint", "customer_name", "contact", "customer_type", "industry",
+    "region", "received_at", "occurred", "problem_type", "product", "product_version", "module", "content",
+    "expected_solution", "rating", "consent_public", "status",
+)  # fmt: skip
+
+
+def can_see_contact(user: object) -> bool:
+    """Whether this user may see contacts unmasked (admin and customer-success managers)."""
+    return getattr(user, "role", None) in CONTACT_ROLES
+
+
+def contact_for(user: object, value: str | None) -> str:
+    """The contact as this user may see it: raw for admin/csm, masked for everyone else."""
+    return (value or "") if can_see_contact(user) else mask_contact(value)
+
+
+def _by_contact(session: Session, contact: str) -> list[Feedback]:
+    contact = contact.strip()
+    if len(contact) < 3:
+        raise ValidationFailed("请提供完整的联系方式 (手机或邮箱) / give the full contact (phone or e-mail)")
+    return list(session.scalars(select(Feedback).where(Feedback.contact == contact).order_by(Feedback.id)))
+
+
+def export_customer(session: Session, actor: object, contact: str) -> dict[str, Any]:
+    """Everything stored about the customer with this contact, as JSON-ready data; the export is audited."""
+    items = _by_contact(session, contact)
+    if not items:
+        raise NotFound("没有该联系方式的反馈 / no feedback with this contact")
+    ids = [i.id for i in items]
+    files = session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))).all()
+    begin_write(session)
+    audit.record(session, actor, "privacy.export", "customer", _subject(contact), None, {"feedback": ids})
+    session.commit()
+    return {
+        "contact": contact,
+        "feedback": [_export_row(i) for i in items],
+        "attachments": [
+            {"feedback_id": a.feedback_id, "filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in files
+        ],
+    }
+
+
+def _export_row(item: Feedback) -> dict[str, Any]:
+    row: dict[str, Any] = {f: getattr(item, f) for f in EXPORT_FIELDS}
+    row["received_at"] = item.received_at.isoformat()
+    row["analysis"] = item.analysis
+    return row
+
+
+def _subject(contact: str) -> str:
+    # Audit entries name the customer by a digest, so that the log keeps no erased personal data.
+    return "sha256:" + hashlib.sha256(contact.strip().encode()).hexdigest()[:24]
+
+
+def erase_customer(session: Session, actor: object, contact: str) -> list[str]:
+    """Replace the customer's personal data and texts with "[已删除]" everywhere; audited; commits."""
+    begin_write(session)
+    items = _by_contact(session, contact)
+    if not items:
+        raise NotFound("没有该联系方式的反馈 / no feedback with this contact")
+    ids = [i.id for i in items]
+    for item in items:
+        for field in PII_FIELDS:
+            if getattr(item, field) is not None:
+                setattr(item, field, ERASED)
+        item.analysis = None
+        item.consent_public = False
+    for attachment in session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))):
+        (storage_dir() / attachment.stored_name).unlink(missing_ok=True)
+        session.delete(attachment)
+    audit.record(session, actor, "privacy.erase", "customer", _subject(contact), {"feedback": ids}, {"erased": True})
+    session.commit()
+    return ids
+
+
+def _initial(name: str | None) -> str:
+    """"张三" → "张*": enough to feel personal, not enough to identify."""
+    name = (name or "").strip()
+    return name[0] + "*" * max(1, len(name) - 1) if name else "匿名"
+
+
+def public_quotes(session: Session, limit: int = 20) -> list[dict[str, str]]:
+    """Praise that customers agreed to have quoted: consented, positive, with names and contacts masked."""
+    rows = session.scalars(
+        select(Feedback)
+        .where(Feedback.consent_public.is_(True), Feedback.sentiment == "positive")
+        .order_by(Feedback.received_at.desc())
+        .limit(limit)
+    )
+    return [
+        {"id": r.id, "quote": mask_pii_in_text(r.content), "customer": _initial(r.customer_name)}
+        for r in rows
+        if r.content != ERASED
+    ]

@@ -1,0 +1,304 @@
+"""Workflow API (issue 5): life cycle, claim/assign/escalate, replies, routing rules, SLA, teams,
+templates, knowledge base, threshold alerts, notifications, and the customer's public status endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from feedbackloop.accounts.models import User
+from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser, require_role
+from feedbackloop.web.ratelimit import limit_public
+from feedbackloop.workflow import alerts, replies, routing, services, sla
+from feedbackloop.workflow import schemas as s
+from feedbackloop.workflow.tasks import run_sweep
+
+router = APIRouter(prefix="/api/v1", tags=["workflow"])
+ManagerUser = Annotated[User, Depends(require_role("supervisor", "admin"))]
+AgentUser = Annotated[User, Depends(require_role("agent", "supervisor", "admin"))]
+
+
+# --- One item ------------------------------------------------------------------------------------------------
+
+
+@router.get("/feedback/{feedback_id}/workflow", response_model=s.WorkflowState)
+def item_state(feedback_id: str, session: SessionDep, user: StaffUser) -> object:
+    """Status and allowed next states, owner, team, priority with reasons, SLA time left, escalation level."""
+    return services.state(session, feedback_id)
+
+
+@router.post("/feedback/{feedback_id}/transition", response_model=s.WorkflowState)
+def transition(feedback_id: str, body: s.TransitionIn, session: SessionDep, user: WriterUser) -> object:
+    """Move the item along its life cycle; 409 with the allowed next states if the move is not allowed."""
+    services.transition(session, feedback_id, body.to, user, body.reason, merged_into=body.merged_into)
+    return services.state(session, feedback_id)
+
+
+@router.post("/feedback/{feedback_id}/claim", response_model=s.WorkflowState)
+def claim(feedback_id: str, session: SessionDep, user: AgentUser) -> object:
+    """Take an unowned item; of two agents claiming at once exactly one wins, the other gets 409."""
+    services.claim(session, feedback_id, user)
+    return services.state(session, feedback_id)
+
+
+@router.post("/feedback/{feedback_id}/assign", response_model=s.WorkflowState)
+def assign(feedback_id: str, body: s.AssignIn, session: SessionDep, user: AgentUser) -> object:
+    """Give the item to one owner."""
+    services.assign(session, feedback_id, body.owner_id, user, body.reason)
+    return services.state(session, feedback_id)
+
+
+@router.post("/feedback/{feedback_id}/escalate", response_model=s.WorkflowState)
+def escalate(feedback_id: str, body: s.EscalateIn, session: SessionDep, user: WriterUser) -> object:
+    """Escalate to the next level (一线客服 → 专家团队 → 部门经理 → 高管)."""
+    services.manual_escalate(session, feedback_id, user, body.reason)
+    return services.state(session, feedback_id)
+
+
+@router.get("/feedback/{feedback_id}/history", response_model=list[s.HistoryOut])
+def item_history(feedback_id: str, session: SessionDep, user: StaffUser) -> object:
+    """Every change of the item: who, when, why."""
+    return services.history(session, feedback_id)
+
+
+@router.get("/feedback/{feedback_id}/replies", response_model=list[s.ReplyOut])
+def list_replies(feedback_id: str, session: SessionDep, user: StaffUser) -> object:
+    return replies.replies(session, feedback_id)
+
+
+@router.post("/feedback/{feedback_id}/replies", response_model=s.ReplyOut, status_code=201)
+def create_reply(feedback_id: str, body: s.ReplyIn, session: SessionDep, user: WriterUser) -> object:
+    """Reply by email (with the status link), or keep an internal note / public-review draft."""
+    return replies.create_reply(session, feedback_id, user, body.body, subject=body.subject, kind=body.kind)
+
+
+@router.get("/feedback/{feedback_id}/suggested-reply")
+def suggested_reply(feedback_id: str, session: SessionDep, user: StaffUser) -> dict[str, object]:
+    """A draft from the fitting template, the closest KB article and similar resolved cases."""
+    return replies.suggest(session, feedback_id)
+
+
+@router.post("/feedback/{feedback_id}/render-template")
+def render_template(feedback_id: str, body: s.RenderIn, session: SessionDep, user: StaffUser) -> dict[str, str]:
+    """A template with its placeholders filled in for this item."""
+    extra = {"next_step": body.next_step or "", "deadline": body.deadline or ""}
+    return replies.fill_template(session, feedback_id, body.template_id, extra)
+
+
+@router.post("/feedback/{feedback_id}/kb", response_model=s.KbOut, status_code=201)
+def kb_from_item(feedback_id: str, body: s.KbFromItemIn, session: SessionDep, user: WriterUser) -> object:
+    """Keep what solved this item as a knowledge-base article."""
+    return replies.kb_from_item(session, feedback_id, body.model_dump())
+
+
+# --- Routing rules, teams, SLA --------------------------------------------------------------------------------
+
+
+@router.get("/routing-rules", response_model=list[s.RuleOut])
+def list_rules(session: SessionDep, user: StaffUser) -> object:
+    return routing.list_rules(session)
+
+
+@router.post("/routing-rules", response_model=s.RuleOut, status_code=201)
+def create_rule(body: s.RuleIn, session: SessionDep, user: ManagerUser) -> object:
+    return routing.save_rule(session, body.model_dump())
+
+
+@router.put("/routing-rules/{rule_id}", response_model=s.RuleOut)
+def update_rule(rule_id: int, body: s.RuleIn, session: SessionDep, user: ManagerUser) -> object:
+    return routing.save_rule(session, body.model_dump(), rule_id)
+
+
+@router.delete("/routing-rules/{rule_id}", status_code=204)
+def delete_rule(rule_id: int, session: SessionDep, user: ManagerUser) -> Response:
+    routing.delete_rule(session, rule_id)
+    return Response(status_code=204)
+
+
+@router.get("/workflow/teams")
+def list_teams(session: SessionDep, user: StaffUser) -> list[dict[str, object]]:
+    """Teams with escalation level (kind), routing strategy, members and open-item load."""
+    return routing.list_teams(session)
+
+
+@router.post("/workflow/teams", status_code=201)
+def create_team(body: s.TeamIn, session: SessionDep, user: ManagerUser) -> dict[str, object]:
+    """Create a team with its kind (一线客服/专家团队/部门经理/高管), strategy and members."""
+    return routing.save_team(session, user, body.model_dump())
+
+
+@router.put("/workflow/teams/{team_id}")
+def update_team(team_id: int, body: s.TeamIn, session: SessionDep, user: ManagerUser) -> dict[str, object]:
+    return routing.save_team(session, user, body.model_dump(), team_id)
+
+
+@router.get("/sla-policies", response_model=list[s.PolicyOut])
+def list_policies(session: SessionDep, user: StaffUser) -> object:
+    result = list(sla.policies(session).values())
+    session.commit()
+    return sorted(result, key=lambda p: ["urgent", "high", "normal", "low"].index(p.priority))
+
+
+@router.put("/sla-policies/{priority}", response_model=s.PolicyOut)
+def update_policy(priority: s.Priority, body: s.PolicyIn, session: SessionDep, user: ManagerUser) -> object:
+    """Change one priority's targets (first response never over 48 h)."""
+    policy = sla.update_policy(session, priority, body.model_dump())
+    session.commit()
+    return policy
+
+
+@router.get("/business-calendar", response_model=s.CalendarOut)
+def get_calendar(session: SessionDep, user: StaffUser) -> object:
+    sla.business_hours(session)
+    session.commit()
+    return sla.update_calendar(session, {})
+
+
+@router.put("/business-calendar", response_model=s.CalendarOut)
+def update_calendar(body: s.CalendarIn, session: SessionDep, user: ManagerUser) -> object:
+    """Working hours, weekdays (Mon=0), holidays and make-up working days (调休)."""
+    fields = body.model_dump()
+    for key in ("holidays", "extra_workdays"):
+        if fields[key] is not None:
+            fields[key] = sorted({d.isoformat() for d in fields[key]})
+    cal = sla.update_calendar(session, fields)
+    session.commit()
+    return cal
+
+
+@router.post("/workflow/sla-sweep")
+def sla_sweep(user: ManagerUser) -> dict[str, int]:
+    """Run the SLA sweep now (it also runs every minute in the background)."""
+    return run_sweep()
+
+
+# --- Templates, knowledge base ---------------------------------------------------------------------------------
+
+
+@router.get("/templates", response_model=list[s.TemplateOut])
+def list_templates(session: SessionDep, user: StaffUser) -> object:
+    return replies.list_templates(session)
+
+
+@router.post("/templates", response_model=s.TemplateOut, status_code=201)
+def create_template(body: s.TemplateIn, session: SessionDep, user: ManagerUser) -> object:
+    return replies.save_template(session, body.model_dump())
+
+
+@router.put("/templates/{template_id}", response_model=s.TemplateOut)
+def update_template(template_id: int, body: s.TemplateIn, session: SessionDep, user: ManagerUser) -> object:
+    return replies.save_template(session, body.model_dump(), template_id)
+
+
+@router.delete("/templates/{template_id}", status_code=204)
+def delete_template(template_id: int, session: SessionDep, user: ManagerUser) -> Response:
+    replies.delete_template(session, template_id)
+    return Response(status_code=204)
+
+
+@router.get("/kb", response_model=list[s.KbOut])
+def search_kb(
+    session: SessionDep,
+    user: StaffUser,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    due_review: bool = False,
+) -> object:
+    """Search articles by text or tag, or list those due for review."""
+    return replies.search_articles(session, q, tag, due_review)
+
+
+@router.post("/kb", response_model=s.KbOut, status_code=201)
+def create_article(body: s.KbIn, session: SessionDep, user: WriterUser) -> object:
+    return replies.save_article(session, body.model_dump())
+
+
+@router.get("/kb/{article_id}", response_model=s.KbOut)
+def get_article(article_id: int, session: SessionDep, user: StaffUser) -> object:
+    return replies.get_article(session, article_id)
+
+
+@router.put("/kb/{article_id}", response_model=s.KbOut)
+def update_article(article_id: int, body: s.KbIn, session: SessionDep, user: WriterUser) -> object:
+    return replies.save_article(session, body.model_dump(), article_id)
+
+
+@router.delete("/kb/{article_id}", status_code=204)
+def delete_article(article_id: int, session: SessionDep, user: ManagerUser) -> Response:
+    replies.delete_article(session, article_id)
+    return Response(status_code=204)
+
+
+# --- Threshold alerts, notifications --------------------------------------------------------------------------
+
+
+@router.get("/alert-rules", response_model=list[s.AlertRuleOut])
+def list_alert_rules(session: SessionDep, user: StaffUser) -> object:
+    from sqlalchemy import select
+
+    from feedbackloop.workflow.models import AlertRule
+
+    return session.scalars(select(AlertRule).order_by(AlertRule.id)).all()
+
+
+@router.post("/alert-rules", response_model=s.AlertRuleOut, status_code=201)
+def create_alert_rule(body: s.AlertRuleIn, session: SessionDep, user: ManagerUser) -> object:
+    return alerts.save_rule(session, body.model_dump())
+
+
+@router.put("/alert-rules/{rule_id}", response_model=s.AlertRuleOut)
+def update_alert_rule(rule_id: int, body: s.AlertRuleIn, session: SessionDep, user: ManagerUser) -> object:
+    return alerts.save_rule(session, body.model_dump(), rule_id)
+
+
+@router.delete("/alert-rules/{rule_id}", status_code=204)
+def delete_alert_rule(rule_id: int, session: SessionDep, user: ManagerUser) -> Response:
+    alerts.delete_rule(session, rule_id)
+    return Response(status_code=204)
+
+
+@router.post("/alert-rules/evaluate", response_model=list[s.AlertEventOut])
+def evaluate_alerts(session: SessionDep, user: ManagerUser) -> object:
+    """Evaluate every rule now (they also run every five minutes)."""
+    return alerts.run_all(session)
+
+
+@router.get("/alert-events", response_model=list[s.AlertEventOut])
+def alert_events(session: SessionDep, user: StaffUser, rule_id: int | None = None) -> object:
+    """Fired alerts with the items that caused them."""
+    return alerts.events(session, rule_id)
+
+
+@router.get("/notifications", response_model=list[s.NotificationOut])
+def my_notifications(session: SessionDep, user: StaffUser, unread: bool = False) -> object:
+    return services.notifications_for(session, user, unread)
+
+
+@router.post("/notifications/read")
+def read_notifications(body: s.ReadIn, session: SessionDep, user: StaffUser) -> dict[str, int]:
+    return {"marked": services.mark_read(session, user, body.ids)}
+
+
+# --- The customer's status link (no login) --------------------------------------------------------------------
+
+
+@router.get("/public/status/{token}", tags=["public"])
+def public_status(token: str, session: SessionDep, request: Request) -> dict[str, object]:
+    """The status of one item and the replies sent, for the holder of its status link."""
+    limit_public(request)
+    view = services.public_view(session, token)
+    record = view["record"]
+    return {
+        "id": record.id, "status": record.status, "status_label": view["status_label"],
+        "steps": view["steps"], "can_rate": view["can_rate"], "satisfaction": record.satisfaction,
+        "replies": [{"at": r.created_at, "direction": r.direction, "body": r.body} for r in view["replies"]],
+    }
+
+
+@router.post("/public/status/{token}/satisfaction", tags=["public"])
+def public_satisfaction(token: str, body: s.SatisfactionIn, session: SessionDep, request: Request) -> dict[str, str]:
+    """The customer's 满意 / 不满意; 不满意 reopens the item."""
+    limit_public(request)
+    record = services.answer_satisfaction(session, token, body.satisfied)
+    return {"id": record.id, "status": record.status}

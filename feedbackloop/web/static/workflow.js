@@ -1,0 +1,154 @@
+// Workflow pages: the item action panel and the API-driven admin tables/forms. No framework, same-origin API.
+(function () {
+  "use strict";
+  const csrfHolder = document.querySelector("[data-csrf]");
+  const csrf = csrfHolder ? csrfHolder.dataset.csrf : "";
+
+  async function api(method, url, body) {
+    const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
+    if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+    const res = await fetch(url, opts);
+    if (res.status === 204) return null;
+    const data = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
+    return data;
+  }
+
+  function showError(root, err) {
+    const box = root.querySelector('[data-wf="error"]') || document.querySelector('[data-wf="error"]');
+    if (!box) return;
+    box.hidden = !err;
+    box.textContent = err ? String(err.message || err) : "";
+  }
+
+  function cell(v) {
+    if (v === null || v === undefined) return "";
+    if (Array.isArray(v)) return v.map((x) => (typeof x === "object" ? x.display_name || x.username || x.id : x)).join(", ");
+    if (typeof v === "boolean") return v ? "✓" : "";
+    return String(v);
+  }
+
+  // --- Generic lists and forms (admin, knowledge pages) ------------------------------------------------------
+  async function loadList(tbody, url) {
+    const rows = await api("GET", url || tbody.dataset.list);
+    const cols = tbody.dataset.cols.split(",");
+    tbody.replaceChildren();
+    for (const row of rows) {
+      const tr = document.createElement("tr");
+      for (const c of cols) { const td = document.createElement("td"); td.textContent = cell(row[c]); tr.appendChild(td); }
+      if (tbody.dataset.delete) {
+        const td = document.createElement("td");
+        const b = document.createElement("button");
+        b.type = "button"; b.className = "btn btn-ghost btn-sm"; b.textContent = "删除";
+        b.addEventListener("click", async () => {
+          try { await api("DELETE", tbody.dataset.delete + row.id); await loadList(tbody); } catch (e) { showError(document, e); }
+        });
+        td.appendChild(b); tr.appendChild(td);
+      }
+      tbody.appendChild(tr);
+    }
+  }
+
+  function formValue(el) {
+    const t = el.dataset.type;
+    if (t === "bool") return el.checked;
+    if (el.multiple) { const v = [...el.selectedOptions].map((o) => o.value); return t === "list-int" ? v.map(Number) : v; }
+    const raw = el.value.trim();
+    if (t === "int") return raw === "" ? null : parseInt(raw, 10);
+    if (t === "float") return raw === "" ? null : parseFloat(raw);
+    if (t === "list-int") return raw === "" ? [] : raw.split(/[,，\s]+/).filter(Boolean).map(Number);
+    if (t === "list") return raw === "" ? [] : raw.split(/[,，]+/).map((s) => s.trim()).filter(Boolean);
+    if (t === "lines") return raw === "" ? [] : raw.split(/\s+/).filter(Boolean);
+    return raw === "" ? null : raw;
+  }
+
+  async function fillOptions(sel) {
+    const rows = await api("GET", sel.dataset.options);
+    sel.replaceChildren(...rows.map((r) => { const o = document.createElement("option"); o.value = r.id; o.textContent = r.name; return o; }));
+  }
+
+  function initPage(page) {
+    page.querySelectorAll("tbody[data-list]").forEach((tb) => loadList(tb).catch((e) => showError(page, e)));
+    page.querySelectorAll("select[data-options]").forEach((s) => fillOptions(s).catch((e) => showError(page, e)));
+    page.querySelectorAll("form[data-api]").forEach((form) => form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const body = {};
+      form.querySelectorAll("[name]").forEach((el) => { const v = formValue(el); if (v !== null) body[el.name] = v; });
+      try {
+        await api(form.dataset.method || "POST", form.dataset.api, body);
+        showError(page, null);
+        if (form.dataset.method === "POST") form.reset();
+        page.querySelectorAll("tbody[data-list]").forEach((tb) => loadList(tb));
+        page.querySelectorAll("select[data-options]").forEach((s) => fillOptions(s));
+        form.classList.add("saved"); setTimeout(() => form.classList.remove("saved"), 1500);
+      } catch (e) { showError(page, e); }
+    }));
+    page.querySelectorAll("form[data-search]").forEach((form) => form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const params = new URLSearchParams(new FormData(form));
+      for (const [k, v] of [...params]) if (!v) params.delete(k);
+      loadList(document.getElementById(form.dataset.target), form.dataset.search + "?" + params).catch((e) => showError(page, e));
+    }));
+  }
+
+  // --- Item action panel ---------------------------------------------------------------------------------
+  const LABELS = { triaged: "分诊", assigned: "分配", in_progress: "开始处理", waiting_customer: "等待客户",
+    resolved: "解决", closed: "关闭", reopened: "重开", merged: "合并为重复", spam: "标为垃圾" };
+
+  function initItem(panel) {
+    const id = panel.dataset.feedbackId;
+    const base = "/api/v1/feedback/" + encodeURIComponent(id);
+    const q = (k) => panel.querySelector('[data-wf="' + k + '"]');
+    const reason = () => q("reason").value.trim() || null;
+
+    async function refresh() {
+      const st = await api("GET", base + "/workflow");
+      for (const k of ["status_label", "owner", "team", "priority_label", "escalation_label"]) q(k).textContent = st[k] || "—";
+      q("sla").textContent = st.sla.label;
+      q("sla").dataset.state = st.sla.state;
+      q("reasons").replaceChildren(...st.priority_reasons.map((r) => { const li = document.createElement("li"); li.textContent = r.label + (r.points ? " (+" + r.points + ")" : ""); return li; }));
+      q("buttons").replaceChildren(...st.allowed_next.map((to) => {
+        const b = document.createElement("button");
+        b.type = "button"; b.className = "btn btn-sm"; b.textContent = LABELS[to] || to; b.dataset.to = to;
+        b.addEventListener("click", () => act(() => api("POST", base + "/transition", { to, reason: reason() })));
+        return b;
+      }));
+      q("hint").textContent = st.status_link ? "客户进度链接: " + st.status_link : "";
+      const replies = await api("GET", base + "/replies");
+      q("replies").replaceChildren(...replies.map((r) => { const li = document.createElement("li"); li.textContent = (r.direction === "in" ? "← " : "→ ") + r.kind + " · " + r.state + " · " + (r.subject || "") + " — " + r.body.slice(0, 120); return li; }));
+      const hist = await api("GET", base + "/history");
+      q("history").replaceChildren(...hist.map((h) => { const li = document.createElement("li"); li.textContent = new Date(h.at).toLocaleString() + " · " + h.actor + " · " + h.kind + (h.to_status ? " → " + h.to_status : "") + (h.reason ? " · " + h.reason : ""); return li; }));
+    }
+
+    async function act(fn) {
+      try { await fn(); showError(panel, null); await refresh(); } catch (e) { showError(panel, e); }
+    }
+
+    panel.querySelector('[data-wf-action="claim"]').addEventListener("click", () => act(() => api("POST", base + "/claim")));
+    panel.querySelector('[data-wf-action="escalate"]').addEventListener("click", () => act(() => api("POST", base + "/escalate", { reason: reason() || "" })));
+    panel.querySelector('[data-wf-action="suggest"]').addEventListener("click", () => act(async () => {
+      const s = await api("GET", base + "/suggested-reply");
+      q("subject").value = s.subject; q("body").value = s.body;
+      const notes = [];
+      if (s.knowledge) notes.push("知识库: " + s.knowledge.title);
+      for (const c of s.similar_cases) notes.push("相似案例 " + c.id + " (" + c.score + ")");
+      q("hint").textContent = notes.join(" · ");
+    }));
+    panel.querySelector('[data-wf-action="reply"]').addEventListener("click", () => act(async () => {
+      await api("POST", base + "/replies", { body: q("body").value, subject: q("subject").value || null, kind: q("kind").value });
+      q("body").value = "";
+    }));
+    q("template").addEventListener("change", () => act(async () => {
+      if (!q("template").value) return;
+      const t = await api("POST", base + "/render-template", { template_id: Number(q("template").value) });
+      q("subject").value = t.subject; q("body").value = t.body;
+    }));
+    api("GET", "/api/v1/templates").then((ts) => {
+      for (const t of ts) { const o = document.createElement("option"); o.value = t.id; o.textContent = t.name; q("template").appendChild(o); }
+    });
+    refresh().catch((e) => showError(panel, e));
+  }
+
+  document.querySelectorAll(".wf-page").forEach(initPage);
+  document.querySelectorAll("#wf-actions").forEach(initItem);
+})();

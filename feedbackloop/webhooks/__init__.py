@@ -1,0 +1,1 @@
+"""Signed inbound webhooks from CRMs and shops (SPEC §3, §9)."""

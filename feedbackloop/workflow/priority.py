@@ -1,0 +1,135 @@
+"""Priority from urgency, sentiment intensity, customer value and impact × frequency (issue 5.2).
+
+`score()` is pure: it takes the record's fields and the count of similar recent items and returns the level,
+a 0–100 score and the reasons shown to the agent. Safety, legal and health signals always come first."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# Signals that force the top priority whatever else is said (SPEC §4: 食品安全, 受伤, 起诉, 曝光, 315…).
+RISK_WORDS = {
+    "safety": [
+        "食品安全",
+        "受伤",
+        "中毒",
+        "爆炸",
+        "起火",
+        "着火",
+        "触电",
+        "异物",
+        "变质",
+        "吃坏",
+        "拉肚子",
+        "腹泻",
+    ],
+    "legal": ["起诉", "律师", "法院", "报警", "诈骗", "维权", "消协", "12315", "工商局", "市场监管"],
+    "health": ["过敏", "住院", "医院", "呕吐", "发烧", "健康"],
+    "public": ["曝光", "媒体", "记者", "微博", "抖音", "315", "上热搜", "发朋友圈"],
+}
+RISK_LABELS = {"safety": "安全", "legal": "法律", "health": "健康", "public": "舆情/公开投诉"}
+_RISK_RE = {kind: re.compile("|".join(map(re.escape, words))) for kind, words in RISK_WORDS.items()}
+REVIEW_PLATFORMS = {"tmall", "jd", "meituan", "dianping"}
+
+LEVEL_ORDER = ["low", "normal", "high", "urgent"]
+
+
+@dataclass
+class Priority:
+    level: str
+    score: int
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    risks: list[str] = field(default_factory=list)
+
+    def add(self, code: str, label: str, points: int) -> None:
+        self.score += points
+        self.reasons.append({"code": code, "label": label, "points": points})
+
+
+def risk_signals(content: str, analysis: dict[str, Any] | None) -> dict[str, list[str]]:
+    """Risk kind → the words that signal it, from the analysis' risk_flags and the text itself."""
+    found: dict[str, list[str]] = {}
+    for kind, rx in _RISK_RE.items():
+        words = sorted(set(rx.findall(content or "")))
+        if words:
+            found[kind] = words
+    for flag in (analysis or {}).get("risk_flags") or []:
+        word = flag if isinstance(flag, str) else str(flag.get("word") or flag.get("flag") or flag)
+        kind = next((k for k, rx in _RISK_RE.items() if rx.search(word)), "safety")
+        if isinstance(flag, dict) and flag.get("kind") in RISK_LABELS:
+            kind = flag["kind"]
+        found.setdefault(kind, [])
+        if word not in found[kind]:
+            found[kind].append(word)
+    return found
+
+
+def _sentiment(record: Any) -> tuple[str | None, int]:
+    analysis = record.analysis or {}
+    sent = analysis.get("sentiment") if isinstance(analysis.get("sentiment"), dict) else {}
+    label = sent.get("label") or record.sentiment
+    intensity = sent.get("intensity") or 0
+    try:
+        intensity = max(0, min(5, int(intensity)))
+    except (TypeError, ValueError):
+        intensity = 0
+    if label is None and record.rating is not None:
+        label = "negative" if record.rating <= 2 else ("positive" if record.rating >= 4 else "neutral")
+    return label, intensity
+
+
+def score(record: Any, similar_recent: int = 0) -> Priority:
+    """The priority of one record (any object with Feedback's fields)."""
+    analysis = record.analysis or {}
+    urgency = analysis.get("urgency") or record.urgency
+    label, intensity = _sentiment(record)
+    prio = Priority(level="normal", score=0)
+    risks = risk_signals(record.content, analysis)
+    hard = {k: v for k, v in risks.items() if k in ("safety", "legal", "health")}
+    if hard:
+        words = "、".join(w for ws in hard.values() for w in ws)
+        kinds = "/".join(RISK_LABELS[k] for k in hard)
+        prio.add("risk", f"{kinds}信号: {words} (始终最先处理) / safety-legal-health signal", 60)
+    if "public" in risks:
+        prio.add("public", f"公开投诉/舆情信号: {'、'.join(risks['public'])} / public complaint", 15)
+    prio.risks = list(risks)
+    if urgency == "紧急":
+        prio.add("urgency", "紧急程度: 紧急 / urgency: urgent", 30)
+    elif urgency == "一般":
+        prio.add("urgency", "紧急程度: 一般 / urgency: normal", 10)
+    elif urgency == "建议":
+        prio.add("urgency", "紧急程度: 建议 / urgency: suggestion", 0)
+    if label == "negative":
+        points = 10 + 3 * intensity
+        prio.add("sentiment", f"负面情绪, 强度 {intensity or '?'}/5 / negative sentiment", points)
+    if record.customer_type == "high_value":
+        prio.add("customer", "高价值客户 (优先) / high-value customer", 20)
+    elif record.customer_type == "returning":
+        prio.add("customer", "老客户 / returning customer", 5)
+    if similar_recent >= 2:
+        points = 15 if similar_recent >= 20 else (10 if similar_recent >= 5 else 5)
+        prio.add(
+            "frequency",
+            f"24 小时内同类反馈 {similar_recent} 条 (影响面) / {similar_recent} similar in 24 h",
+            points,
+        )
+    prio.score = min(100, prio.score)
+    if hard:
+        prio.level, prio.score = "urgent", 100
+    elif urgency == "紧急" or prio.score >= 70:
+        prio.level = "urgent"
+    elif label == "negative" or prio.score >= 40:
+        prio.level = "high"
+    elif urgency == "建议" or label == "positive":
+        prio.level = "low"
+    if not prio.reasons:
+        prio.reasons.append({"code": "default", "label": "无特别信号 / no special signal", "points": 0})
+    return prio
+
+
+def raise_level(level: str | None) -> str:
+    """One level more urgent (a dissatisfied customer's reopened item)."""
+    pos = LEVEL_ORDER.index(level) if level in LEVEL_ORDER else 1
+    return LEVEL_ORDER[min(pos + 1, len(LEVEL_ORDER) - 1)]

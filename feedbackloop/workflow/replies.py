@@ -1,0 +1,404 @@
+"""Replies to the customer, reply templates with placeholders, the knowledge base and suggested replies."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from feedbackloop.accounts.models import User
+from feedbackloop.db import begin_write
+from feedbackloop.errors import Conflict, NotFound, ValidationFailed
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.lib import textnorm
+from feedbackloop.lib.clock import clock
+from feedbackloop.workflow import mail
+from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
+from feedbackloop.workflow.services import add_history, ensure_token, get_record
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PLACEHOLDERS = {
+    "customer_name": "客户称呼",
+    "feedback_id": "反馈编号",
+    "product": "产品/服务",
+    "next_step": "下一步",
+    "deadline": "预计完成时间",
+    "owner": "负责人",
+    "status_link": "进度查询链接",
+}
+
+DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
+    "complaint": (
+        "投诉回复",
+        "关于您反馈的问题 / About your complaint",
+        "{customer_name} 您好:\n\n非常抱歉 {product} 给您带来了不好的体验。您的反馈 ({feedback_id}) 已由 {owner} 负责处理。\n"
+        "下一步: {next_step}\n预计完成时间: {deadline}\n\n处理进度可随时查看: {status_link}\n\n再次致歉, 感谢您的耐心。",
+    ),
+    "suggestion": (
+        "建议回复",
+        "感谢您的建议 / Thank you for your suggestion",
+        "{customer_name} 您好:\n\n感谢您对 {product} 提出的宝贵建议 ({feedback_id})。我们已转交相关团队评估, "
+        "负责人: {owner}。\n下一步: {next_step}\n\n进度查询: {status_link}",
+    ),
+    "praise": (
+        "表扬回复",
+        "感谢您的认可 / Thank you",
+        "{customer_name} 您好:\n\n非常感谢您对 {product} 的认可与鼓励!我们会继续努力。\n\n反馈编号 {feedback_id}, "
+        "查看: {status_link}",
+    ),
+    "neutral": (
+        "一般回复",
+        "我们已收到您的反馈 / We received your feedback",
+        "{customer_name} 您好:\n\n我们已收到您的反馈 ({feedback_id}), {owner} 将跟进处理。\n下一步: {next_step}\n"
+        "预计完成时间: {deadline}\n\n进度查询: {status_link}",
+    ),
+}
+
+
+def ensure_default_templates(session: Session) -> None:
+    """Create the four default templates if none exist."""
+    if session.scalar(select(ReplyTemplate.id).limit(1)) is None:
+        for kind, (name, subject, body) in DEFAULT_TEMPLATES.items():
+            session.add(ReplyTemplate(name=name, kind=kind, subject=subject, body=body))
+        session.commit()
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Fill {placeholders}; unknown ones stay visible so the agent sees what is missing."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+def kind_for(record: Feedback) -> str:
+    """Which template fits: complaint, suggestion, praise or neutral."""
+    analysis = record.analysis or {}
+    sent = analysis.get("sentiment") if isinstance(analysis.get("sentiment"), dict) else {}
+    label = sent.get("label") or record.sentiment
+    if label == "negative":
+        return "complaint"
+    if (analysis.get("urgency") or record.urgency) == "建议":
+        return "suggestion"
+    return "praise" if label == "positive" else "neutral"
+
+
+def placeholder_values(
+    session: Session, record: Feedback, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    owner = session.get(User, record.owner_id) if record.owner_id else None
+    ensure_token(record)
+    due = record.resolution_due
+    values = {
+        "customer_name": record.customer_name or "尊敬的客户",
+        "feedback_id": record.id,
+        "product": record.product or "我们的产品/服务",
+        "owner": (owner.display_name or owner.username) if owner else "客服团队",
+        "deadline": due.astimezone(mail_tz()).strftime("%Y-%m-%d %H:%M") if due else "尽快",
+        "next_step": "我们会核实情况并尽快与您联系",
+        "status_link": mail.status_link(record),
+    }
+    values.update({k: v for k, v in (extra or {}).items() if v})
+    return values
+
+
+def mail_tz() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Asia/Shanghai")
+
+
+# --- Templates CRUD ---------------------------------------------------------------------------------------
+
+
+def list_templates(session: Session) -> list[ReplyTemplate]:
+    ensure_default_templates(session)
+    return list(session.scalars(select(ReplyTemplate).order_by(ReplyTemplate.kind, ReplyTemplate.id)))
+
+
+def get_template(session: Session, template_id: int) -> ReplyTemplate:
+    tpl = session.get(ReplyTemplate, template_id)
+    if tpl is None:
+        raise NotFound(f"模板 {template_id} 不存在 / template {template_id} not found")
+    return tpl
+
+
+def save_template(session: Session, fields: dict[str, Any], template_id: int | None = None) -> ReplyTemplate:
+    """Create or update a reply template."""
+    if fields.get("kind") is not None and fields["kind"] not in TEMPLATE_KINDS:
+        raise ValidationFailed(
+            f"模板类型须为 {', '.join(TEMPLATE_KINDS)} / kind must be one of {list(TEMPLATE_KINDS)}"
+        )
+    tpl = get_template(session, template_id) if template_id else ReplyTemplate()
+    for key, value in fields.items():
+        if value is not None:
+            setattr(tpl, key, value)
+    if template_id is None:
+        session.add(tpl)
+    try:
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        raise Conflict(f"模板名称 '{fields.get('name')}' 已存在 / template name taken") from exc
+    return tpl
+
+
+def delete_template(session: Session, template_id: int) -> None:
+    session.delete(get_template(session, template_id))
+    session.commit()
+
+
+def fill_template(
+    session: Session, feedback_id: str, template_id: int, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """A template filled in for one item."""
+    record = get_record(session, feedback_id)
+    tpl = get_template(session, template_id)
+    values = placeholder_values(session, record, extra)
+    session.commit()
+    return {"subject": render(tpl.subject, values), "body": render(tpl.body, values)}
+
+
+# --- Knowledge base ---------------------------------------------------------------------------------------
+
+
+def save_article(session: Session, fields: dict[str, Any], article_id: int | None = None) -> KbArticle:
+    """Create or update a knowledge-base article."""
+    art = get_article(session, article_id) if article_id else KbArticle()
+    for key, value in fields.items():
+        if value is not None:
+            setattr(art, key, value)
+    if article_id is None:
+        session.add(art)
+    session.commit()
+    return art
+
+
+def get_article(session: Session, article_id: int) -> KbArticle:
+    art = session.get(KbArticle, article_id)
+    if art is None:
+        raise NotFound(f"知识库文章 {article_id} 不存在 / article {article_id} not found")
+    return art
+
+
+def delete_article(session: Session, article_id: int) -> None:
+    session.delete(get_article(session, article_id))
+    session.commit()
+
+
+def search_articles(
+    session: Session, q: str | None = None, tag: str | None = None, due_review: bool = False
+) -> list[KbArticle]:
+    """Articles matching a text (title, problem, cause, steps) and/or a tag; or those due for review."""
+    stmt = select(KbArticle)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(
+            or_(
+                KbArticle.title.like(like),
+                KbArticle.problem.like(like),
+                KbArticle.root_cause.like(like),
+                KbArticle.steps.like(like),
+            )
+        )
+    if due_review:
+        stmt = stmt.where(KbArticle.review_date <= clock.now().date())
+    rows = list(session.scalars(stmt.order_by(KbArticle.updated_at.desc()).limit(500)))
+    if tag:
+        rows = [a for a in rows if tag in (a.tags or [])]
+    return rows
+
+
+def _similarity(a: set[str], text: str) -> float:
+    return textnorm.jaccard(a, textnorm.shingles(text))
+
+
+def suggest(session: Session, feedback_id: str) -> dict[str, Any]:
+    """A draft reply from the fitting template, the closest KB article and the most similar resolved cases."""
+    record = get_record(session, feedback_id)
+    grams = textnorm.shingles(record.content)
+    arts = list(session.scalars(select(KbArticle).limit(2000)))
+    best_art = max(
+        arts,
+        key=lambda a: _similarity(grams, f"{a.title} {a.problem} {' '.join(a.tags or [])}"),
+        default=None,
+    )
+    art_score = (
+        _similarity(grams, f"{best_art.title} {best_art.problem} {' '.join(best_art.tags or [])}")
+        if best_art
+        else 0
+    )
+    candidates = session.execute(
+        select(Feedback.id, Feedback.content)
+        .where(Feedback.status.in_(("resolved", "closed")), Feedback.id != record.id)
+        .where(or_(Feedback.problem_type == record.problem_type, Feedback.problem_type.is_(None)))
+        .order_by(Feedback.resolved_at.desc())
+        .limit(500)
+    ).all()
+    similar = sorted(((round(_similarity(grams, c), 3), fid) for fid, c in candidates), reverse=True)[:3]
+    similar = [s for s in similar if s[0] > 0.05]
+    past = {}
+    if similar:
+        for fid, body in session.execute(
+            select(Reply.feedback_id, Reply.body)
+            .where(
+                Reply.feedback_id.in_([f for _, f in similar]),
+                Reply.direction == "out",
+                Reply.kind == "email",
+            )
+            .order_by(Reply.id)
+        ):
+            past[fid] = body
+    next_step = best_art.steps.strip() if best_art and art_score > 0.05 and best_art.steps else None
+    kind = kind_for(record)
+    tpl = next((t for t in list_templates(session) if t.kind == kind and t.is_active), None)
+    values = placeholder_values(session, record, {"next_step": next_step} if next_step else None)
+    body = render(tpl.body, values) if tpl else ""
+    subject = render(tpl.subject, values) if tpl else f"关于您的反馈 {record.id}"
+    session.commit()
+    return {
+        "kind": kind,
+        "template_id": tpl.id if tpl else None,
+        "subject": subject,
+        "body": body,
+        "knowledge": (
+            {
+                "id": best_art.id,
+                "title": best_art.title,
+                "root_cause": best_art.root_cause,
+                "steps": best_art.steps,
+                "score": round(art_score, 3),
+            }
+            if best_art and art_score > 0.05
+            else None
+        ),
+        "similar_cases": [{"id": fid, "score": s, "reply": past.get(fid)} for s, fid in similar],
+    }
+
+
+# --- Replies ----------------------------------------------------------------------------------------------
+
+
+def create_reply(
+    session: Session,
+    feedback_id: str,
+    user: User,
+    body: str,
+    *,
+    subject: str | None = None,
+    kind: str = "email",
+) -> Reply:
+    """Record a reply (email to the customer, internal note, or public-review draft); emails are queued to send."""
+    if kind not in ("email", "note", "public_draft"):
+        raise ValidationFailed("kind 须为 email / note / public_draft")
+    if not body.strip():
+        raise ValidationFailed("回复内容不能为空 / reply body is empty")
+    begin_write(session)
+    record = get_record(session, feedback_id, lock=True)
+    if kind == "email" and not mail.is_email(record.contact):
+        raise Conflict(
+            "该客户没有可用的邮箱地址, 请改用备注或电话联系 / the customer has no email address",
+            code="no_email",
+        )
+    ensure_token(record)
+    link = mail.status_link(record)
+    if kind == "email" and link not in body:
+        body = f"{body.rstrip()}\n\n处理进度 / status: {link}"
+    now = clock.now()
+    reply = Reply(
+        feedback_id=record.id,
+        direction="out",
+        kind=kind,
+        author_id=user.id,
+        to_addr=record.contact if kind == "email" else None,
+        subject=mail.subject_for(record, subject or "关于您的反馈 / about your feedback")
+        if kind == "email"
+        else subject,
+        body=body,
+        state="queued" if kind == "email" else "draft",
+        created_at=now,
+    )
+    session.add(reply)
+    if kind == "email" and record.first_responded_at is None:
+        record.first_responded_at = now
+        record.sla_reminded_at = None
+    add_history(
+        session,
+        record,
+        "reply",
+        user,
+        {"email": "邮件回复客户", "note": "内部备注", "public_draft": "公开回复草稿"}[kind],
+    )
+    session.commit()
+    if kind == "email":
+        from feedbackloop.workflow import tasks
+
+        tasks.send_reply(reply.id)
+    return reply
+
+
+def replies(session: Session, feedback_id: str) -> list[Reply]:
+    get_record(session, feedback_id)
+    return list(session.scalars(select(Reply).where(Reply.feedback_id == feedback_id).order_by(Reply.id)))
+
+
+def resolution_notice(session: Session, feedback_id: str) -> Reply | None:
+    """Tell the customer what was done and ask the satisfaction question (email, within 24 h). Commits."""
+    record = get_record(session, feedback_id)
+    if (
+        record.customer_notified_at
+        or record.status not in ("resolved", "closed")
+        or not mail.is_email(record.contact)
+    ):
+        return None
+    last = session.scalar(
+        select(Reply.body)
+        .where(Reply.feedback_id == record.id, Reply.direction == "out", Reply.kind == "email")
+        .order_by(Reply.id.desc())
+        .limit(1)
+    )
+    done = session.scalar(
+        select(HistoryEntry.reason)
+        .where(HistoryEntry.feedback_id == record.id, HistoryEntry.to_status == "resolved")
+        .order_by(HistoryEntry.id.desc())
+        .limit(1)
+    )
+    link = mail.status_link(record)
+    body = (
+        f"{record.customer_name or '尊敬的客户'} 您好:\n\n您的反馈 {record.id} 已处理完成。\n"
+        f"处理结果: {done or (last or '问题已解决').splitlines()[0]}\n\n"
+        f"您对本次处理满意吗? 请点击链接选择「满意」或「不满意」: {link}\n"
+        f"如不满意, 我们会重新处理。\n\nYour feedback {record.id} has been resolved. Were you satisfied? {link}"
+    )
+    reply = Reply(
+        feedback_id=record.id,
+        direction="out",
+        kind="notice",
+        to_addr=record.contact,
+        subject=mail.subject_for(record, "您的反馈已处理完成 / resolved"),
+        body=body,
+        state="queued",
+        created_at=clock.now(),
+    )
+    session.add(reply)
+    session.flush()
+    mail.deliver_reply(session, reply.id)
+    if reply.state == "sent":
+        record.customer_notified_at = clock.now()
+        session.commit()
+    return reply
+
+
+def kb_from_item(session: Session, feedback_id: str, fields: dict[str, Any]) -> KbArticle:
+    """Turn a resolved item into a KB article (problem from the item, steps from the agent)."""
+    record = get_record(session, feedback_id)
+    data = {
+        "title": f"{record.problem_type or '问题'}: {record.content[:40]}",
+        "problem": record.content,
+        "problem_type": record.problem_type,
+        "source_feedback_id": record.id,
+        "review_date": date(clock.now().year + 1, clock.now().month, 1),
+    }
+    data.update({k: v for k, v in fields.items() if v is not None})
+    return save_article(session, data)

@@ -1,0 +1,559 @@
+"""Working an item: triage, transitions, claim/assign, escalation, notifications, the customer's answer.
+
+Plain functions over a session; each public write commits its own unit of work."""
+
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from feedbackloop.accounts.models import User
+from feedbackloop.db import begin_write
+from feedbackloop.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.lib.clock import clock
+from feedbackloop.workflow import priority as prio
+from feedbackloop.workflow import sla
+from feedbackloop.workflow.models import LEVEL_KINDS, HistoryEntry, Notification, TeamSettings
+from feedbackloop.workflow.routing import Router
+from feedbackloop.workflow.states import STATUS_EN, allowed_next, label
+
+REPEAT_WINDOW = timedelta(days=30)
+SUPERVISORS = ("supervisor", "admin")
+
+
+def _actor(user: User | None) -> tuple[int | None, str]:
+    return (user.id, user.display_name or user.username) if user else (None, "system")
+
+
+def add_history(
+    session: Session,
+    record: Feedback,
+    kind: str,
+    user: User | None = None,
+    reason: str | None = None,
+    *,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Keep one event in the item's history (who, when, why)."""
+    actor_id, actor = _actor(user)
+    session.add(
+        HistoryEntry(
+            feedback_id=record.id,
+            at=clock.now(),
+            actor_id=actor_id,
+            actor=actor,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            data=data,
+        )
+    )
+
+
+def history(session: Session, feedback_id: str) -> list[HistoryEntry]:
+    """The item's history, oldest first."""
+    get_record(session, feedback_id)
+    return list(
+        session.scalars(
+            select(HistoryEntry)
+            .where(HistoryEntry.feedback_id == feedback_id)
+            .order_by(HistoryEntry.at, HistoryEntry.id)
+        )
+    )
+
+
+def notify(
+    session: Session, user_ids: list[int], record: Feedback | None, kind: str, title: str, body: str = ""
+) -> int:
+    """In-app notifications (the mailer task emails them to users who have an address)."""
+    now = clock.now()
+    for uid in dict.fromkeys(u for u in user_ids if u):
+        session.add(
+            Notification(
+                user_id=uid,
+                feedback_id=record.id if record else None,
+                kind=kind,
+                title=title,
+                body=body,
+                created_at=now,
+            )
+        )
+    return len(user_ids)
+
+
+def level_members(session: Session, level: int) -> list[int]:
+    """Active members of every team at an escalation level."""
+    return list(
+        session.scalars(
+            select(User.id)
+            .join(TeamSettings, TeamSettings.team_id == User.team_id)
+            .where(TeamSettings.kind == LEVEL_KINDS[level], User.is_active.is_(True))
+        )
+    )
+
+
+def get_record(session: Session, feedback_id: str, *, lock: bool = False) -> Feedback:
+    record = session.get(Feedback, feedback_id, with_for_update=lock or None)
+    if record is None:
+        raise NotFound(f"反馈 {feedback_id} 不存在 / feedback {feedback_id} not found")
+    return record
+
+
+def escalate(
+    session: Session, record: Feedback, reason: str, user: User | None = None, *, to_level: int | None = None
+) -> None:
+    """Move the item up the four levels (一线客服 → 专家团队 → 部门经理 → 高管) and notify that level."""
+    new = min(4, to_level if to_level else record.escalation_level + 1)
+    if new <= record.escalation_level:
+        return
+    record.escalation_level = new
+    add_history(
+        session, record, "escalation", user, f"升级到 {LEVEL_KINDS[new]}: {reason}", data={"level": new}
+    )
+    title = f"[{LEVEL_KINDS[new]}] 反馈 {record.id} 已升级 / escalated: {reason}"
+    notify(session, level_members(session, new) + [record.owner_id or 0], record, "escalation", title)
+
+
+def ensure_token(record: Feedback) -> str:
+    """The unguessable token of the customer's status link."""
+    if not record.status_token:
+        record.status_token = secrets.token_urlsafe(24)
+    return record.status_token
+
+
+# --- Triage: priority, SLA, routing for new items --------------------------------------------------------
+
+
+def _similar_counts(
+    session: Session, records: list[Feedback], now: datetime
+) -> Counter[tuple[str | None, str | None]]:
+    keys = {(r.problem_type, r.product) for r in records if r.problem_type}
+    counts: Counter[tuple[str | None, str | None]] = Counter()
+    if not keys:
+        return counts
+    rows = session.execute(
+        select(Feedback.problem_type, Feedback.product, func.count())
+        .where(Feedback.received_at >= now - timedelta(hours=24))
+        .where(Feedback.problem_type.in_({k[0] for k in keys}))
+        .group_by(Feedback.problem_type, Feedback.product)
+    )
+    for ptype, product, n in rows:
+        counts[(ptype, product)] += n
+    return counts
+
+
+def prioritise(record: Feedback, similar: int, work: sla.Clockwork, now: datetime) -> prio.Priority:
+    """Score the record, store level and reasons, and set its SLA due dates."""
+    result = prio.score(record, similar)
+    changed = result.level != record.priority
+    record.priority, record.priority_score, record.priority_reasons = (
+        result.level,
+        result.score,
+        result.reasons,
+    )
+    record.prioritized_at = now
+    if changed or record.first_response_due is None:
+        sla.apply_policy(record, work, now)
+    return result
+
+
+def _repeat_contacts(session: Session, records: list[Feedback], now: datetime) -> set[str]:
+    contacts = {r.contact for r in records if r.contact}
+    if not contacts:
+        return set()
+    rows = session.execute(
+        select(Feedback.contact)
+        .where(Feedback.contact.in_(contacts), Feedback.received_at >= now - REPEAT_WINDOW)
+        .where(Feedback.status.not_in(("spam", "merged")))
+        .group_by(Feedback.contact)
+        .having(func.count() > 1)
+    )
+    return set(rows.scalars())
+
+
+def triage(session: Session, ids: list[str]) -> dict[str, int]:
+    """Prioritise, start the SLA clock, route and (for repeat or public complaints) escalate new items."""
+    begin_write(session)
+    now = clock.now()
+    records = list(session.scalars(select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")))
+    if not records:
+        session.commit()
+        return {"triaged": 0, "assigned": 0}
+    work = sla.Clockwork.load(session)
+    similar = _similar_counts(session, records, now)
+    repeats = _repeat_contacts(session, records, now)
+    router = Router(session)
+    by_team: dict[int | None, list[Feedback]] = {}
+    results = {}
+    for record in records:
+        ensure_token(record)
+        results[record.id] = prioritise(
+            record, similar.get((record.problem_type, record.product), 0), work, now
+        )
+        team, _rule = router.team_for(record)
+        record.team_id = team.id if team else None
+        by_team.setdefault(team.id if team else None, []).append(record)
+    assigned = 0
+    for tid, items in by_team.items():
+        owners = router.owners_for(router.teams[tid], len(items)) if tid is not None else [None] * len(items)
+        for record, owner in zip(items, owners, strict=True):
+            assigned += _settle(session, record, owner, router, results[record.id], repeats)
+    session.commit()
+    return {"triaged": len(records), "assigned": assigned}
+
+
+def _settle(
+    session: Session,
+    record: Feedback,
+    owner: int | None,
+    router: Router,
+    result: prio.Priority,
+    repeats: set[str],
+) -> int:
+    team = router.teams.get(record.team_id) if record.team_id else None
+    why = f"自动分派到 {team.name}" if team else "无匹配团队, 待认领"
+    record.owner_id = owner
+    record.status = "assigned" if owner else "triaged"
+    add_history(
+        session,
+        record,
+        "status",
+        None,
+        f"{why}; 优先级 {result.level} ({result.score})",
+        from_status="new",
+        to_status=record.status,
+        data={"team_id": record.team_id, "owner_id": owner},
+    )
+    if owner:
+        notify(session, [owner], record, "assigned", f"新反馈 {record.id} 已分配给您 / assigned to you")
+    if record.contact and record.contact in repeats:
+        escalate(session, record, "同一客户的重复问题 / repeat issue from the same customer", to_level=2)
+    elif "public" in result.risks or (
+        record.channel in prio.REVIEW_PLATFORMS and record.priority in ("high", "urgent")
+    ):
+        escalate(session, record, "公开投诉 / public complaint", to_level=2)
+    return 1 if owner else 0
+
+
+def reprioritise_analysed(session: Session, limit: int = 5000) -> int:
+    """Re-score open items whose analysis arrived after they were prioritised; commits."""
+    begin_write(session)
+    now = clock.now()
+    records = list(
+        session.scalars(
+            select(Feedback)
+            .where(Feedback.status.in_(("triaged", "assigned", "in_progress", "reopened")))
+            .where(Feedback.analyzed_at.is_not(None), Feedback.prioritized_at < Feedback.analyzed_at)
+            .limit(limit)
+        )
+    )
+    if records:
+        work = sla.Clockwork.load(session)
+        similar = _similar_counts(session, records, now)
+        for record in records:
+            old = record.priority
+            result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
+            if result.level != old:
+                add_history(session, record, "priority", None, f"分析完成, 优先级 {old} → {result.level}")
+    session.commit()
+    return len(records)
+
+
+# --- Transitions, claim, assign -------------------------------------------------------------------------
+
+
+def _check_allowed(record: Feedback, to: str) -> None:
+    nexts = allowed_next(record.status)
+    if to not in nexts:
+        names = ", ".join(f"{s} ({label(s)})" for s in nexts) or "无 / none"
+        raise Conflict(
+            f"不能从「{label(record.status)}」变为「{label(to)}」; 允许的下一状态: {names} / "
+            f"cannot move from {STATUS_EN.get(record.status, record.status)} to {STATUS_EN.get(to, to)}",
+            code="invalid_transition",
+            details={"from": record.status, "to": to, "allowed": list(nexts)},
+        )
+
+
+def _apply_status(
+    session: Session, record: Feedback, to: str, user: User | None, now: datetime, merged_into: str | None
+) -> None:
+    work = sla.Clockwork.load(session)
+    if record.status == "waiting_customer":
+        sla.resume(record, work, now)
+    if to == "assigned" and record.owner_id is None:
+        if user is None or user.role == "customer":
+            raise Conflict("请先指派负责人 / assign an owner first", code="owner_required")
+        record.owner_id = user.id
+    if to == "waiting_customer":
+        sla.pause(record, now)
+        record.first_responded_at = record.first_responded_at or now
+    elif to == "resolved":
+        record.resolved_at = now
+        record.first_responded_at = record.first_responded_at or now
+        record.followup_due_at = now + sla.FOLLOWUP_AFTER
+        record.followup_done_at = None
+        record.customer_notified_at = None
+        ensure_token(record)
+    elif to == "closed":
+        record.closed_at = now
+    elif to == "reopened":
+        record.reopen_count += 1
+        record.resolved_at = record.closed_at = None
+        sla.restart_resolution(record, work, now)
+    elif to == "merged":
+        if merged_into:
+            get_record(session, merged_into)
+            if merged_into == record.id:
+                raise ValidationFailed("不能合并到自身 / cannot merge an item into itself")
+            record.duplicate_of = merged_into
+            record.duplicate_kind = record.duplicate_kind or "manual"
+
+
+def transition(
+    session: Session,
+    feedback_id: str,
+    to: str,
+    user: User | None,
+    reason: str | None = None,
+    *,
+    merged_into: str | None = None,
+) -> Feedback:
+    """Move the item to `to` if the life cycle allows it (409 naming the allowed states otherwise); commits."""
+    begin_write(session)
+    record = get_record(session, feedback_id, lock=True)
+    if user is not None and user.role == "agent" and record.owner_id not in (None, user.id):
+        raise PermissionDenied("该反馈由其他客服负责, 请联系主管改派 / another agent owns this item")
+    _check_allowed(record, to)
+    now = clock.now()
+    before = record.status
+    _apply_status(session, record, to, user, now, merged_into)
+    record.status = to
+    add_history(session, record, "status", user, reason, from_status=before, to_status=to)
+    if to == "reopened" and record.owner_id:
+        notify(session, [record.owner_id], record, "reopened", f"反馈 {record.id} 已重开 / reopened")
+    session.commit()
+    if to == "resolved":
+        from feedbackloop.workflow import tasks
+
+        tasks.notify_resolution(record.id)
+    return record
+
+
+def claim(session: Session, feedback_id: str, user: User) -> Feedback:
+    """Take an unowned item; of two agents claiming at once exactly one wins (conditional UPDATE)."""
+    begin_write(session)
+    record = get_record(session, feedback_id)
+    before = record.status
+    result = session.execute(
+        update(Feedback)
+        .where(Feedback.id == feedback_id, Feedback.owner_id.is_(None))
+        .where(Feedback.status.in_(("new", "triaged", "reopened")))
+        .values(owner_id=user.id, status="assigned", updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        session.expire_all()
+        record = get_record(session, feedback_id)
+        owner = session.get(User, record.owner_id) if record.owner_id else None
+        who = (owner.display_name or owner.username) if owner else "无"
+        raise Conflict(
+            f"反馈 {feedback_id} 已被 {who} 认领或当前状态「{label(record.status)}」不可认领 / "
+            f"already claimed by {who} or not claimable",
+            code="already_claimed",
+            details={"owner_id": record.owner_id, "status": record.status},
+        )
+    session.expire(record)
+    add_history(session, record, "claim", user, "认领 / claimed", from_status=before, to_status="assigned")
+    session.commit()
+    return record
+
+
+def assign(
+    session: Session, feedback_id: str, owner_id: int, user: User, reason: str | None = None
+) -> Feedback:
+    """Give the item to one owner (supervisors any item; agents only their own or unowned ones)."""
+    begin_write(session)
+    record = get_record(session, feedback_id, lock=True)
+    if user.role not in SUPERVISORS and record.owner_id not in (None, user.id):
+        raise PermissionDenied("只有主管可以改派他人的反馈 / only supervisors reassign others' items")
+    owner = session.get(User, owner_id)
+    if owner is None or not owner.is_active:
+        raise ValidationFailed(f"用户 {owner_id} 不存在或已停用 / unknown or inactive user")
+    if record.status in ("closed", "merged", "spam"):
+        raise Conflict(f"状态「{label(record.status)}」的反馈不能分配 / cannot assign a {record.status} item")
+    before, old_owner = record.status, record.owner_id
+    record.owner_id = owner.id
+    if record.status in ("new", "triaged", "reopened"):
+        record.status = "assigned"
+    add_history(
+        session,
+        record,
+        "assign",
+        user,
+        reason or f"分配给 {owner.display_name or owner.username}",
+        from_status=before,
+        to_status=record.status,
+        data={"from_owner": old_owner, "to_owner": owner.id},
+    )
+    notify(session, [owner.id], record, "assigned", f"反馈 {record.id} 已分配给您 / assigned to you")
+    session.commit()
+    return record
+
+
+def manual_escalate(session: Session, feedback_id: str, user: User, reason: str) -> Feedback:
+    """An agent escalates by hand to the next level."""
+    begin_write(session)
+    record = get_record(session, feedback_id, lock=True)
+    if record.escalation_level >= 4:
+        raise Conflict("已是最高级别 (高管) / already at the top level")
+    escalate(session, record, reason or "人工升级 / escalated by hand", user)
+    session.commit()
+    return record
+
+
+# --- The customer's side --------------------------------------------------------------------------------
+
+
+def by_token(session: Session, token: str) -> Feedback:
+    record = session.scalar(select(Feedback).where(Feedback.status_token == token)) if token else None
+    if record is None:
+        raise NotFound("链接无效或已失效 / this status link is not valid")
+    return record
+
+
+def answer_satisfaction(session: Session, token: str, satisfied: bool) -> Feedback:
+    """The customer's 满意/不满意; 不满意 reopens the item one priority level higher (and escalates VIPs)."""
+    begin_write(session)
+    record = by_token(session, token)
+    if record.status not in ("resolved", "closed"):
+        raise Conflict("该反馈尚未解决, 解决后才能评价 / you can rate once the item is resolved")
+    now = clock.now()
+    record.satisfaction, record.satisfaction_at = ("satisfied" if satisfied else "dissatisfied"), now
+    before = record.status
+    if satisfied:
+        add_history(session, record, "satisfaction", None, "客户: 满意 / customer satisfied")
+        if record.status == "resolved":
+            record.status, record.closed_at = "closed", now
+            add_history(
+                session, record, "status", None, "客户满意, 自动关闭", from_status=before, to_status="closed"
+            )
+        session.commit()
+        return record
+    work = sla.Clockwork.load(session)
+    record.status = "reopened"
+    record.reopen_count += 1
+    record.resolved_at = record.closed_at = None
+    old = record.priority
+    record.priority = prio.raise_level(record.priority)
+    record.priority_score = min(100, record.priority_score + 20)
+    record.priority_reasons = [
+        {"code": "dissatisfied", "label": "客户对处理结果不满意 / customer dissatisfied", "points": 20}
+    ] + [r for r in (record.priority_reasons or []) if r.get("code") != "dissatisfied"]
+    sla.restart_resolution(record, work, now)
+    add_history(session, record, "satisfaction", None, "客户: 不满意 / customer dissatisfied")
+    add_history(
+        session,
+        record,
+        "status",
+        None,
+        f"客户不满意, 重开; 优先级 {old} → {record.priority}",
+        from_status=before,
+        to_status="reopened",
+    )
+    notify(
+        session, [record.owner_id or 0], record, "reopened", f"客户不满意, 反馈 {record.id} 已重开 / reopened"
+    )
+    if record.customer_type == "high_value":
+        escalate(session, record, "高价值客户不满意 / dissatisfied high-value customer")
+    session.commit()
+    return record
+
+
+def public_view(session: Session, token: str) -> dict[str, Any]:
+    """What the customer's status page shows: this item's status, its status changes and the replies sent."""
+    from feedbackloop.workflow.models import Reply
+
+    record = by_token(session, token)
+    steps = session.scalars(
+        select(HistoryEntry)
+        .where(HistoryEntry.feedback_id == record.id, HistoryEntry.kind == "status")
+        .order_by(HistoryEntry.at, HistoryEntry.id)
+    ).all()
+    replies = session.scalars(
+        select(Reply)
+        .where(Reply.feedback_id == record.id, Reply.kind.in_(("email", "notice")))
+        .where(Reply.state.in_(("sent", "received")))
+        .order_by(Reply.created_at, Reply.id)
+    ).all()
+    return {
+        "record": record,
+        "status_label": label(record.status),
+        "steps": [{"at": s.at, "status": s.to_status, "label": label(s.to_status or "")} for s in steps],
+        "replies": replies,
+        "can_rate": record.status in ("resolved", "closed") and record.satisfaction is None,
+    }
+
+
+def notifications_for(
+    session: Session, user: User, unread_only: bool = False, limit: int = 100
+) -> list[Notification]:
+    stmt = select(Notification).where(Notification.user_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Notification.read_at.is_(None))
+    return list(session.scalars(stmt.order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_read(session: Session, user: User, ids: list[int]) -> int:
+    """Mark the user's own notifications read."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.id.in_(ids), Notification.read_at.is_(None))
+        .values(read_at=clock.now())
+    )
+    session.commit()
+    return result.rowcount or 0
+
+
+def state(session: Session, feedback_id: str) -> dict[str, Any]:
+    """Everything an agent needs beside the item: status and next steps, owner, priority and reasons, SLA."""
+    from feedbackloop.accounts.models import Team
+    from feedbackloop.workflow.mail import status_link
+    from feedbackloop.workflow.models import PRIORITY_LEVELS
+
+    record = get_record(session, feedback_id)
+    owner = session.get(User, record.owner_id) if record.owner_id else None
+    team = session.get(Team, record.team_id) if record.team_id else None
+    return {
+        "id": record.id, "status": record.status, "status_label": label(record.status),
+        "allowed_next": list(allowed_next(record.status)), "owner_id": record.owner_id,
+        "owner": (owner.display_name or owner.username) if owner else None,
+        "team_id": record.team_id, "team": team.name if team else None, "priority": record.priority,
+        "priority_label": PRIORITY_LEVELS.get(record.priority or ""), "priority_score": record.priority_score or 0,
+        "priority_reasons": record.priority_reasons or [], "escalation_level": record.escalation_level,
+        "escalation_label": LEVEL_KINDS.get(record.escalation_level, ""), "sla": sla.view(record, clock.now()),
+        "first_response_due": record.first_response_due, "resolution_due": record.resolution_due,
+        "first_responded_at": record.first_responded_at, "resolved_at": record.resolved_at,
+        "satisfaction": record.satisfaction, "reopen_count": record.reopen_count,
+        "status_link": status_link(record) if record.status_token else None,
+    }
+
+
+def admin_context(session: Session) -> dict[str, Any]:
+    """What the rules/SLA admin page shows beside its API-driven tables."""
+    from feedbackloop.workflow.models import BusinessCalendar
+
+    policies = sorted(sla.policies(session).values(), key=lambda p: prio.LEVEL_ORDER[::-1].index(p.priority))
+    sla.business_hours(session)
+    session.commit()
+    users = session.scalars(select(User).where(User.is_active.is_(True), User.role != "customer").order_by(User.id))
+    return {"policies": policies, "calendar": session.get(BusinessCalendar, 1), "users": list(users)}

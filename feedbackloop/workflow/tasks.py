@@ -1,0 +1,153 @@
+"""Background work of the workflow on Huey: triage after intake, mail, and the periodic SLA sweep,
+reminders, follow-ups, threshold alerts and notification mail (embedded consumer or worker machines)."""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+from sqlalchemy import select, update
+
+from feedbackloop.accounts.models import User
+from feedbackloop.db import session_scope
+from feedbackloop.feedback import services as feedback_services
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.lib.clock import clock
+from feedbackloop.tasks import huey
+from feedbackloop.workflow.models import Notification
+
+log = logging.getLogger(__name__)
+MAIL_BATCH = 200
+
+
+@huey.task()
+def triage_items(ids: list[str]) -> dict[str, int]:
+    """Prioritise and route newly stored items."""
+    from feedbackloop.workflow.services import triage
+
+    with session_scope() as session:
+        return triage(session, ids)
+
+
+def on_ingest(ids: list[str]) -> None:
+    """after_ingest hook: hand the new ids to the queue, so intake stays fast."""
+    for start in range(0, len(ids), 1000):
+        triage_items(ids[start : start + 1000])
+
+
+@huey.task(retries=3, retry_delay=60)
+def send_reply(reply_id: int) -> str:
+    """Send one queued reply by email."""
+    from feedbackloop.workflow.mail import deliver_reply
+
+    with session_scope() as session:
+        return deliver_reply(session, reply_id).state
+
+
+@huey.task(retries=3, retry_delay=300)
+def notify_resolution(feedback_id: str) -> bool:
+    """Email the customer that the item is resolved, with the satisfaction question."""
+    from feedbackloop.workflow.replies import resolution_notice
+
+    with session_scope() as session:
+        reply = resolution_notice(session, feedback_id)
+        return bool(reply and reply.state == "sent")
+
+
+def run_sweep() -> dict[str, int]:
+    """One SLA sweep plus the follow-ups it found due (also used by the CLI)."""
+    from feedbackloop.workflow import sla
+    from feedbackloop.workflow.services import notify
+
+    with session_scope() as session:
+        result = sla.sweep(session, clock.now())
+        for fid in result.followups or []:
+            record = session.get(Feedback, fid)
+            if record is not None and record.owner_id:
+                notify(
+                    session,
+                    [record.owner_id],
+                    record,
+                    "followup",
+                    f"请回访 {fid}: 确认问题是否彻底解决 / follow-up check due",
+                )
+        _retry_resolution_notices(session)
+    send_notification_mail()
+    return result.as_dict()
+
+
+def _retry_resolution_notices(session) -> None:  # type: ignore[no-untyped-def]
+    from feedbackloop.workflow.sla import NOTIFY_CUSTOMER_WITHIN
+
+    now = clock.now()
+    pending = session.scalars(
+        select(Feedback.id)
+        .where(
+            Feedback.status.in_(("resolved", "closed")),
+            Feedback.customer_notified_at.is_(None),
+            Feedback.resolved_at >= now - NOTIFY_CUSTOMER_WITHIN,
+            Feedback.contact.like("%@%"),
+        )
+        .limit(100)
+    ).all()
+    for fid in pending:
+        notify_resolution(fid)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sla_sweep() -> dict[str, int]:
+    """Every minute: reminders, breaches and escalations, follow-ups."""
+    return run_sweep()
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def threshold_alerts() -> int:
+    """Every five minutes: evaluate the threshold alert rules."""
+    from feedbackloop.workflow import alerts
+
+    with session_scope() as session:
+        fired = alerts.run_all(session)
+    if fired:
+        send_notification_mail()
+    return len(fired)
+
+
+@huey.periodic_task(crontab(minute="*/2"))
+def reprioritise() -> int:
+    """Every two minutes: re-score items whose analysis arrived after triage."""
+    from feedbackloop.workflow.services import reprioritise_analysed
+
+    with session_scope() as session:
+        return reprioritise_analysed(session)
+
+
+@huey.task()
+def send_notification_mail() -> int:
+    """Email pending notifications to users who have an address; others are marked done."""
+    from feedbackloop.workflow.mail import send
+
+    sent = 0
+    with session_scope() as session:
+        rows = session.execute(
+            select(Notification, User.email)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.emailed_at.is_(None))
+            .order_by(Notification.id)
+            .limit(MAIL_BATCH)
+        ).all()
+        for note, email in rows:
+            if email:
+                try:
+                    send(email, f"[FeedbackLoop] {note.title}", (note.body or note.title))
+                    sent += 1
+                except OSError as exc:
+                    log.warning("notification mail to %s failed: %s", email, exc)
+                    continue
+            session.execute(
+                update(Notification).where(Notification.id == note.id).values(emailed_at=clock.now())
+            )
+    return sent
+
+
+if on_ingest not in feedback_services.after_ingest_hooks:
+    feedback_services.after_ingest_hooks.append(on_ingest)

@@ -1,0 +1,90 @@
+"""Workflow fixtures: a real SMTP server (aiosmtpd) that every test's mail goes to, staff users, teams."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import feedbackloop.workflow.tasks  # noqa: F401  (registers the intake hook, as the app and workers do)
+from feedbackloop.config import get_settings
+
+
+def token_for(client, username: str, password: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Sink:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.arrived = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))  # type: ignore[arg-type]
+        self.arrived.set()
+        return "250 OK"
+
+    def to(self, addr: str) -> list[EmailMessage]:
+        return [m for m in self.messages if addr in str(m["To"])]
+
+
+@pytest.fixture(scope="session")
+def _smtp_server() -> Iterator[tuple[Sink, int]]:
+    sink = Sink()
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield sink, port
+    controller.stop()
+
+
+@pytest.fixture(autouse=True)
+def mailbox(_smtp_server: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> Sink:
+    """The SMTP server this test's mail is delivered to (emptied per test)."""
+    sink, port = _smtp_server
+    sink.messages.clear()
+    monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
+    monkeypatch.setattr(get_settings(), "smtp_port", port)
+    return sink
+
+
+@pytest.fixture
+def staff(client, make_user, db):  # type: ignore[no-untyped-def]
+    """A supervisor and two agents with their API headers: {name: (user, headers)}."""
+    from sqlalchemy import select
+
+    from feedbackloop.accounts.models import User
+
+    out = {}
+    for key, role in (("sup", "supervisor"), ("a1", "agent"), ("a2", "agent")):
+        name, pw = make_user(role, email=f"{key}@corp.example")
+        user = db.scalar(select(User).where(User.username == name))
+        db.commit()  # end the read so the next factory call can write (SQLite WAL snapshot)
+        out[key] = (user, token_for(client, name, pw))
+    return out
+
+
+@pytest.fixture
+def team(client, staff, admin_headers):  # type: ignore[no-untyped-def]
+    """A default first-line team with both agents, round robin."""
+    ids = [staff["a1"][0].id, staff["a2"][0].id]
+    r = client.post("/api/v1/workflow/teams", headers=admin_headers,
+                    json={"name": "一线客服组", "kind": "一线客服", "strategy": "round_robin", "is_default": True,
+                          "member_ids": ids})
+    assert r.status_code == 201, r.text
+    return r.json()
