@@ -110,5 +110,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
     app.include_router(feedback_api.router)
     for trust_router in ("accounts", "tokens", "audit", "privacy", "webhooks", "attachments"):  # trust (issue 6)
         app.include_router(__import__(f"feedbackloop.web.api.{trust_router}", fromlist=["router"]).router)
+    for wf_router in ("api.workflow", "pages.workflow"):  # workflow (issue 5)
+        app.include_router(__import__(f"feedbackloop.web.{wf_router}", fromlist=["router"]).router)
     app.include_router(pages_router)
     return app

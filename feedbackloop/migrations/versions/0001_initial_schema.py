@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 12:01:01.888198
+Create Date: 2026-11-25 11:57:15.252075
 """
 from __future__ import annotations
 
@@ -66,6 +66,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_teams')),
     sa.UniqueConstraint('name', name=op.f('uq_teams_name'))
     )
+    op.create_table('touchpoints',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('slug', sa.String(length=60), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_touchpoints')),
+    sa.UniqueConstraint('name', name=op.f('uq_touchpoints_name')),
+    sa.UniqueConstraint('slug', name=op.f('uq_touchpoints_slug'))
+    )
     op.create_table('webhook_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('source', sa.String(length=50), nullable=False),
@@ -88,6 +98,54 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_sources')),
     sa.UniqueConstraint('name', name=op.f('uq_webhook_sources_name'))
     )
+    op.create_table('wf_calendar',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('timezone', sa.String(length=50), nullable=False),
+    sa.Column('day_start', sa.String(length=5), nullable=False),
+    sa.Column('day_end', sa.String(length=5), nullable=False),
+    sa.Column('weekdays', sa.JSON(), nullable=False),
+    sa.Column('holidays', sa.JSON(), nullable=False),
+    sa.Column('extra_workdays', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_calendar'))
+    )
+    op.create_table('wf_kb_articles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('problem', sa.Text(), nullable=False),
+    sa.Column('root_cause', sa.Text(), nullable=False),
+    sa.Column('steps', sa.Text(), nullable=False),
+    sa.Column('resources', sa.Text(), nullable=False),
+    sa.Column('outcome', sa.Text(), nullable=False),
+    sa.Column('problem_type', sa.String(length=20), nullable=True),
+    sa.Column('tags', sa.JSON(), nullable=False),
+    sa.Column('review_date', sa.Date(), nullable=True),
+    sa.Column('source_feedback_id', sa.String(length=24), nullable=True),
+    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_kb_articles'))
+    )
+    op.create_table('wf_reply_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('is_active', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_reply_templates')),
+    sa.UniqueConstraint('name', name=op.f('uq_wf_reply_templates_name'))
+    )
+    op.create_table('wf_sla_policies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('priority', sa.String(length=10), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('first_response_minutes', sa.Integer(), nullable=False),
+    sa.Column('resolution_minutes', sa.Integer(), nullable=False),
+    sa.Column('business_hours', sa.Boolean(), nullable=False),
+    sa.Column('remind_before_minutes', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_sla_policies')),
+    sa.UniqueConstraint('priority', name=op.f('uq_wf_sla_policies_priority'))
+    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=80), nullable=False),
@@ -106,6 +164,48 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_users_team_id'), ['team_id'], unique=False)
+
+    op.create_table('wf_alert_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('problem_type', sa.String(length=20), nullable=True),
+    sa.Column('keyword', sa.String(length=100), nullable=True),
+    sa.Column('threshold_pct', sa.Double(), nullable=False),
+    sa.Column('window_hours', sa.Integer(), nullable=False),
+    sa.Column('min_items', sa.Integer(), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('last_fired_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_wf_alert_rules_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_alert_rules'))
+    )
+    op.create_table('wf_routing_rules',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('problem_type', sa.String(length=20), nullable=True),
+    sa.Column('product', sa.String(length=200), nullable=True),
+    sa.Column('channel', sa.String(length=20), nullable=True),
+    sa.Column('customer_type', sa.String(length=20), nullable=True),
+    sa.Column('keyword', sa.String(length=100), nullable=True),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_wf_routing_rules_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_routing_rules'))
+    )
+    op.create_table('wf_team_settings',
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('strategy', sa.String(length=20), nullable=False),
+    sa.Column('email', sa.String(length=200), nullable=True),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('rr_cursor', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_wf_team_settings_team_id_teams'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('team_id', name=op.f('pk_wf_team_settings'))
+    )
+    with op.batch_alter_table('wf_team_settings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wf_team_settings_kind'), ['kind'], unique=False)
 
     op.create_table('api_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -221,6 +321,23 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_feedback_touchpoint'), ['touchpoint'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_urgency'), ['urgency'], unique=False)
 
+    op.create_table('wf_alert_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule_id', sa.Integer(), nullable=False),
+    sa.Column('window_start', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('window_end', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('matched', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('share_pct', sa.Double(), nullable=False),
+    sa.Column('feedback_ids', sa.JSON(), nullable=False),
+    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['rule_id'], ['wf_alert_rules.id'], name=op.f('fk_wf_alert_events_rule_id_wf_alert_rules'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_alert_events')),
+    sa.UniqueConstraint('rule_id', 'window_start', name='uq_wf_alert_events_rule_window')
+    )
+    with op.batch_alter_table('wf_alert_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wf_alert_events_rule_id'), ['rule_id'], unique=False)
+
     op.create_table('analysis_corrections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('feedback_id', sa.String(length=24), nullable=False),
@@ -255,11 +372,87 @@ def upgrade() -> None:
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_attachments_feedback_id'), ['feedback_id'], unique=False)
 
+    op.create_table('wf_history',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('feedback_id', sa.String(length=24), nullable=False),
+    sa.Column('at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('from_status', sa.String(length=20), nullable=True),
+    sa.Column('to_status', sa.String(length=20), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('data', sa.JSON(), nullable=True),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_wf_history_actor_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], name=op.f('fk_wf_history_feedback_id_feedback'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_history'))
+    )
+    with op.batch_alter_table('wf_history', schema=None) as batch_op:
+        batch_op.create_index('ix_wf_history_feedback_at', ['feedback_id', 'at'], unique=False)
+
+    op.create_table('wf_notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('feedback_id', sa.String(length=24), nullable=True),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=True),
+    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('emailed_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], name=op.f('fk_wf_notifications_feedback_id_feedback'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_wf_notifications_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_notifications'))
+    )
+    with op.batch_alter_table('wf_notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wf_notifications_emailed_at'), ['emailed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wf_notifications_feedback_id'), ['feedback_id'], unique=False)
+        batch_op.create_index('ix_wf_notifications_user_read', ['user_id', 'read_at'], unique=False)
+
+    op.create_table('wf_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('feedback_id', sa.String(length=24), nullable=False),
+    sa.Column('direction', sa.String(length=5), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('to_addr', sa.String(length=200), nullable=True),
+    sa.Column('from_addr', sa.String(length=200), nullable=True),
+    sa.Column('subject', sa.String(length=300), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('message_id', sa.String(length=300), nullable=True),
+    sa.Column('in_reply_to', sa.String(length=300), nullable=True),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_wf_replies_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], name=op.f('fk_wf_replies_feedback_id_feedback'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_replies'))
+    )
+    with op.batch_alter_table('wf_replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wf_replies_feedback_id'), ['feedback_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_wf_replies_message_id'), ['message_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('wf_replies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wf_replies_message_id'))
+        batch_op.drop_index(batch_op.f('ix_wf_replies_feedback_id'))
+
+    op.drop_table('wf_replies')
+    with op.batch_alter_table('wf_notifications', schema=None) as batch_op:
+        batch_op.drop_index('ix_wf_notifications_user_read')
+        batch_op.drop_index(batch_op.f('ix_wf_notifications_feedback_id'))
+        batch_op.drop_index(batch_op.f('ix_wf_notifications_emailed_at'))
+
+    op.drop_table('wf_notifications')
+    with op.batch_alter_table('wf_history', schema=None) as batch_op:
+        batch_op.drop_index('ix_wf_history_feedback_at')
+
+    op.drop_table('wf_history')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_feedback_id'))
 
@@ -268,6 +461,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_analysis_corrections_feedback_id'))
 
     op.drop_table('analysis_corrections')
+    with op.batch_alter_table('wf_alert_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wf_alert_events_rule_id'))
+
+    op.drop_table('wf_alert_events')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_feedback_urgency'))
         batch_op.drop_index(batch_op.f('ix_feedback_touchpoint'))
@@ -299,15 +496,26 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
 
     op.drop_table('api_tokens')
+    with op.batch_alter_table('wf_team_settings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wf_team_settings_kind'))
+
+    op.drop_table('wf_team_settings')
+    op.drop_table('wf_routing_rules')
+    op.drop_table('wf_alert_rules')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_team_id'))
 
     op.drop_table('users')
+    op.drop_table('wf_sla_policies')
+    op.drop_table('wf_reply_templates')
+    op.drop_table('wf_kb_articles')
+    op.drop_table('wf_calendar')
     op.drop_table('webhook_sources')
     with op.batch_alter_table('webhook_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_events_received_at'))
 
     op.drop_table('webhook_events')
+    op.drop_table('touchpoints')
     op.drop_table('teams')
     op.drop_table('id_sequences')
     op.drop_table('custom_aspects')

@@ -1,5 +1,9 @@
-"""Server-rendered pages of the web UI (zh-CN first, English available)."""
+"""Server-rendered pages of the web UI (zh-CN first, English available), one module per area."""
 
 from fastapi import APIRouter
 
+from feedbackloop.web.pages import auth, imports, inbox, public, touchpoints
+
 router = APIRouter(include_in_schema=False)
+for _module in (auth, inbox, public, touchpoints, imports):
+    router.include_router(_module.router)

@@ -1,0 +1,94 @@
+"""Signing in and out of the web UI; pages need a session."""
+
+from __future__ import annotations
+
+import pytest
+
+from web_helpers import ADMIN_PASSWORD, csrf_from, login
+
+
+@pytest.mark.parametrize("path", ["/inbox", "/feedback/FB20240301001", "/touchpoints", "/import"])
+def test_pages_redirect_to_login_with_next(client, path):
+    r = client.get(path, follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == "/login?next=" + path.replace("/", "%2F")
+
+
+def test_root_goes_to_inbox_after_login(client):
+    r = client.get("/")
+    assert r.url.path == "/login"
+    login(client)
+    assert client.get("/").url.path == "/inbox"
+
+
+def test_login_returns_to_next(client):
+    token = csrf_from(client.get("/login?next=/import").text)
+    r = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token, "next": "/import"})
+    assert r.url.path == "/import"
+
+
+def test_login_never_redirects_off_site(client):
+    token = csrf_from(client.get("/login").text)
+    data = {"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token, "next": "//evil.example/x"}
+    r = client.post("/login", data=data, follow_redirects=False)
+    assert r.headers["location"] == "/inbox"
+
+
+def test_wrong_password_shows_chinese_message(client):
+    token = csrf_from(client.get("/login").text)
+    r = client.post("/login", data={"username": "admin", "password": "nope-nope", "csrf_token": token})
+    assert r.status_code == 401
+    assert "用户名或密码错误" in r.text
+    assert client.get("/inbox", follow_redirects=False).status_code == 303
+
+
+def test_locked_account_says_so(client, make_user):
+    name, password = make_user("agent")
+    for _ in range(5):
+        token = csrf_from(client.get("/login").text)
+        client.post("/login", data={"username": name, "password": "wrong-wrong", "csrf_token": token})
+    token = csrf_from(client.get("/login").text)
+    r = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    assert r.status_code == 423
+    assert "账号已锁定" in r.text
+
+
+def test_login_without_csrf_token_is_refused(client):
+    client.get("/login")
+    r = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD})
+    assert r.status_code == 403
+    assert "CSRF" in r.text and "刷新页面" in r.text
+    assert client.get("/inbox", follow_redirects=False).status_code == 303
+
+
+def test_login_with_forged_csrf_token_is_refused(client):
+    client.get("/login")
+    r = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": "forged"})
+    assert r.status_code == 403
+
+
+def test_logout_ends_the_session(admin_client):
+    r = admin_client.post("/logout", data={"csrf_token": admin_client.csrf})
+    assert r.url.path == "/login"
+    assert "您已退出登录" in r.text
+    assert admin_client.get("/inbox", follow_redirects=False).status_code == 303
+
+
+def test_topbar_shows_name_and_role(admin_client):
+    html = admin_client.get("/inbox").text
+    assert "管理员" in html and "退出登录" in html
+
+
+def test_english_is_available_and_remembered(admin_client):
+    assert "Inbox" in admin_client.get("/inbox?lang=en").text
+    assert "Log out" in admin_client.get("/inbox").text
+    assert "收件箱" in admin_client.get("/inbox?lang=zh-CN").text
+
+
+def test_customer_role_cannot_open_the_inbox(client, make_user):
+    name, password = make_user("customer")
+    token = csrf_from(client.get("/login").text)
+    client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    r = client.get("/inbox")
+    assert r.status_code == 403
+    assert "无权访问" in r.text
