@@ -46,12 +46,16 @@ def _new_slug(session: Session) -> str:
             return slug
 
 
-def create_touchpoint(session: Session, name: str, kind: str = "store", slug: str | None = None) -> Touchpoint:
+def create_touchpoint(
+    session: Session, name: str, kind: str = "store", slug: str | None = None
+) -> Touchpoint:
     """Create a touchpoint; the slug is generated unless given (lower-case letters, digits, hyphens)."""
     name = (name or "").strip()
     slug = (slug or "").strip().lower() or None
     if not name or len(name) > 100:
-        raise ValidationFailed("请填写触点名称 (1–100 字) / name must have 1–100 characters", details={"field": "name"})
+        raise ValidationFailed(
+            "请填写触点名称 (1–100 字) / name must have 1–100 characters", details={"field": "name"}
+        )
     if kind not in TOUCHPOINT_KINDS:
         raise ValidationFailed(f"未知触点类型 '{kind}' / unknown kind", details={"field": "kind"})
     if slug is not None and not _SLUG.match(slug):
@@ -73,7 +77,9 @@ def create_touchpoint(session: Session, name: str, kind: str = "store", slug: st
 def list_touchpoints(session: Session) -> list[tuple[Touchpoint, int]]:
     """Every touchpoint, newest first, with how many feedback items came through it."""
     rows = session.execute(
-        select(Feedback.touchpoint, func.count()).where(Feedback.touchpoint.is_not(None)).group_by(Feedback.touchpoint)
+        select(Feedback.touchpoint, func.count())
+        .where(Feedback.touchpoint.is_not(None))
+        .group_by(Feedback.touchpoint)
     )
     counts: dict[str, int] = {name: n for name, n in rows}
     points = session.scalars(select(Touchpoint).order_by(Touchpoint.created_at.desc(), Touchpoint.id.desc()))
@@ -91,7 +97,9 @@ def get_by_slug(session: Session, slug: str) -> Touchpoint:
 def qr_svg(url: str, *, scale: int = 8) -> str:
     """The QR code of `url` as a standalone SVG document."""
     buf = io.BytesIO()
-    segno.make(url, error="m").save(buf, kind="svg", scale=scale, border=2, dark="#111", light="#fff", xmldecl=False)
+    segno.make(url, error="m").save(
+        buf, kind="svg", scale=scale, border=2, dark="#111", light="#fff", xmldecl=False
+    )
     return buf.getvalue().decode("utf-8")
 
 

@@ -18,7 +18,9 @@ def store(db):
 
 
 def phone(browser):  # type: ignore[no-untyped-def]
-    return browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN")
+    return browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+    )
 
 
 def desk_as_admin(browser, base):  # type: ignore[no-untyped-def]

@@ -44,7 +44,11 @@ def test_filters_narrow_the_list(admin_client, make_feedback, db, query, expecte
         "hotel": make_feedback(content="酒店前台服务态度很差", customer_type="high_value"),
         "slow": make_feedback(content="物流太慢了, 等了一周", channel="email", problem_type="物流"),
     }
-    db.execute(update(Feedback).where(Feedback.id == records["hotel"].id).values(sentiment="negative", urgency="紧急"))
+    db.execute(
+        update(Feedback)
+        .where(Feedback.id == records["hotel"].id)
+        .values(sentiment="negative", urgency="紧急")
+    )
     db.execute(update(Feedback).where(Feedback.id == records["slow"].id).values(status="resolved"))
     db.commit()
     html = admin_client.get(f"/inbox?{query}").text

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from web_helpers import ADMIN_PASSWORD, csrf_from, login
 
 
@@ -23,7 +22,10 @@ def test_root_goes_to_inbox_after_login(client):
 
 def test_login_returns_to_next(client):
     token = csrf_from(client.get("/login?next=/import").text)
-    r = client.post("/login", data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token, "next": "/import"})
+    r = client.post(
+        "/login",
+        data={"username": "admin", "password": ADMIN_PASSWORD, "csrf_token": token, "next": "/import"},
+    )
     assert r.url.path == "/import"
 
 

@@ -22,15 +22,35 @@ def submit(client, path, **fields):
 
 def test_form_needs_no_login_and_has_all_fields(client, db):
     html = client.get("/f").text
-    for text in ("反馈内容", "问题类型", "整体评分", "称呼", "联系方式", "期望的解决方案", "同意公开引用我的反馈",
-                 "仅用于回复您的反馈", "10,000", "产品功能", "界面/交互"):
+    for text in (
+        "反馈内容",
+        "问题类型",
+        "整体评分",
+        "称呼",
+        "联系方式",
+        "期望的解决方案",
+        "同意公开引用我的反馈",
+        "仅用于回复您的反馈",
+        "10,000",
+        "产品功能",
+        "界面/交互",
+    ):
         assert text in html
     assert 'name="viewport"' in html
 
 
 def test_touchpoint_submission_is_recorded_with_touchpoint(client, db, store):
-    r = submit(client, "/f/sh-njxl", content="店员服务很热情, 但排队结账太久", problem_type="服务质量", rating="4",
-               customer_name="陈先生", contact="13912345678", expected_solution="多开收银台", consent_public="1")
+    r = submit(
+        client,
+        "/f/sh-njxl",
+        content="店员服务很热情, 但排队结账太久",
+        problem_type="服务质量",
+        rating="4",
+        customer_name="陈先生",
+        contact="13912345678",
+        expected_solution="多开收银台",
+        consent_public="1",
+    )
     assert r.status_code == 200 and r.url.path == "/f/thanks"
     fid = re.search(r"FB\d{11,}", r.text).group(0)
     assert "您的反馈编号" in r.text

@@ -33,5 +33,3 @@ def login(client: TestClient, username: str = "admin", password: str = ADMIN_PAS
     r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
     assert r.status_code == 200 and r.url.path == "/inbox", r.text[:500]
     return csrf_from(r.text)
-
-

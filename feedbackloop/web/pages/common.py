@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +20,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
-from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
 from feedbackloop.errors import AuthenticationFailed, FeedbackLoopError, PermissionDenied
+from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
+from feedbackloop.web import csrf
+from feedbackloop.web.csrf import csrf_token
 from feedbackloop.web.deps import STAFF, CurrentUser
 from feedbackloop.web.i18n import LANGUAGES, localize_message, resolve_lang, translator
 
@@ -87,7 +87,9 @@ def excerpt(text: str | None, length: int = 60) -> str:
 
 def _env() -> Environment:
     # Autoescape everywhere: customer text may contain HTML and must render as text.
-    env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR), autoescape=True, trim_blocks=True, lstrip_blocks=True
+    )
     env.filters["localtime"] = local_time
     env.filters["excerpt"] = excerpt
     env.globals.update(STATUS_LABELS=STATUS_LABELS, customer_types=CUSTOMER_TYPES, sentiments=SENTIMENTS)
@@ -97,25 +99,19 @@ def _env() -> Environment:
 templates = Jinja2Templates(env=_env())
 
 
-def csrf_token(request: Request) -> str:
-    """This browser session's CSRF token, created on first use."""
-    token = request.session.get("csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.session["csrf"] = token
-    return str(token)
-
-
 async def verify_csrf(request: Request) -> None:
     """Reject a state-changing request whose form field (or X-CSRF-Token header) does not match the session."""
-    sent = request.headers.get("x-csrf-token")
+    sent = request.headers.get(csrf.HEADER)
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
         sent = (await request.form()).get("csrf_token")
-    expected = request.session.get("csrf")
-    if not isinstance(sent, str) or not expected or not hmac.compare_digest(sent, expected):
-        raise CsrfFailed(CSRF_MESSAGE + " / page expired or CSRF check failed; reload the page and try again")
+    try:
+        csrf.verify_csrf(request, sent if isinstance(sent, str) else None)
+    except PermissionDenied as exc:
+        raise CsrfFailed(
+            CSRF_MESSAGE + " / page expired or CSRF check failed; reload the page and try again"
+        ) from exc
 
 
 def _lang_links(request: Request) -> dict[str, str]:
@@ -185,7 +181,13 @@ def _secure(response: Response, *, embeddable: bool) -> None:
 def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
     """A full HTML error page (the JSON error shape is for the API only)."""
     user = getattr(request.state, "page_user", None)
-    return render(request, "error.html", {"title": title, "message": message, "status": status}, user=user, status=status)
+    return render(
+        request,
+        "error.html",
+        {"title": title, "message": message, "status": status},
+        user=user,
+        status=status,
+    )
 
 
 _TITLES = {400: "请求无效", 403: "无权访问", 404: "页面不存在", 422: "请求无效"}
@@ -213,7 +215,9 @@ class PageRoute(APIRoute):
             except RequestValidationError:
                 return error_page(request, 400, "请求无效", "请求参数有误, 请检查链接后重试。")
             except StarletteHTTPException as exc:
-                return error_page(request, exc.status_code, _TITLES.get(exc.status_code, "出错了"), str(exc.detail))
+                return error_page(
+                    request, exc.status_code, _TITLES.get(exc.status_code, "出错了"), str(exc.detail)
+                )
 
         return page_handler
 
@@ -224,7 +228,9 @@ def page_user(*roles: str) -> Any:
     def dependency(request: Request, user: CurrentUser) -> User:
         request.state.page_user = user
         if roles and user.role not in roles:
-            raise PermissionDenied(f"角色 {user.role_label} 无权访问此页面 / role '{user.role}' may not open this page")
+            raise PermissionDenied(
+                f"角色 {user.role_label} 无权访问此页面 / role '{user.role}' may not open this page"
+            )
         return user
 
     return Depends(dependency)

@@ -33,7 +33,9 @@ _MESSAGES = {
 }
 
 
-def _form_page(request: Request, point: Any, values: dict[str, str], errors: dict[str, str], status: int = 200) -> Response:
+def _form_page(
+    request: Request, point: Any, values: dict[str, str], errors: dict[str, str], status: int = 200
+) -> Response:
     context = {
         "point": point,
         "values": values,
@@ -58,7 +60,10 @@ def _validate(values: dict[str, str], consent: bool) -> tuple[PublicFeedbackCrea
     except ValidationError as exc:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "content"
-            errors.setdefault(name, _MESSAGES.get((name, err["type"]), "内容过长" if "long" in err["type"] else str(err["msg"])))
+            errors.setdefault(
+                name,
+                _MESSAGES.get((name, err["type"]), "内容过长" if "long" in err["type"] else str(err["msg"])),
+            )
         return None, errors
     return (None, errors) if errors else (item, errors)
 
@@ -83,7 +88,9 @@ def _submit(request: Request, session: Any, point: Any, form: PublicForm) -> Res
     consent = form.consent_public == "1"
     item, errors = _validate(values, consent=consent)
     if item is None:
-        return _form_page(request, point, {**values, "consent_public": "1" if consent else ""}, errors, status=422)
+        return _form_page(
+            request, point, {**values, "consent_public": "1" if consent else ""}, errors, status=422
+        )
     limit_public(request)
     record = touchpoints.submit_public(session, item, point)
     request.session["submitted"] = {"id": record.id, "form": f"/f/{point.slug}" if point else "/f"}

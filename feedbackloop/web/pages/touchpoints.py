@@ -11,7 +11,14 @@ from feedbackloop.errors import Conflict, ValidationFailed
 from feedbackloop.feedback import touchpoints
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.i18n import localize_message, resolve_lang
-from feedbackloop.web.pages.common import ManagerPage, PageRoute, StaffPage, public_base_url, render, verify_csrf
+from feedbackloop.web.pages.common import (
+    ManagerPage,
+    PageRoute,
+    StaffPage,
+    public_base_url,
+    render,
+    verify_csrf,
+)
 
 router = APIRouter(route_class=PageRoute)
 
@@ -50,7 +57,9 @@ def touchpoint_create(
     except (ValidationFailed, Conflict) as exc:
         session.rollback()
         error = localize_message(exc.message, resolve_lang(request))
-        return _list_page(request, session, user, values={"name": name, "kind": kind, "slug": slug}, error=error)
+        return _list_page(
+            request, session, user, values={"name": name, "kind": kind, "slug": slug}, error=error
+        )
     return RedirectResponse(f"/touchpoints?created={point.slug}", status_code=303)
 
 
@@ -59,7 +68,10 @@ def touchpoint_qr(slug: str, request: Request, session: SessionDep, user: StaffP
     """The QR code of the touchpoint's public link, as SVG."""
     point = touchpoints.get_by_slug(session, slug)
     svg = touchpoints.qr_svg(f"{public_base_url(request)}/f/{point.slug}")
-    headers = {"Content-Disposition": f'inline; filename="qr-{point.slug}.svg"', "Cache-Control": "private, max-age=3600"}
+    headers = {
+        "Content-Disposition": f'inline; filename="qr-{point.slug}.svg"',
+        "Cache-Control": "private, max-age=3600",
+    }
     return Response(svg, media_type="image/svg+xml", headers=headers)
 
 
@@ -67,4 +79,6 @@ def touchpoint_qr(slug: str, request: Request, session: SessionDep, user: StaffP
 def touchpoint_print(slug: str, request: Request, session: SessionDep, user: StaffPage) -> Response:
     """A printable A4 sign with the QR code and the touchpoint's name."""
     point = touchpoints.get_by_slug(session, slug)
-    return render(request, "touchpoint_print.html", {"point": point, "base": public_base_url(request)}, user=user)
+    return render(
+        request, "touchpoint_print.html", {"point": point, "base": public_base_url(request)}, user=user
+    )
