@@ -1,0 +1,159 @@
+"""Aspect detection and clause-level polarity ("房间很干净但是早餐很差" → 卫生 +, 早餐 −)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .lexicon import BUILTIN_ASPECTS, INTENSIFIERS, NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS, AspectDef
+from .text import Clause
+
+# Clause polarity = model evidence + lexicon evidence, both in log-odds-like units.
+LEXICON_WEIGHT = 1.2
+POLARITY_THRESHOLD = 0.35
+
+
+def aspect_from_any(value: AspectDef | Mapping[str, Any]) -> AspectDef:
+    """Accept an AspectDef or a plain dict such as the web layer stores for admin-defined aspects.
+
+    A dict needs `name` and `terms`; `problem_type`, `domain`, `negative_label`, `positive_label`
+    are optional.
+    """
+    if isinstance(value, AspectDef):
+        return value
+    name = str(value["name"]).strip()
+    terms = tuple(str(t).strip().lower() for t in value.get("terms", ()) if str(t).strip())
+    if not name or not terms:
+        raise ValueError("an aspect needs a name and at least one term")
+    return AspectDef(name=name, terms=terms, domain=str(value.get("domain", "custom")),
+                     problem_type=str(value.get("problem_type", "其他")),
+                     negative_label=str(value.get("negative_label", "")),
+                     positive_label=str(value.get("positive_label", "")))
+
+
+def merge_aspects(extra: Iterable[AspectDef | Mapping[str, Any]] | None,
+                  base: Sequence[AspectDef] = BUILTIN_ASPECTS) -> tuple[AspectDef, ...]:
+    """Built-in aspects plus extra ones; an extra aspect with a built-in name adds its terms to it."""
+    merged: dict[str, AspectDef] = {a.name: a for a in base}
+    for item in extra or ():
+        a = aspect_from_any(item)
+        old = merged.get(a.name)
+        if old is not None:
+            terms = tuple(dict.fromkeys(old.terms + a.terms))
+            a = AspectDef(old.name, terms, old.domain, old.problem_type if a.problem_type == "其他" else a.problem_type,
+                          a.negative_label or old.negative_label, a.positive_label or old.positive_label,
+                          old.verdict_terms, old.generic)
+        merged[a.name] = a
+    return tuple(merged.values())
+
+
+@dataclass(frozen=True, slots=True)
+class AspectHit:
+    """An aspect found in a clause, by which term."""
+
+    aspect: AspectDef
+    term: str
+    clause_index: int
+
+
+class AspectMatcher:
+    """Finds aspects in clauses: multi-character terms by leftmost-longest substring, single
+    characters only as whole jieba tokens (so 床 does not fire inside 起床)."""
+
+    def __init__(self, aspects: Sequence[AspectDef]) -> None:
+        self.aspects = tuple(aspects)
+        self._by_term: dict[str, AspectDef] = {}
+        for a in self.aspects:  # later definitions (admin ones) win a shared term
+            for t in a.terms:
+                self._by_term[t.lower()] = a
+        multi = sorted((t for t in self._by_term if len(t) > 1), key=len, reverse=True)
+        self._multi = re.compile("|".join(re.escape(t) for t in multi)) if multi else None
+        self._single = {t for t in self._by_term if len(t) == 1}
+
+    def find(self, clauses: Sequence[Clause]) -> list[AspectHit]:
+        """Aspect hits per clause, at most one per aspect per clause, in text order."""
+        hits: list[AspectHit] = []
+        for i, clause in enumerate(clauses):
+            found: dict[str, AspectHit] = {}
+            if self._multi is not None:
+                for m in self._multi.finditer(clause.text):
+                    a = self._by_term[m.group()]
+                    found.setdefault(a.name, AspectHit(a, m.group(), i))
+            for tok in clause.tokens:
+                tok = _strip_intensifier(tok)
+                if tok in self._single:
+                    a = self._by_term[tok]
+                    found.setdefault(a.name, AspectHit(a, tok, i))
+            if any(not h.aspect.generic for h in found.values()):
+                found = {k: h for k, h in found.items() if not h.aspect.generic}
+            hits.extend(found.values())
+        return hits
+
+
+_POLAR = POSITIVE_WORDS | NEGATIVE_WORDS
+_INTENSIFIER_PREFIXES = ("很", "太", "超", "真", "好", "挺", "特", "巨", "极", "最")
+
+
+def _strip_intensifier(tok: str) -> str:
+    """很脏 → 脏: jieba often glues an intensifier to a one-character verdict."""
+    if len(tok) == 2 and tok[0] in _INTENSIFIER_PREFIXES and tok not in _POLAR:
+        return tok[1]
+    return tok
+
+
+def lexicon_polarity(tokens: Sequence[str]) -> tuple[float, list[tuple[str, float]]]:
+    """Sum of polarity-word evidence in a clause, flipping words in a negator's scope.
+
+    "不是很好" → negative, "没有想象中差" → positive (a negated complaint), "不太满意" → negative.
+    """
+    score = 0.0
+    cues: list[tuple[str, float]] = []
+    for i, tok in enumerate(tokens):
+        word = _strip_intensifier(tok)
+        if word in POSITIVE_WORDS:
+            w = 1.0
+        elif word in NEGATIVE_WORDS:
+            w = -1.0
+        else:
+            continue
+        window = tokens[max(0, i - 3) : i]
+        negated = any(t in NEGATORS for t in window)
+        if negated:
+            # A negated complaint is mild praise at best; a negated compliment is a complaint.
+            w = 0.5 if w < 0 else -1.0
+        if i > 0 and tokens[i - 1] in INTENSIFIERS and not negated:
+            w *= 1.5
+        start = i - 3 if negated else (i - 1 if i > 0 and tokens[i - 1] in INTENSIFIERS else i)
+        cues.append(("".join(tokens[max(0, start) : i + 1]), w))
+        score += w
+    return score, cues
+
+
+# "没有想象中差" / "没有说的那么差": a complaint that did not come true reads as mild praise.
+_NOT_AS_BAD = re.compile(r"(没有|没|并没有|不像|不如)(想象|预想|预期|传说|说的|评论说的|别人说的|网上说的)(中|里)?(的)?(那么|这么|那样)?"
+                         r"(差|糟|烂|坏|不好|难吃|吵|脏|慢)")
+NOT_AS_BAD_BIAS = 4.5
+
+
+def construction_term(text: str) -> tuple[str, float]:
+    """(phrase, log-odds correction) for a construction an n-gram model reads backwards."""
+    m = _NOT_AS_BAD.search(text)
+    return (m.group(), NOT_AS_BAD_BIAS) if m else ("", 0.0)
+
+
+def construction_bias(text: str) -> float:
+    """Log-odds correction for constructions an n-gram model reads backwards."""
+    return construction_term(text)[1]
+
+
+def clause_polarity(model_logit: float, tokens: Sequence[str]) -> str:
+    """negative / neutral / positive for one clause from its calibrated log-odds and lexicon cues."""
+    lex, _ = lexicon_polarity(tokens)
+    combined = 0.5 * model_logit + LEXICON_WEIGHT * lex + construction_bias("".join(tokens))
+    if combined > POLARITY_THRESHOLD:
+        return "positive"
+    if combined < -POLARITY_THRESHOLD:
+        return "negative"
+    return "neutral"

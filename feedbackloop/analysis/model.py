@@ -1,0 +1,405 @@
+"""The sentiment model: hashed char + word n-grams, NB log-count-ratio weights, a linear classifier
+folded into one weight vector, and Platt calibration. Saved as `sentiment-<version>.npz` + `.json`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import text as textmod
+from .errors import ModelNotFound
+from .lexicon import NEGATIVE_WORDS, POSITIVE_WORDS, STOPWORDS
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+CURRENT_FILE = "current.json"
+ENV_MODEL_DIR = "FEEDBACKLOOP_MODEL_DIR"
+
+NEGATORS = frozenset("不 没 没有 别 无 未 不是 不太 不够 不会 并不 毫无 没什么 不怎么 不算 从未 并非".split())
+_SCOPE_BREAK = frozenset("， 。 ！ ？ , . ! ? ； ; 、 ~ … 但是 但 不过 可是 就是 只是 然而".split())
+NEG_SCOPE = 3
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """How a text becomes hashed features; stored with the model so training and use agree."""
+
+    n_features: int = 2**21
+    char_ngrams: tuple[int, int] = (1, 3)
+    word_ngrams: tuple[int, int] = (1, 2)
+    negation: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"n_features": self.n_features, "char_ngrams": list(self.char_ngrams),
+                "word_ngrams": list(self.word_ngrams), "negation": self.negation}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeatureSpec:
+        return cls(int(d["n_features"]), tuple(d["char_ngrams"]), tuple(d["word_ngrams"]),  # type: ignore[arg-type]
+                   bool(d["negation"]))
+
+
+def mark_negation(tokens: Sequence[str]) -> list[str]:
+    """Prefix the few words after a negator with `N_`, so 不满意 and 满意 get different weights."""
+    out: list[str] = []
+    scope = 0
+    for tok in tokens:
+        if tok in _SCOPE_BREAK:
+            scope = 0
+            out.append(tok)
+            continue
+        out.append("N_" + tok if scope > 0 else tok)
+        scope = NEG_SCOPE if tok in NEGATORS else max(scope - 1, 0)
+    return out
+
+
+def word_features(tokens: Sequence[str], spec: FeatureSpec) -> list[str]:
+    """Word n-gram feature strings (prefixed `w:` so they never collide with char n-grams)."""
+    toks = mark_negation(tokens) if spec.negation else list(tokens)
+    toks = [t for t in toks if not t.isspace()]
+    feats: list[str] = []
+    lo, hi = spec.word_ngrams
+    for n in range(lo, hi + 1):
+        for i in range(len(toks) - n + 1):
+            feats.append("w:" + " ".join(toks[i : i + n]))
+    return feats
+
+
+def char_features(text: str, spec: FeatureSpec) -> list[str]:
+    """Character n-grams of the normalised text with spaces squeezed out."""
+    s = text.replace(" ", "")
+    lo, hi = spec.char_ngrams
+    return [s[i : i + n] for n in range(lo, hi + 1) for i in range(len(s) - n + 1)]
+
+
+def _features(doc: tuple[str, Sequence[str]], spec: FeatureSpec) -> list[str]:
+    return char_features(doc[0], spec) + word_features(doc[1], spec)
+
+
+class Featurizer:
+    """Turns (normalised text, tokens) pairs into an L2-normalised, sublinear-tf sparse matrix."""
+
+    def __init__(self, spec: FeatureSpec) -> None:
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        self.spec = spec
+        self._hv = HashingVectorizer(analyzer=lambda doc: _features(doc, spec), n_features=spec.n_features,
+                                     alternate_sign=False, norm=None, dtype=np.float32)
+
+    def transform(self, docs: Sequence[tuple[str, Sequence[str]]]) -> sp.csr_matrix:
+        return self.transform_with_norms(docs)[0]
+
+    def transform_with_norms(self, docs: Sequence[tuple[str, Sequence[str]]]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """Normalised matrix and each row's norm before normalisation (explanations need it)."""
+        from sklearn.preprocessing import normalize
+
+        X = self._hv.transform(docs)
+        X.data = 1.0 + np.log(X.data)
+        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        norms = np.where(norms > 0, norms, 1.0)
+        return normalize(X, copy=False), norms
+
+    def index(self, feature: str) -> int:
+        """Hash bucket of one feature string, exactly as HashingVectorizer computes it."""
+        from sklearn.utils import murmurhash3_32
+
+        h = murmurhash3_32(feature, seed=0, positive=False)
+        if h == -(2**31):
+            return (2**31 - 1 - (self.spec.n_features - 1)) % self.spec.n_features
+        return abs(h) % self.spec.n_features
+
+
+def _display(feature: str) -> str:
+    """Readable form of a feature string: w:不太 N_满意 → 不太满意."""
+    if not feature.startswith("w:"):
+        return feature
+    return "".join(t[2:] if t.startswith("N_") else t for t in feature[2:].split(" "))
+
+
+def _explainable(term: str) -> bool:
+    """Terms worth showing a person: no punctuation, no lone function characters (很, 了, 的)."""
+    if not term or not all(ch.isalnum() for ch in term) or term in STOPWORDS:
+        return False
+    return len(term) > 1 or term in POSITIVE_WORDS or term in NEGATIVE_WORDS
+
+
+NEG_MARK = "¬"
+_NEGATOR_CHARS = "不没无未别非"
+
+
+def _find_in(name: str, text: str) -> str | None:
+    """The name as it occurs in the text; a ¬-marked name is extended back to its negator."""
+    if not name.startswith(NEG_MARK):
+        return name if name in text else None
+    word = name[1:]
+    pos = text.find(word)
+    while pos != -1:
+        window = text[max(0, pos - 4) : pos]
+        for k in range(len(window) - 1, -1, -1):
+            if window[k] in _NEGATOR_CHARS:
+                return text[pos - len(window) + k : pos + len(word)]
+        pos = text.find(word, pos + 1)
+    return None
+
+
+def _negation_starts(tokens: Sequence[str], marked: Sequence[str]) -> list[int]:
+    """For each token, where the phrase explaining it starts: its negator if it is negated."""
+    starts = [0] * len(tokens)
+    for i, tok in enumerate(tokens):
+        starts[i] = i if tok in NEGATORS else (starts[i - 1] if i and marked[i].startswith("N_") else i)
+    return starts
+
+
+def bucket_names(docs: Sequence[tuple[str, Sequence[str]]], spec: FeatureSpec, weights: np.ndarray,
+                 top: int = 80_000) -> dict[int, str]:
+    """Readable name for each of the `top` strongest buckets: its most frequent word-aligned n-gram."""
+    from collections import Counter
+
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    counts: Counter[tuple[str, str]] = Counter()  # (feature string, display) → frequency
+    c_lo, c_hi = spec.char_ngrams
+    for _, tokens in docs:
+        toks = mark_negation(tokens) if spec.negation else list(tokens)
+        for n in range(1, spec.word_ngrams[1] + 1):
+            for i in range(len(toks) - n + 1):
+                gram = toks[i : i + n]
+                plain = "".join(tokens[i : i + n])
+                if not _explainable(plain):
+                    continue
+                # A negated word is named by the word with a marker; explain() extends it back to
+                # the negator actually present in the text (不满意 / 不太满意 / 没那么满意).
+                display = NEG_MARK + plain if gram[0].startswith("N_") else plain
+                counts[("w:" + " ".join(gram), display)] += 1
+                if display == plain and c_lo <= len(plain) <= c_hi:
+                    counts[(plain, plain)] += 1
+    feats = list(counts)
+    hv = HashingVectorizer(analyzer=lambda d: d, n_features=spec.n_features, alternate_sign=False, norm=None)
+    buckets = hv.transform([[f] for f, _ in feats]).tocsr().indices
+    strongest = set(np.argsort(-np.abs(weights))[:top].tolist())
+    best: dict[int, tuple[int, str]] = {}
+    for (feat, plain), b in zip(feats, buckets.tolist(), strict=True):
+        if b in strongest:
+            c = counts[(feat, plain)]
+            if c > best.get(b, (0, ""))[0]:
+                best[b] = (c, plain)
+    return {b: plain for b, (_, plain) in best.items()}
+
+
+def nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Log-count ratio r of NB-SVM (Wang & Manning 2012) over binarised features."""
+    B = X.copy()
+    B.data[:] = 1.0
+    p = np.asarray(B[y == 1].sum(axis=0)).ravel() + alpha
+    q = np.asarray(B[y == 0].sum(axis=0)).ravel() + alpha
+    return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+
+
+class SentimentModel:
+    """A trained, calibrated sentiment model: P(positive) = sigmoid(a * (X @ w + b) + c)."""
+
+    def __init__(self, spec: FeatureSpec, weights: np.ndarray, bias: float, platt: tuple[float, float],
+                 version: str, meta: dict[str, Any] | None = None, names: dict[int, str] | None = None) -> None:
+        self.spec = spec
+        self.weights = weights.astype(np.float32)
+        self.bias = float(bias)
+        self.platt = (float(platt[0]), float(platt[1]))
+        self.version = version
+        self.meta = meta or {}
+        # bucket → the most frequent readable n-gram in it (built at training time), so that an
+        # explanation is a few dictionary lookups instead of hashing the text again.
+        self.names: dict[int, str] = names or {}
+        self.featurizer = Featurizer(spec)
+        self._index_cache: dict[str, int] = {}
+
+    # ---- prediction -------------------------------------------------------------------------
+    def decision(self, X: sp.csr_matrix) -> np.ndarray:
+        """Raw linear score per row."""
+        return np.asarray(X @ self.weights).ravel() + self.bias
+
+    def proba_from_decision(self, d: np.ndarray) -> np.ndarray:
+        a, c = self.platt
+        return 1.0 / (1.0 + np.exp(-(a * d + c)))
+
+    def predict_proba(self, docs: Sequence[tuple[str, Sequence[str]]]) -> np.ndarray:
+        """Calibrated P(positive) for (normalised text, tokens) pairs."""
+        if not docs:
+            return np.zeros(0)
+        return self.proba_from_decision(self.decision(self.featurizer.transform(docs)))
+
+    def predict_texts(self, texts: Sequence[str]) -> np.ndarray:
+        """Calibrated P(positive) for raw texts (normalises and tokenises them)."""
+        norm = [textmod.normalize(t) for t in texts]
+        return self.predict_proba([(t, textmod.tokenize(t)) for t in norm])
+
+    # ---- explanation ------------------------------------------------------------------------
+    def _idx(self, feature: str) -> int:
+        idx = self._index_cache.get(feature)
+        if idx is None:
+            idx = self.featurizer.index(feature)
+            if len(self._index_cache) < 300_000:
+                self._index_cache[feature] = idx
+        return idx
+
+    def explain(self, doc: tuple[str, Sequence[str]], row_indices: np.ndarray, row_values: np.ndarray,
+                top: int = 5) -> list[dict[str, Any]]:
+        """The n-grams that pushed the score most, with their signed contribution (log-odds units).
+
+        The strongest hashed features of the document's row are found with numpy; only then are
+        the document's own n-grams hashed (cached) to put readable names on those few buckets.
+        """
+        if row_indices.size == 0:
+            return []
+        contrib = row_values * self.weights[row_indices] * self.platt[0]
+        order = np.argsort(-np.abs(contrib))[: top * 4]
+        wanted = {int(row_indices[k]): float(contrib[k]) for k in order if abs(contrib[k]) >= 0.01}
+        if self.names:
+            compact = doc[0].replace(" ", "")
+            names = {}
+            for i in wanted:
+                name = self.names.get(i)
+                found = _find_in(name, compact) if name else None
+                if found:
+                    names[i] = found
+        else:
+            names = self._name_buckets(doc[1], wanted)
+        chosen: list[tuple[str, float]] = []
+        for idx, weight in sorted(wanted.items(), key=lambda kv: -abs(kv[1])):
+            term = names.get(idx)
+            if term is None:
+                continue
+            same = next((i for i, (t, w) in enumerate(chosen) if (t in term or term in t) and w * weight > 0), None)
+            if same is not None:
+                continue  # 很差 after 差 adds nothing a reader needs
+            prev = next((i for i, (t, _) in enumerate(chosen) if t == term), None)
+            if prev is not None:  # the same words under two features (char and word n-gram)
+                chosen[prev] = (term, chosen[prev][1] + weight)
+                continue
+            chosen.append((term, weight))
+            if len(chosen) == top:
+                break
+        return [{"term": t, "weight": round(w, 3)} for t, w in chosen]
+
+    def _name_buckets(self, tokens: Sequence[str], wanted: dict[int, float]) -> dict[int, str]:
+        """Readable names for hashed buckets, tried over the text's word-aligned n-grams only.
+
+        A char n-gram that straddles a word boundary (务很差) explains nothing to a reader, so
+        names are drawn from words and word pairs; a bucket without such a name is left out.
+        """
+        names: dict[int, str] = {}
+        toks = mark_negation(tokens) if self.spec.negation else list(tokens)
+        c_lo, c_hi = self.spec.char_ngrams
+        w_hi = self.spec.word_ngrams[1]
+        last_neg = _negation_starts(tokens, toks)
+        for n in range(1, w_hi + 1):
+            for i in range(len(toks) - n + 1):
+                gram = toks[i : i + n]
+                start = last_neg[i] if gram[0].startswith("N_") else i
+                plain = "".join(tokens[start : i + n])
+                if not _explainable(plain):
+                    continue
+                candidates = ["w:" + " ".join(gram)]
+                if c_lo <= len(plain) <= c_hi and not (n == 1 and gram[0].startswith("N_")):
+                    candidates.append(plain)
+                for feature in candidates:
+                    idx = self._idx(feature)
+                    if idx in wanted and idx not in names:
+                        names[idx] = plain
+                if len(names) == len(wanted):
+                    return names
+        return names
+
+    # ---- persistence ------------------------------------------------------------------------
+    def save(self, directory: Path | str) -> Path:
+        """Write sentiment-<version>.npz (sparse weights, float16) and its .json metadata."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        nz = np.flatnonzero(self.weights)
+        npz, meta_path = model_paths(directory, self.version)
+        name_idx = np.fromiter(self.names.keys(), dtype=np.int32, count=len(self.names))
+        name_str = np.array(list(self.names.values()), dtype=str)
+        np.savez_compressed(npz, idx=nz.astype(np.int32), val=self.weights[nz].astype(np.float16),
+                            name_idx=name_idx, name_str=name_str)
+        meta = {"version": self.version, "bias": self.bias, "platt": list(self.platt),
+                "features": self.spec.to_dict(), **self.meta}
+        meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        return npz
+
+    @classmethod
+    def load(cls, path: Path | str) -> SentimentModel:
+        """Load a model from its .npz (or .json) path."""
+        path = Path(path)
+        stem = path.name.removesuffix(".npz").removesuffix(".json").removeprefix("sentiment-")
+        npz, meta_path = model_paths(path.parent, stem)
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            with np.load(npz) as data:
+                idx, val = data["idx"], data["val"]
+                names = dict(zip(data["name_idx"].tolist(), data["name_str"].tolist(), strict=True)) \
+                    if "name_idx" in data else {}
+        except FileNotFoundError as exc:
+            raise ModelNotFound(f"sentiment model not found: {npz}") from exc
+        spec = FeatureSpec.from_dict(meta.pop("features"))
+        weights = np.zeros(spec.n_features, dtype=np.float32)
+        weights[idx] = val.astype(np.float32)
+        return cls(spec, weights, meta.pop("bias"), tuple(meta.pop("platt")), meta.pop("version"), meta, names)
+
+
+def model_paths(directory: Path | str, version: str) -> tuple[Path, Path]:
+    """(weights .npz, metadata .json) of a model version in a directory."""
+    base = f"sentiment-{version}"
+    return Path(directory) / f"{base}.npz", Path(directory) / f"{base}.json"
+
+
+# ---- the current model ----------------------------------------------------------------------
+_lock = threading.Lock()
+_cache: dict[str, SentimentModel] = {}
+
+
+def models_dir() -> Path:
+    """Where models live: $FEEDBACKLOOP_MODEL_DIR if set, else the package's models/ folder."""
+    env = os.environ.get(ENV_MODEL_DIR)
+    return Path(env) if env else MODELS_DIR
+
+
+def current_model_version(directory: Path | str | None = None) -> str:
+    """Version named by current.json in the models directory."""
+    d = Path(directory) if directory else models_dir()
+    try:
+        return str(json.loads((d / CURRENT_FILE).read_text(encoding="utf-8"))["version"])
+    except FileNotFoundError as exc:
+        raise ModelNotFound(f"no current model in {d} (run `python -m feedbackloop.analysis.train`)") from exc
+
+
+def set_current(version: str, directory: Path | str | None = None) -> None:
+    """Mark a saved model version as the one `analyze` uses."""
+    d = Path(directory) if directory else models_dir()
+    if not model_paths(d, version)[0].exists():
+        raise ModelNotFound(f"model version {version} not found in {d}")
+    (d / CURRENT_FILE).write_text(json.dumps({"version": version}) + "\n", encoding="utf-8")
+    with _lock:
+        _cache.clear()
+    from .analyzer import reset_default_analyzer  # the default analyzer holds the old model
+
+    reset_default_analyzer()
+
+
+def load_model(version: str | None = None, directory: Path | str | None = None) -> SentimentModel:
+    """Load (once, then cached) a model version; the current one by default."""
+    d = Path(directory) if directory else models_dir()
+    version = version or current_model_version(d)
+    key = f"{d}::{version}"
+    with _lock:
+        model = _cache.get(key)
+        if model is None:
+            model = SentimentModel.load(model_paths(d, version)[0])
+            _cache[key] = model
+    return model

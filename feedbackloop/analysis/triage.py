@@ -1,0 +1,112 @@
+"""Problem type (six values) and urgency (紧急 / 一般 / 建议) with safety, legal, health and PR overrides."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .aspects import AspectHit
+from .lexicon import PROBLEM_CUES, PROBLEM_TYPES, SUGGESTION_FALSE, SUGGESTION_PATTERNS, URGENT_PATTERNS
+from .text import Clause
+
+# A cue in a clause the model reads as negative weighs this much more: a feedback item's type is
+# the type of the problem it raises, not of the things it praises.
+NEGATIVE_CLAUSE_FACTOR = 3.0
+ASPECT_WEIGHT = 1.0
+# Ties go to the more specific type; 产品功能 is the catch-all for the product itself.
+_TIE_ORDER = {t: i for i, t in enumerate(("物流", "服务质量", "价格", "界面/交互", "产品功能", "其他"))}
+
+_URGENT = tuple((cat, flag, re.compile(p)) for cat, flag, p in URGENT_PATTERNS)
+# Figurative or harmless uses that the override words also match in real reviews.
+_URGENT_EXCEPTIONS = re.compile(
+    r"工商(银行|职业|学院|大学|局长)|多媒体|报警(太|声|器|功能|提示)|感染力|中毒太深|"
+    r"受伤的心|爆炸性"
+)
+_SUGGEST = tuple(re.compile(p) for p in SUGGESTION_PATTERNS)
+_SUGGEST_FALSE = re.compile(SUGGESTION_FALSE)
+
+
+Cue = tuple[str, str, float]  # (problem type, cue word, weight)
+
+
+class ProblemTyper:
+    """Scores the six problem types from typed cue words, favouring cues in negative clauses."""
+
+    def __init__(self, extra_cues: dict[str, Sequence[str]] | None = None) -> None:
+        cues: dict[str, dict[str, float]] = {t: dict(c) for t, c in PROBLEM_CUES.items()}
+        for ptype, words in (extra_cues or {}).items():
+            if ptype not in PROBLEM_TYPES:
+                raise ValueError(f"unknown problem type {ptype!r}; use one of {', '.join(PROBLEM_TYPES)}")
+            cues.setdefault(ptype, {}).update({w.lower(): 2.0 for w in words})
+        # One regex over every multi-character cue (longest first) and a dict for single
+        # characters, which only count as whole tokens.
+        self._by_word: dict[str, list[tuple[str, float]]] = {}
+        for ptype, weighted in cues.items():
+            for w, weight in weighted.items():
+                self._by_word.setdefault(w, []).append((ptype, weight))
+        multi = sorted((w for w in self._by_word if len(w) > 1), key=len, reverse=True)
+        self._multi = re.compile("|".join(re.escape(w) for w in multi))
+        self._single = {w for w in self._by_word if len(w) == 1}
+
+    def find_cues(self, clause: Clause) -> list[Cue]:
+        """Problem-type cue words in one clause."""
+        found: list[Cue] = []
+        for m in self._multi.finditer(clause.text):
+            found.extend((t, m.group(), w) for t, w in self._by_word[m.group()])
+        for tok in clause.tokens:
+            if tok in self._single:
+                found.extend((t, tok, w) for t, w in self._by_word[tok])
+        return found
+
+    def classify(self, cues: Sequence[Sequence[Cue]], negative: Sequence[bool],
+                 hits: Sequence[AspectHit]) -> tuple[str, list[str]]:
+        """Problem type and the cue words behind it (e.g. ["物流: 快递, 太慢"])."""
+        scores = dict.fromkeys(PROBLEM_TYPES, 0.0)
+        matched: dict[str, list[str]] = {t: [] for t in PROBLEM_TYPES}
+        for i, clause_cues in enumerate(cues):
+            factor = NEGATIVE_CLAUSE_FACTOR if negative[i] else 1.0
+            for ptype, word, weight in clause_cues:
+                scores[ptype] += weight * factor
+                matched[ptype].append(word)
+        for h in hits:
+            if h.aspect.problem_type in scores and h.aspect.problem_type != "其他":
+                factor = NEGATIVE_CLAUSE_FACTOR if negative[h.clause_index] else 1.0
+                scores[h.aspect.problem_type] += ASPECT_WEIGHT * factor
+                matched[h.aspect.problem_type].append(f"{h.aspect.name}({h.term})")
+        best = max(PROBLEM_TYPES, key=lambda t: (scores[t], -_TIE_ORDER[t]))
+        if scores[best] <= 0:
+            return "其他", ["没有命中任何问题类型线索"]
+        words = list(dict.fromkeys(matched[best]))[:6]
+        return best, [f"{best}: {', '.join(words)}"]
+
+
+@dataclass(frozen=True, slots=True)
+class Urgency:
+    """Urgency level with human-readable reasons and risk flags."""
+
+    level: str
+    reasons: list[str]
+    risk_flags: list[str]
+
+
+def urgency(text: str) -> Urgency:
+    """紧急 on any safety/legal/health/PR signal, else 建议 for suggestions to the business, else 一般."""
+    cleaned = _URGENT_EXCEPTIONS.sub("", text)
+    reasons: list[str] = []
+    flags: list[str] = []
+    for category, flag, rx in _URGENT:
+        for m in rx.finditer(cleaned):
+            reason = f"{category}: {m.group()}"
+            if reason not in reasons:
+                reasons.append(reason)
+            if flag not in flags:
+                flags.append(flag)
+    if reasons:
+        return Urgency("紧急", reasons, flags)
+    candidate = _SUGGEST_FALSE.sub("", text)
+    for rx in _SUGGEST:
+        hit = rx.search(candidate)
+        if hit:
+            return Urgency("建议", [f"建议: {hit.group()}"], [])
+    return Urgency("一般", [], [])
