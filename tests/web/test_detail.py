@@ -84,7 +84,9 @@ def test_analysis_panel_shows_the_analysis(admin_client, make_feedback, db):
 def test_unanalysed_record_says_not_yet(admin_client, make_feedback, db):
     f = make_feedback()
     # Intake may analyse at once; this is the state before (or without) the analysis.
-    db.execute(update(Feedback).where(Feedback.id == f.id).values(analysis=None, sentiment=None, urgency=None))
+    db.execute(
+        update(Feedback).where(Feedback.id == f.id).values(analysis=None, sentiment=None, urgency=None)
+    )
     db.commit()
     assert "尚未分析" in admin_client.get(f"/feedback/{f.id}").text
 

@@ -49,7 +49,13 @@ def test_filters_narrow_the_list(admin_client, make_feedback, db, query, expecte
         .where(Feedback.id == records["hotel"].id)
         .values(sentiment="negative", urgency="紧急")
     )
-    db.execute(update(Feedback).where(Feedback.id == records["slow"].id).values(status="resolved"))
+    # Set every field the filters look at, whatever intake (analysis, routing) filled in.
+    db.execute(
+        update(Feedback)
+        .where(Feedback.id == records["slow"].id)
+        .values(status="resolved", sentiment="positive", urgency="建议")
+    )
+    db.execute(update(Feedback).where(Feedback.id == records["hotel"].id).values(status="new"))
     db.commit()
     html = admin_client.get(f"/inbox?{query}").text
     assert ids_on(html) == {records[k].id for k in expected}
@@ -93,3 +99,16 @@ def test_flags_duplicate_and_vague(admin_client, make_feedback):
 
 def test_empty_inbox_says_so(admin_client):
     assert "没有符合条件的反馈" in admin_client.get("/inbox?q=什么都没有").text
+
+
+def test_search_term_is_highlighted_and_still_escaped(admin_client, make_feedback):
+    make_feedback(content="<b>前面很长的一段铺垫文字" * 5 + "空调漏水</b>")
+    html = admin_client.get("/inbox?q=空调漏水").text
+    assert "<mark>空调漏水</mark>" in html
+    assert "&lt;b&gt;" in html and "<b>前面" not in html
+
+
+def test_html_in_the_search_term_is_escaped(admin_client, make_feedback):
+    make_feedback(content="价格<i>太贵</i>了")
+    html = admin_client.get("/inbox", params={"q": "<i>太贵"}).text
+    assert "<mark>&lt;i&gt;太贵</mark>" in html

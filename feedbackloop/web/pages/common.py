@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedbackloop.accounts.models import User
@@ -85,6 +86,18 @@ def excerpt(text: str | None, length: int = 60) -> str:
     return flat if len(flat) <= length else flat[:length].rstrip() + "…"
 
 
+def highlight(text: str | None, query: str | None, length: int = 72) -> Markup:
+    """An excerpt around the first match of `query`, the matches wrapped in <mark>; everything else escaped."""
+    flat = " ".join((text or "").split())
+    if not query or query not in flat:
+        return Markup(escape(excerpt(flat, length)))
+    start = max(0, flat.index(query) - length // 3)
+    window = flat[start : start + length]
+    pieces = [escape(part) for part in window.split(query)]
+    marked = Markup(f"<mark>{escape(query)}</mark>").join(pieces)
+    return Markup("…" if start else "") + marked + Markup("…" if start + length < len(flat) else "")
+
+
 def _env() -> Environment:
     # Autoescape everywhere: customer text may contain HTML and must render as text.
     env = Environment(
@@ -92,6 +105,7 @@ def _env() -> Environment:
     )
     env.filters["localtime"] = local_time
     env.filters["excerpt"] = excerpt
+    env.filters["highlight"] = highlight
     env.globals.update(STATUS_LABELS=STATUS_LABELS, customer_types=CUSTOMER_TYPES, sentiments=SENTIMENTS)
     return env
 
