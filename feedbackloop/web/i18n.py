@@ -40,6 +40,7 @@ EN: dict[str, str] = {
     "登录 FeedbackLoop": "Log in to FeedbackLoop",
     "客户反馈的收集、分析与闭环处理": "Collect, analyse and close the loop on customer feedback",
     "您已退出登录": "You have been logged out",
+    "收集 · 清洗 · 分析 · 分派 · 回复 · 回访": "Collect · clean · analyse · route · reply · follow up",
     # inbox
     "全部反馈": "All feedback",
     "条": "items",

@@ -112,3 +112,9 @@ def test_html_in_the_search_term_is_escaped(admin_client, make_feedback):
     make_feedback(content="价格<i>太贵</i>了")
     html = admin_client.get("/inbox", params={"q": "<i>太贵"}).text
     assert "<mark>&lt;i&gt;太贵</mark>" in html
+
+
+def test_times_are_shown_in_china_time(admin_client, make_feedback):
+    f = make_feedback(content="凌晨下单", received_at=datetime(2024, 3, 1, 17, 5, tzinfo=UTC))
+    assert "03-02 01:05" in admin_client.get("/inbox").text
+    assert "2024-03-02 01:05" in admin_client.get(f"/feedback/{f.id}").text

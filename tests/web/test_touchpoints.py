@@ -6,6 +6,8 @@ import re
 
 from web_helpers import csrf_from, login
 
+from feedbackloop.feedback import touchpoints
+
 
 def create(client, **fields):
     return client.post("/touchpoints", data={"csrf_token": client.csrf, "kind": "store", **fields})
@@ -65,3 +67,10 @@ def test_supervisor_can_manage_touchpoints(client, make_user):
     name, password = make_user("supervisor")
     login(client, name, password)
     assert client.get("/touchpoints").status_code == 200
+
+
+def test_qr_code_encodes_the_public_link(admin_client):
+    create(admin_client, name="成都春熙路店", slug="cd-chunxi")
+    svg = admin_client.get("/touchpoints/cd-chunxi/qr.svg").text
+    assert svg == touchpoints.qr_svg("http://testserver/f/cd-chunxi")
+    assert svg != touchpoints.qr_svg("http://testserver/f/other")

@@ -20,7 +20,7 @@
   function fail(message) {
     progress.hidden = true;
     button.disabled = false;
-    errorBox.textContent = form.dataset.msgFailed + ": " + message;
+    errorBox.textContent = form.dataset.msgFailed + ": " + localize(message);
     errorBox.hidden = false;
   }
 
@@ -40,7 +40,7 @@
       el.textContent = v === undefined || v === null ? "—" : String(v);
     });
     var mapping = data.mapping || {};
-    var parts = Object.keys(mapping).map(function (k) { return k + " → " + mapping[k]; });
+    var parts = Object.keys(mapping).map(function (k) { return k + " → " + (fieldLabels[mapping[k]] || mapping[k]); });
     document.getElementById("import-mapping").textContent = parts.length ? parts.join(" · ") : "—";
     var table = document.getElementById("import-rejected");
     var body = table.querySelector("tbody");
@@ -51,7 +51,7 @@
       line.className = "mono";
       line.textContent = r.line;
       var reason = document.createElement("td");
-      reason.textContent = r.reason; // textContent: file contents never become markup
+      reason.textContent = localize(r.reason); // textContent: file contents never become markup
       tr.appendChild(line);
       tr.appendChild(reason);
       body.appendChild(tr);
@@ -60,6 +60,16 @@
     document.getElementById("import-allgood").hidden = rejected.length !== 0;
     result.hidden = false;
   }
+
+  // Product messages read "中文 / English": show the side that matches the page language.
+  function localize(text) {
+    var parts = String(text).split(" / ");
+    if (parts.length < 2) return String(text);
+    return document.documentElement.lang === "en" ? parts.slice(1).join(" / ") : parts[0];
+  }
+
+  var fieldLabels = {};
+  try { fieldLabels = JSON.parse(form.dataset.fieldLabels || "{}"); } catch (e) { fieldLabels = {}; }
 
   function countOf(v) { return Array.isArray(v) ? v.length : v; }
 
