@@ -116,3 +116,14 @@ def test_submitted_html_is_stored_as_text(client, db):
     r = submit(client, "/f", content="<script>alert(1)</script>屏幕坏了")
     record = services.get(db, re.search(r"FB\d{11,}", r.text).group(0))
     assert record.content == "<script>alert(1)</script>屏幕坏了"
+
+
+def test_too_many_submissions_keep_the_text_and_explain(client, db, monkeypatch):
+    from feedbackloop.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "public_rate_limit_per_minute", 1)
+    assert submit(client, "/f", content="第一条反馈").url.path == "/f/thanks"
+    r = submit(client, "/f", content="第二条反馈")
+    assert r.status_code == 429
+    assert "提交过于频繁" in r.text and "第二条反馈" in r.text
+    assert services.search(db, services.FeedbackFilter())[1] == 1

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
 
-from feedbackloop.errors import NotFound
+from feedbackloop.errors import NotFound, RateLimited
 from feedbackloop.feedback import touchpoints
 from feedbackloop.feedback.models import PROBLEM_TYPES
 from feedbackloop.feedback.schemas import MAX_CONTENT, PublicFeedbackCreate
 from feedbackloop.web.deps import SessionDep
+from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import PageRoute, render, verify_csrf
 from feedbackloop.web.ratelimit import limit_public
 
@@ -91,7 +92,14 @@ def _submit(request: Request, session: Any, point: Any, form: PublicForm) -> Res
         return _form_page(
             request, point, {**values, "consent_public": "1" if consent else ""}, errors, status=422
         )
-    limit_public(request)
+    try:
+        limit_public(request)
+    except RateLimited as exc:
+        # Keep what the customer typed: they only need to wait a minute and press submit again.
+        message = localize_message(exc.message, resolve_lang(request))
+        return _form_page(
+            request, point, {**values, "consent_public": "1" if consent else ""}, {"_form": message}, 429
+        )
     record = touchpoints.submit_public(session, item, point)
     request.session["submitted"] = {"id": record.id, "form": f"/f/{point.slug}" if point else "/f"}
     return RedirectResponse("/f/thanks", status_code=303)
