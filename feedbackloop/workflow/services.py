@@ -534,16 +534,27 @@ def state(session: Session, feedback_id: str) -> dict[str, Any]:
     owner = session.get(User, record.owner_id) if record.owner_id else None
     team = session.get(Team, record.team_id) if record.team_id else None
     return {
-        "id": record.id, "status": record.status, "status_label": label(record.status),
-        "allowed_next": list(allowed_next(record.status)), "owner_id": record.owner_id,
+        "id": record.id,
+        "status": record.status,
+        "status_label": label(record.status),
+        "allowed_next": list(allowed_next(record.status)),
+        "owner_id": record.owner_id,
         "owner": (owner.display_name or owner.username) if owner else None,
-        "team_id": record.team_id, "team": team.name if team else None, "priority": record.priority,
-        "priority_label": PRIORITY_LEVELS.get(record.priority or ""), "priority_score": record.priority_score or 0,
-        "priority_reasons": record.priority_reasons or [], "escalation_level": record.escalation_level,
-        "escalation_label": LEVEL_KINDS.get(record.escalation_level, ""), "sla": sla.view(record, clock.now()),
-        "first_response_due": record.first_response_due, "resolution_due": record.resolution_due,
-        "first_responded_at": record.first_responded_at, "resolved_at": record.resolved_at,
-        "satisfaction": record.satisfaction, "reopen_count": record.reopen_count,
+        "team_id": record.team_id,
+        "team": team.name if team else None,
+        "priority": record.priority,
+        "priority_label": PRIORITY_LEVELS.get(record.priority or ""),
+        "priority_score": record.priority_score or 0,
+        "priority_reasons": record.priority_reasons or [],
+        "escalation_level": record.escalation_level,
+        "escalation_label": LEVEL_KINDS.get(record.escalation_level, ""),
+        "sla": sla.view(record, clock.now()),
+        "first_response_due": record.first_response_due,
+        "resolution_due": record.resolution_due,
+        "first_responded_at": record.first_responded_at,
+        "resolved_at": record.resolved_at,
+        "satisfaction": record.satisfaction,
+        "reopen_count": record.reopen_count,
         "status_link": status_link(record) if record.status_token else None,
     }
 
@@ -555,5 +566,7 @@ def admin_context(session: Session) -> dict[str, Any]:
     policies = sorted(sla.policies(session).values(), key=lambda p: prio.LEVEL_ORDER[::-1].index(p.priority))
     sla.business_hours(session)
     session.commit()
-    users = session.scalars(select(User).where(User.is_active.is_(True), User.role != "customer").order_by(User.id))
+    users = session.scalars(
+        select(User).where(User.is_active.is_(True), User.role != "customer").order_by(User.id)
+    )
     return {"policies": policies, "calendar": session.get(BusinessCalendar, 1), "users": list(users)}

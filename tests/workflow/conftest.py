@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -10,6 +9,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from wf_helpers import free_port
 
 import feedbackloop.workflow.tasks  # noqa: F401  (registers the intake hook, as the app and workers do)
 from feedbackloop.config import get_settings
@@ -19,12 +19,6 @@ def token_for(client, username: str, password: str) -> dict[str, str]:  # type: 
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Sink:
@@ -83,8 +77,40 @@ def staff(client, make_user, db):  # type: ignore[no-untyped-def]
 def team(client, staff, admin_headers):  # type: ignore[no-untyped-def]
     """A default first-line team with both agents, round robin."""
     ids = [staff["a1"][0].id, staff["a2"][0].id]
-    r = client.post("/api/v1/workflow/teams", headers=admin_headers,
-                    json={"name": "一线客服组", "kind": "一线客服", "strategy": "round_robin", "is_default": True,
-                          "member_ids": ids})
+    r = client.post(
+        "/api/v1/workflow/teams",
+        headers=admin_headers,
+        json={
+            "name": "一线客服组",
+            "kind": "一线客服",
+            "strategy": "round_robin",
+            "is_default": True,
+            "member_ids": ids,
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
+
+
+@pytest.fixture
+def live_server(_app, db):  # type: ignore[no-untyped-def]
+    """The app on a real uvicorn server on a free port (threads, real sockets)."""
+    import time
+
+    import httpx
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(_app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -13,7 +13,11 @@ SH = Hours()  # Mon–Fri 09:00–18:00 Asia/Shanghai
 
 def cst(y: int, m: int, d: int, hh: int, mm: int = 0) -> datetime:
     """A Shanghai wall-clock time as UTC (UTC+8, no DST)."""
-    return datetime(y, m, d, hh - 8, mm, tzinfo=UTC) if hh >= 8 else datetime(y, m, d - 1, hh + 16, mm, tzinfo=UTC)
+    return (
+        datetime(y, m, d, hh - 8, mm, tzinfo=UTC)
+        if hh >= 8
+        else datetime(y, m, d - 1, hh + 16, mm, tzinfo=UTC)
+    )
 
 
 @pytest.mark.parametrize(
@@ -32,7 +36,10 @@ def test_it_adds_working_minutes(start: datetime, minutes: int, due: datetime, w
 
 
 def test_it_skips_holidays_and_works_on_make_up_days() -> None:
-    hours = Hours(holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}), extra_workdays=frozenset({date(2026, 10, 10)}))
+    hours = Hours(
+        holidays=frozenset({date(2026, 10, 1), date(2026, 10, 2)}),
+        extra_workdays=frozenset({date(2026, 10, 10)}),
+    )
     # Wed 30 Sep 17:00 + 2 h: 1 h on Wednesday, Thu/Fri are holidays, Sat 10 Oct is a 调休 working day.
     assert add_minutes(cst(2026, 9, 30, 17), 120, hours) == cst(2026, 10, 5, 10)
     assert add_minutes(cst(2026, 10, 9, 17, 30), 60, hours) == cst(2026, 10, 10, 9, 30)

@@ -8,7 +8,9 @@ from feedbackloop.lib.clock import clock
 
 
 def _move(client, headers, fid, to, reason=None):  # type: ignore[no-untyped-def]
-    return client.post(f"/api/v1/feedback/{fid}/transition", headers=headers, json={"to": to, "reason": reason})
+    return client.post(
+        f"/api/v1/feedback/{fid}/transition", headers=headers, json={"to": to, "reason": reason}
+    )
 
 
 def test_new_feedback_is_triaged_prioritised_and_routed_on_intake(client, staff, team, make_feedback):
@@ -27,13 +29,20 @@ def test_an_agent_works_an_item_from_new_to_closed_with_history(client, staff, t
     record = make_feedback(content="希望增加夜间模式", contact="kh@example.com")
     owner = client.get(f"/api/v1/feedback/{record.id}/workflow", headers=staff["sup"][1]).json()["owner_id"]
     agent = staff["a1"] if staff["a1"][0].id == owner else staff["a2"]
-    for to, why in [("in_progress", "开始处理"), ("waiting_customer", "询问手机型号"), ("in_progress", "客户已回复"),
-                    ("resolved", "已在 3.2 版本上线夜间模式"), ("closed", "回访确认")]:
+    for to, why in [
+        ("in_progress", "开始处理"),
+        ("waiting_customer", "询问手机型号"),
+        ("in_progress", "客户已回复"),
+        ("resolved", "已在 3.2 版本上线夜间模式"),
+        ("closed", "回访确认"),
+    ]:
         r = _move(client, agent[1], record.id, to, why)
         assert r.status_code == 200, r.text
         assert r.json()["status"] == to
     hist = client.get(f"/api/v1/feedback/{record.id}/history", headers=agent[1]).json()
-    moves = [(h["from_status"], h["to_status"], h["actor"], h["reason"]) for h in hist if h["kind"] == "status"]
+    moves = [
+        (h["from_status"], h["to_status"], h["actor"], h["reason"]) for h in hist if h["kind"] == "status"
+    ]
     assert moves[0][:2] == ("new", "assigned")
     assert moves[-1] == ("resolved", "closed", agent[0].username, "回访确认")
     assert all(h["at"] for h in hist)
@@ -45,7 +54,14 @@ def test_a_forbidden_move_is_a_409_naming_the_allowed_next_states(client, staff,
     assert r.status_code == 409
     err = r.json()["error"]
     assert err["code"] == "invalid_transition"
-    assert set(err["details"]["allowed"]) == {"in_progress", "waiting_customer", "resolved", "triaged", "merged", "spam"}
+    assert set(err["details"]["allowed"]) == {
+        "in_progress",
+        "waiting_customer",
+        "resolved",
+        "triaged",
+        "merged",
+        "spam",
+    }
     assert "允许的下一状态" in err["message"] and "in_progress" in err["message"]
 
 
@@ -59,8 +75,11 @@ def test_an_agent_cannot_move_another_agents_item(client, staff, team, make_feed
 def test_merge_as_duplicate_links_the_original(client, staff, team, make_feedback):
     first = make_feedback(content="APP 闪退, 打开就崩溃")
     second = make_feedback(content="应用一打开就闪退了")
-    r = client.post(f"/api/v1/feedback/{second.id}/transition", headers=staff["sup"][1],
-                    json={"to": "merged", "merged_into": first.id, "reason": "同一问题"})
+    r = client.post(
+        f"/api/v1/feedback/{second.id}/transition",
+        headers=staff["sup"][1],
+        json={"to": "merged", "merged_into": first.id, "reason": "同一问题"},
+    )
     assert r.status_code == 200
     item = client.get(f"/api/v1/feedback/{second.id}", headers=staff["sup"][1]).json()
     assert item["status"] == "merged" and item["duplicate_of"] == first.id

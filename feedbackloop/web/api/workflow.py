@@ -80,7 +80,9 @@ def suggested_reply(feedback_id: str, session: SessionDep, user: StaffUser) -> d
 
 
 @router.post("/feedback/{feedback_id}/render-template")
-def render_template(feedback_id: str, body: s.RenderIn, session: SessionDep, user: StaffUser) -> dict[str, str]:
+def render_template(
+    feedback_id: str, body: s.RenderIn, session: SessionDep, user: StaffUser
+) -> dict[str, str]:
     """A template with its placeholders filled in for this item."""
     extra = {"next_step": body.next_step or "", "deadline": body.deadline or ""}
     return replies.fill_template(session, feedback_id, body.template_id, extra)
@@ -290,14 +292,20 @@ def public_status(token: str, session: SessionDep, request: Request) -> dict[str
     view = services.public_view(session, token)
     record = view["record"]
     return {
-        "id": record.id, "status": record.status, "status_label": view["status_label"],
-        "steps": view["steps"], "can_rate": view["can_rate"], "satisfaction": record.satisfaction,
+        "id": record.id,
+        "status": record.status,
+        "status_label": view["status_label"],
+        "steps": view["steps"],
+        "can_rate": view["can_rate"],
+        "satisfaction": record.satisfaction,
         "replies": [{"at": r.created_at, "direction": r.direction, "body": r.body} for r in view["replies"]],
     }
 
 
 @router.post("/public/status/{token}/satisfaction", tags=["public"])
-def public_satisfaction(token: str, body: s.SatisfactionIn, session: SessionDep, request: Request) -> dict[str, str]:
+def public_satisfaction(
+    token: str, body: s.SatisfactionIn, session: SessionDep, request: Request
+) -> dict[str, str]:
     """The customer's 满意 / 不满意; 不满意 reopens the item."""
     limit_public(request)
     record = services.answer_satisfaction(session, token, body.satisfied)

@@ -20,8 +20,12 @@ NAV.extend(
     ]
 )
 CHOICES = {
-    "problem_types": PROBLEM_TYPES, "channels": CHANNELS, "customer_types": CUSTOMER_TYPES,
-    "team_kinds": list(TEAM_KINDS), "strategies": ROUTING_STRATEGIES, "priorities": PRIORITY_LEVELS,
+    "problem_types": PROBLEM_TYPES,
+    "channels": CHANNELS,
+    "customer_types": CUSTOMER_TYPES,
+    "team_kinds": list(TEAM_KINDS),
+    "strategies": ROUTING_STRATEGIES,
+    "priorities": PRIORITY_LEVELS,
     "template_kinds": TEMPLATE_KINDS,
 }
 
@@ -51,7 +55,9 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
     """The customer's status page: no login, only this item's status and replies."""
     limit_public(request)
     view = services.public_view(session, token)
-    return render(request, "workflow/status.html", {"v": view, "token": token, "done": request.query_params.get("done")})
+    return render(
+        request, "workflow/status.html", {"v": view, "token": token, "done": request.query_params.get("done")}
+    )
 
 
 @router.post("/s/{token}/satisfaction")

@@ -1,0 +1,105 @@
+"""SLA through the database: due dates from the calendar, reminders before a breach, breach → escalation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from feedbackloop.lib.clock import clock
+from feedbackloop.workflow.models import HistoryEntry, Notification
+from feedbackloop.workflow.tasks import run_sweep
+
+FRIDAY_5PM_SHANGHAI = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
+
+
+def _state(client, headers, fid):  # type: ignore[no-untyped-def]
+    return client.get(f"/api/v1/feedback/{fid}/workflow", headers=headers).json()
+
+
+def test_supervisors_change_policies_and_the_48_hour_cap_holds(client, staff):
+    sup = staff["sup"][1]
+    policies = {p["priority"]: p for p in client.get("/api/v1/sla-policies", headers=sup).json()}
+    assert (
+        policies["urgent"]["first_response_minutes"] == 60
+        and policies["high"]["first_response_minutes"] == 240
+    )
+    assert policies["normal"]["first_response_minutes"] == 24 * 60
+    r = client.put("/api/v1/sla-policies/normal", headers=sup, json={"first_response_minutes": 49 * 60})
+    assert r.status_code == 422
+    r = client.put("/api/v1/sla-policies/normal", headers=sup, json={"first_response_minutes": 120})
+    assert r.status_code == 200 and r.json()["first_response_minutes"] == 120
+    assert (
+        client.put(
+            "/api/v1/sla-policies/normal", headers=staff["a1"][1], json={"first_response_minutes": 60}
+        ).status_code
+        == 403
+    )
+
+
+def test_due_dates_follow_business_hours_and_holidays(client, staff, team, make_feedback):
+    sup = staff["sup"][1]
+    r = client.put("/api/v1/business-calendar", headers=sup, json={"holidays": ["2026-03-09"]})
+    assert r.status_code == 200 and r.json()["holidays"] == ["2026-03-09"]
+    client.put("/api/v1/sla-policies/high", headers=sup, json={"first_response_minutes": 120})
+    clock.freeze(FRIDAY_5PM_SHANGHAI)
+    record = make_feedback(content="物流太慢了, 很不满意", rating=1)  # a complaint: high priority
+    state = _state(client, sup, record.id)
+    assert state["priority"] == "high"
+    # 1 h on Friday, Monday is a holiday, 1 h on Tuesday → Tue 10:00 Shanghai = 02:00 UTC
+    assert datetime.fromisoformat(state["first_response_due"]) == datetime(2026, 3, 10, 2, 0, tzinfo=UTC)
+
+
+def test_owner_is_reminded_before_a_breach_and_a_breach_escalates(
+    client, staff, team, admin_headers, make_feedback, db
+):
+    client.post(
+        "/api/v1/workflow/teams",
+        headers=admin_headers,
+        json={"name": "专家组", "kind": "专家团队", "member_ids": [staff["sup"][0].id]},
+    )
+    clock.freeze(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))  # Monday 10:00
+    record = make_feedback(content="扣款两次了, 请尽快处理", rating=1)
+    state = _state(client, staff["sup"][1], record.id)
+    owner, due = state["owner_id"], datetime.fromisoformat(state["first_response_due"])
+    assert state["escalation_level"] == 1
+    clock.freeze(due - timedelta(minutes=40))
+    assert run_sweep()["reminded"] == 0
+    clock.freeze(due - timedelta(minutes=20))
+    assert run_sweep()["reminded"] == 1
+    assert run_sweep()["reminded"] == 0  # once
+    clock.freeze(due + timedelta(minutes=1))
+    result = run_sweep()
+    assert result["first_response_breached"] == 1
+    db.rollback()
+    kinds = {
+        (n.user_id, n.kind)
+        for n in db.scalars(select(Notification).where(Notification.feedback_id == record.id))
+    }
+    assert (owner, "sla_reminder") in kinds and (owner, "sla_breach") in kinds
+    assert (staff["sup"][0].id, "escalation") in kinds
+    history = db.scalars(
+        select(HistoryEntry).where(HistoryEntry.feedback_id == record.id, HistoryEntry.kind == "escalation")
+    ).all()
+    assert len(history) == 1 and "专家团队" in history[0].reason
+    assert run_sweep()["first_response_breached"] == 0  # a breach is counted once
+
+
+def test_paused_and_answered_items_do_not_breach(client, staff, team, make_feedback):
+    clock.freeze(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    waiting = make_feedback(content="请问怎么开发票", contact="w@example.com")
+    answered = make_feedback(content="请问怎么退货", contact="r@example.com")
+    sup = staff["sup"][1]
+    client.post(f"/api/v1/feedback/{waiting.id}/transition", headers=sup, json={"to": "waiting_customer"})
+    client.post(f"/api/v1/feedback/{answered.id}/replies", headers=sup, json={"body": "请在 App 中申请退货"})
+    clock.freeze(datetime(2026, 3, 5, 2, 0, tzinfo=UTC))  # 3 days later
+    result = run_sweep()
+    assert result["first_response_breached"] == 0
+
+
+def test_items_show_time_left(client, staff, team, make_feedback):
+    clock.freeze(datetime(2026, 3, 2, 2, 0, tzinfo=UTC))
+    record = make_feedback(content="APP 登录不上", rating=2)
+    sla = _state(client, staff["sup"][1], record.id)["sla"]
+    assert sla["state"] == "ok" and sla["target"] == "first_response"
+    assert sla["seconds_left"] == 4 * 3600 and "剩余 4 小时 0 分" in sla["label"]
