@@ -11,6 +11,7 @@ from . import text as textmod
 from .aspects import (
     AspectHit,
     AspectMatcher,
+    aspect_from_any,
     clause_polarity,
     construction_term,
     lexicon_polarity,
@@ -165,15 +166,30 @@ def reset_default_analyzer() -> None:
         _default = None
 
 
+_configured: dict[tuple[Any, ...], Analyzer] = {}
+_CONFIGURED_MAX = 32
+
+
+def _analyzer_for(extra_aspects: Iterable[AspectSpec] | None) -> Analyzer:
+    """The default analyzer, or a cached one with these admin-defined aspects added."""
+    if not extra_aspects:
+        return default_analyzer()
+    defs = tuple(aspect_from_any(a) for a in extra_aspects)
+    key = tuple((d.name, d.terms, d.problem_type, d.negative_label, d.positive_label) for d in defs)
+    analyzer = _configured.get(key)
+    if analyzer is None or analyzer.model is not default_analyzer().model:
+        if len(_configured) >= _CONFIGURED_MAX:
+            _configured.clear()
+        analyzer = Analyzer(extra_aspects=defs, model=default_analyzer().model)
+        _configured[key] = analyzer
+    return analyzer
+
+
 def analyze(text: str, *, extra_aspects: Iterable[AspectSpec] | None = None) -> Analysis:
     """Analyse one text with the current model; extra_aspects adds admin-defined aspects."""
-    if extra_aspects:
-        return Analyzer(extra_aspects=extra_aspects, model=default_analyzer().model).analyze(text)
-    return default_analyzer().analyze(text)
+    return _analyzer_for(extra_aspects).analyze(text)
 
 
 def analyze_many(texts: Sequence[str], *, extra_aspects: Iterable[AspectSpec] | None = None) -> list[Analysis]:
     """Analyse many texts in one vectorised pass."""
-    if extra_aspects:
-        return Analyzer(extra_aspects=extra_aspects, model=default_analyzer().model).analyze_many(list(texts))
-    return default_analyzer().analyze_many(list(texts))
+    return _analyzer_for(extra_aspects).analyze_many(list(texts))

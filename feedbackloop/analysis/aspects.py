@@ -81,11 +81,14 @@ class AspectMatcher:
                 for m in self._multi.finditer(clause.text):
                     a = self._by_term[m.group()]
                     found.setdefault(a.name, AspectHit(a, m.group(), i))
+            single = self._single
             for tok in clause.tokens:
-                tok = _strip_intensifier(tok)
-                if tok in self._single:
-                    a = self._by_term[tok]
-                    found.setdefault(a.name, AspectHit(a, tok, i))
+                if tok not in single:
+                    if len(tok) != 2 or tok[1] not in single or tok[0] not in _INTENSIFIER_PREFIXES:
+                        continue
+                    tok = tok[1]  # 很脏 → 脏
+                a = self._by_term[tok]
+                found.setdefault(a.name, AspectHit(a, tok, i))
             if any(not h.aspect.generic for h in found.values()):
                 found = {k: h for k, h in found.items() if not h.aspect.generic}
             hits.extend(found.values())
@@ -111,6 +114,8 @@ def lexicon_polarity(tokens: Sequence[str]) -> tuple[float, list[tuple[str, floa
     score = 0.0
     cues: list[tuple[str, float]] = []
     for i, tok in enumerate(tokens):
+        if tok not in _POLAR and (len(tok) != 2 or tok[0] not in _INTENSIFIER_PREFIXES):
+            continue
         word = _strip_intensifier(tok)
         if word in POSITIVE_WORDS:
             w = 1.0

@@ -64,12 +64,12 @@ def mark_negation(tokens: Sequence[str]) -> list[str]:
 def word_features(tokens: Sequence[str], spec: FeatureSpec) -> list[str]:
     """Word n-gram feature strings (prefixed `w:` so they never collide with char n-grams)."""
     toks = mark_negation(tokens) if spec.negation else list(tokens)
-    toks = [t for t in toks if not t.isspace()]
-    feats: list[str] = []
     lo, hi = spec.word_ngrams
-    for n in range(lo, hi + 1):
-        for i in range(len(toks) - n + 1):
-            feats.append("w:" + " ".join(toks[i : i + n]))
+    feats: list[str] = ["w:" + t for t in toks] if lo == 1 else []
+    if lo <= 2 <= hi:
+        feats += ["w:" + a + " " + b for a, b in zip(toks, toks[1:])]  # noqa: B905 - pairs
+    for n in range(max(lo, 3), hi + 1):
+        feats += ["w:" + " ".join(toks[i : i + n]) for i in range(len(toks) - n + 1)]
     return feats
 
 

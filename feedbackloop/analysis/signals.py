@@ -71,7 +71,8 @@ def keywords(tokens: Sequence[str], boost: Iterable[str] = (), top: int = 8) -> 
     for i, tok in enumerate(tokens):
         if tok.startswith("N_"):
             tok = tok[2:]
-        if len(tok) < 2 or tok in STOPWORDS or not any(ch.isalpha() for ch in tok):
+        # Tokens of two or more characters are CJK words or latin/digit runs (see Segmenter).
+        if len(tok) < 2 or tok in STOPWORDS or tok.isdigit():
             continue
         counts[tok] = counts.get(tok, 0) + 1
         first.setdefault(tok, i)

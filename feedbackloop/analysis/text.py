@@ -8,9 +8,10 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Texts longer than this are cut before analysis: the head of a review carries its verdict, and
-# a hard cap keeps one pasted 1 MB document from stalling a batch.
-MAX_CHARS = 5000
+# Texts longer than this are cut before analysis: a hard cap keeps one pasted 1 MB document from
+# stalling a batch, while 20,000 characters (a long complaint letter) are still read in full, so
+# a legal threat at the end of a long text is not lost.
+MAX_CHARS = 20_000
 
 _seg_lock = threading.Lock()
 _converter = None
