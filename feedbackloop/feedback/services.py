@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -76,10 +76,18 @@ _BAND_COLUMNS = [Feedback.mh0, Feedback.mh1, Feedback.mh2, Feedback.mh3, Feedbac
 class _DuplicateIndex:
     """Finds the first earlier record with the same or nearly the same text, in the store or the batch."""
 
+    # Per item, the store's near-duplicate candidates are the first NEAR_CANDIDATES records (by id) sharing a
+    # band key. They are fetched for the whole batch at once: the first n of a union are always among the
+    # first n of each part, so n per band key suffices and the result equals one query per item.
+    NEAR_CANDIDATES = 20
+
     def __init__(self, session: Session) -> None:
         self.session = session
         self.hashes: dict[str, str] = {}
         self.bands: dict[tuple[int, int], list[tuple[str, set[str]]]] = {}
+        self.stored_bands: dict[tuple[int, int], list[str]] = {}
+        self.stored_content: dict[str, str] = {}
+        self.stored_grams: dict[str, set[str]] = {}
 
     def load_exact(self, hashes: Iterable[str]) -> None:
         wanted = list(set(hashes))
@@ -91,32 +99,56 @@ class _DuplicateIndex:
             )
             self.hashes.update({h: fid for h, fid in rows})
 
-    def find(self, chash: str, text: str, bands: tuple[int, ...]) -> tuple[str | None, str | None]:
+    def load_near(self, all_bands: Iterable[tuple[int, ...]]) -> None:
+        """Fetch the stored near-duplicate candidates of every band key of the batch."""
+        wanted: list[set[int]] = [set() for _ in _BAND_COLUMNS]
+        for bands in all_bands:
+            if any(bands):
+                for pos, key in enumerate(bands):
+                    wanted[pos].add(key)
+        for pos, column in enumerate(_BAND_COLUMNS):
+            keys = list(wanted[pos])
+            for start in range(0, len(keys), 500):
+                ranked = (
+                    select(
+                        Feedback.id,
+                        Feedback.content,
+                        column.label("key"),
+                        func.row_number().over(partition_by=column, order_by=Feedback.id).label("rank"),
+                    )
+                    .where(column.in_(keys[start : start + 500]), Feedback.duplicate_of.is_(None))
+                    .subquery()
+                )
+                best = select(ranked.c.id, ranked.c.content, ranked.c.key)
+                rows = self.session.execute(best.where(ranked.c.rank <= self.NEAR_CANDIDATES))
+                for fid, content, key in rows:
+                    self.stored_bands.setdefault((pos, key), []).append(fid)
+                    self.stored_content[fid] = content
+
+    def _stored_grams(self, fid: str) -> set[str]:
+        grams = self.stored_grams.get(fid)
+        if grams is None:
+            grams = self.stored_grams[fid] = textnorm.shingles(self.stored_content[fid])
+        return grams
+
+    def find(self, chash: str, grams: set[str], bands: tuple[int, ...]) -> tuple[str | None, str | None]:
         if chash in self.hashes:
             return self.hashes[chash], "exact"
         if not any(bands):
             return None, None
-        grams = textnorm.shingles(text)
         for pos, key in enumerate(bands):
             for fid, other in self.bands.get((pos, key), []):
                 if textnorm.jaccard(grams, other) >= NEAR_DUPLICATE_JACCARD:
                     return fid, "near"
-        candidates = self.session.execute(
-            select(Feedback.id, Feedback.content)
-            .where(or_(*(col == key for col, key in zip(_BAND_COLUMNS, bands, strict=True))))
-            .where(Feedback.duplicate_of.is_(None))
-            .order_by(Feedback.id)
-            .limit(20)
-        )
-        for fid, content in candidates:
-            if textnorm.jaccard(grams, textnorm.shingles(content)) >= NEAR_DUPLICATE_JACCARD:
+        candidates = {fid for pos, key in enumerate(bands) for fid in self.stored_bands.get((pos, key), ())}
+        for fid in sorted(candidates)[: self.NEAR_CANDIDATES]:
+            if textnorm.jaccard(grams, self._stored_grams(fid)) >= NEAR_DUPLICATE_JACCARD:
                 return fid, "near"
         return None, None
 
-    def remember(self, chash: str, text: str, bands: tuple[int, ...], fid: str) -> None:
+    def remember(self, chash: str, grams: set[str], bands: tuple[int, ...], fid: str) -> None:
         self.hashes.setdefault(chash, fid)
         if any(bands):
-            grams = textnorm.shingles(text)
             for pos, key in enumerate(bands):
                 self.bands.setdefault((pos, key), []).append((fid, grams))
 
@@ -124,8 +156,9 @@ class _DuplicateIndex:
 def _rows_for(session: Session, items: Sequence[FeedbackCreate], now: datetime) -> list[dict[str, Any]]:
     known = _known_contacts(session, items)
     dup_index = _DuplicateIndex(session)
-    hashes = [textnorm.content_hash(i.content) for i in items]
-    dup_index.load_exact(hashes)
+    prints = [textnorm.fingerprint(i.content) for i in items]
+    dup_index.load_exact(p.content_hash for p in prints)
+    dup_index.load_near(p.bands for p in prints)
     received = [i.received_at or now for i in items]
     days: dict[Any, list[int]] = {}
     for pos, ts in enumerate(received):
@@ -137,21 +170,21 @@ def _rows_for(session: Session, items: Sequence[FeedbackCreate], now: datetime) 
             ids[pos] = fid
     rows = []
     for pos, item in enumerate(items):
-        bands = textnorm.minhash_bands(item.content)
-        dup_of, kind = dup_index.find(hashes[pos], item.content, bands)
+        fp = prints[pos]
+        dup_of, kind = dup_index.find(fp.content_hash, fp.grams, fp.bands)
         if dup_of is None:
-            dup_index.remember(hashes[pos], item.content, bands, ids[pos])
+            dup_index.remember(fp.content_hash, fp.grams, fp.bands, ids[pos])
         data = item.model_dump(exclude={"customer_type", "received_at"})
         data.update(
             id=ids[pos],
             received_at=received[pos],
             customer_type=_customer_type(item, known),
             status="new",
-            content_hash=hashes[pos],
-            **{f"mh{n}": key for n, key in enumerate(bands)},
+            content_hash=fp.content_hash,
+            **{f"mh{n}": key for n, key in enumerate(fp.bands)},
             duplicate_of=dup_of,
             duplicate_kind=kind,
-            is_vague=textnorm.is_vague(item.content),
+            is_vague=fp.is_vague,
             created_at=now,
             updated_at=now,
         )

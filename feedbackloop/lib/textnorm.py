@@ -6,6 +6,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -18,7 +19,11 @@ def normalize(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha1(normalize(text).encode("utf-8")).hexdigest()
+    return _hash_normalized(normalize(text))
+
+
+def _hash_normalized(norm: str) -> str:
+    return hashlib.sha1(norm.encode("utf-8")).hexdigest()
 
 
 MIN_NEAR_LENGTH = 15
@@ -31,7 +36,10 @@ _B = _rng.integers(0, 1 << 62, size=_BANDS * _ROWS, dtype=np.uint64)
 
 def shingles(text: str) -> set[str]:
     """Character bigrams of the normalised text."""
-    norm = normalize(text)
+    return _shingles_normalized(normalize(text))
+
+
+def _shingles_normalized(norm: str) -> set[str]:
     return {norm[i : i + 2] for i in range(len(norm) - 1)}
 
 
@@ -42,10 +50,15 @@ def minhash_bands(text: str) -> tuple[int, ...]:
     texts almost never. Texts shorter than MIN_NEAR_LENGTH get all-zero keys: for them only exact
     duplicates are detected, as a few characters of difference change their meaning.
     """
-    grams = shingles(text)
-    if len(normalize(text)) < MIN_NEAR_LENGTH or not grams:
+    norm = normalize(text)
+    return _bands_normalized(norm, _shingles_normalized(norm))
+
+
+def _bands_normalized(norm: str, grams: set[str]) -> tuple[int, ...]:
+    if len(norm) < MIN_NEAR_LENGTH or not grams:
         return (0,) * _BANDS
-    x = np.fromiter((zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams))
+    crc = zlib.crc32
+    x = np.array([crc(g.encode("utf-8")) for g in grams], dtype=np.uint64)
     mins = (_A[:, None] * x[None, :] + _B[:, None]).min(axis=1)
     keys = []
     for band in range(_BANDS):
@@ -68,9 +81,30 @@ _VAGUE_WORDS = re.compile(
 
 def is_vague(text: str) -> bool:
     """True for content that says only a verdict ("不好用", "不满意") and nothing a team can act on."""
-    norm = normalize(text)
+    return _is_vague_normalized(normalize(text))
+
+
+def _is_vague_normalized(norm: str) -> bool:
     if not norm:
         return True
     if len(norm) > 12:
         return False
     return _VAGUE_WORDS.sub("", norm) == ""
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Everything intake cleaning needs from one text, computed from a single normalisation."""
+
+    content_hash: str
+    grams: set[str]
+    bands: tuple[int, ...]
+    is_vague: bool
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """content_hash, shingles, minhash_bands and is_vague of `text` in one pass (same results as each)."""
+    norm = normalize(text)
+    grams = _shingles_normalized(norm)
+    bands = _bands_normalized(norm, grams)
+    return Fingerprint(_hash_normalized(norm), grams, bands, _is_vague_normalized(norm))
