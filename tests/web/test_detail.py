@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import update
+from web_fixtures import *  # noqa: F403  (fixtures: admin_client, live_server, browser)
 from web_helpers import XSS
 
 from feedbackloop.feedback.models import Feedback

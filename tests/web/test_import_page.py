@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from web_fixtures import *  # noqa: F403  (fixtures: admin_client, live_server, browser)
+
 
 def test_import_page_has_file_input_and_channels(admin_client):
     html = admin_client.get("/import").text

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import update
+from web_fixtures import *  # noqa: F403  (fixtures: admin_client, live_server, browser)
 
 from feedbackloop.feedback.models import Feedback
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from web_fixtures import *  # noqa: F403  (fixtures: admin_client, live_server, browser)
 from web_helpers import ADMIN_PASSWORD, csrf_from, login
 
 

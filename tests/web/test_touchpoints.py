@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from web_fixtures import *  # noqa: F403  (fixtures: admin_client, live_server, browser)
 from web_helpers import csrf_from, login
 
 from feedbackloop.feedback import touchpoints

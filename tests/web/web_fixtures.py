@@ -1,4 +1,4 @@
-"""Fixtures for the web UI: a signed-in TestClient, and a real uvicorn server plus Chromium for browser tests."""
+"""Fixtures for the web UI tests, imported by name (a conftest.py here would clash with `from conftest import`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from web_helpers import CHROMIUM_ARGS, login
+
+__all__ = ["admin_client", "browser", "live_server"]
 
 
 @pytest.fixture
