@@ -259,4 +259,4 @@ def localize_message(message: str, lang: str) -> str:
     zh, sep, en = message.partition(" / ")
     if not sep:
         return message
-    return en if lang == "en" else zh
+    return en[:1].upper() + en[1:] if lang == "en" else zh

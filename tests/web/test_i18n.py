@@ -31,7 +31,7 @@ def test_placeholders_are_filled_in_both_languages():
 
 
 @pytest.mark.parametrize(
-    ("lang", "expected"), [("zh-CN", "用户名或密码错误"), ("en", "wrong username or password")]
+    ("lang", "expected"), [("zh-CN", "用户名或密码错误"), ("en", "Wrong username or password")]
 )
 def test_bilingual_messages_are_split(lang, expected):
     assert localize_message("用户名或密码错误 / wrong username or password", lang) == expected
