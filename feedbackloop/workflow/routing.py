@@ -209,6 +209,7 @@ class Router:
         ):
             self.members.setdefault(tid, []).append(uid)
         self._load: Counter[int] | None = None
+        self.level_cache: dict[int, list[int]] = {}  # escalation level → member ids, for this batch
 
     def team_for(self, record: Feedback) -> tuple[Team | None, RoutingRule | None]:
         for rule in self.rules:

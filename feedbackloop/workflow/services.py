@@ -109,7 +109,13 @@ def get_record(session: Session, feedback_id: str, *, lock: bool = False) -> Fee
 
 
 def escalate(
-    session: Session, record: Feedback, reason: str, user: User | None = None, *, to_level: int | None = None
+    session: Session,
+    record: Feedback,
+    reason: str,
+    user: User | None = None,
+    *,
+    to_level: int | None = None,
+    members: dict[int, list[int]] | None = None,
 ) -> None:
     """Move the item up the four levels (一线客服 → 专家团队 → 部门经理 → 高管) and notify that level."""
     new = min(4, to_level if to_level else record.escalation_level + 1)
@@ -120,7 +126,10 @@ def escalate(
         session, record, "escalation", user, f"升级到 {LEVEL_KINDS[new]}: {reason}", data={"level": new}
     )
     title = f"[{LEVEL_KINDS[new]}] 反馈 {record.id} 已升级 / escalated: {reason}"
-    notify(session, level_members(session, new) + [record.owner_id or 0], record, "escalation", title)
+    if members is not None and new not in members:
+        members[new] = level_members(session, new)
+    people = members[new] if members is not None else level_members(session, new)
+    notify(session, people + [record.owner_id or 0], record, "escalation", title)
 
 
 def ensure_token(record: Feedback) -> str:
@@ -205,8 +214,9 @@ def triage(session: Session, ids: list[str]) -> dict[str, int]:
     assigned = 0
     for tid, items in by_team.items():
         owners = router.owners_for(router.teams[tid], len(items)) if tid is not None else [None] * len(items)
-        for record, owner in zip(items, owners, strict=True):
-            assigned += _settle(session, record, owner, router, results[record.id], repeats)
+        with session.no_autoflush:  # one flush at commit instead of one per escalation lookup
+            for record, owner in zip(items, owners, strict=True):
+                assigned += _settle(session, record, owner, router, results[record.id], repeats)
     session.commit()
     return {"triaged": len(records), "assigned": assigned}
 
@@ -236,11 +246,17 @@ def _settle(
     if owner:
         notify(session, [owner], record, "assigned", f"新反馈 {record.id} 已分配给您 / assigned to you")
     if record.contact and record.contact in repeats:
-        escalate(session, record, "同一客户的重复问题 / repeat issue from the same customer", to_level=2)
+        escalate(
+            session,
+            record,
+            "同一客户的重复问题 / repeat issue from the same customer",
+            to_level=2,
+            members=router.level_cache,
+        )
     elif "public" in result.risks or (
         record.channel in prio.REVIEW_PLATFORMS and record.priority in ("high", "urgent")
     ):
-        escalate(session, record, "公开投诉 / public complaint", to_level=2)
+        escalate(session, record, "公开投诉 / public complaint", to_level=2, members=router.level_cache)
     return 1 if owner else 0
 
 
