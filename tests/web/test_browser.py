@@ -106,3 +106,20 @@ def test_import_page_shows_progress_then_the_rejected_lines(browser, live_server
     rejected = page.locator("#import-rejected tbody tr")
     assert rejected.count() == 1 and rejected.first.locator("td").first.inner_text() == "3"
     context.close()
+
+
+def test_import_page_follows_a_background_job(browser, live_server, db, tmp_path, monkeypatch):
+    import_jobs = pytest.importorskip("feedbackloop.feedback.import_jobs")
+    # Any file counts as large: the API answers 202 with a job, which the page follows to its report.
+    monkeypatch.setattr(import_jobs, "BACKGROUND_BYTES", 10)
+    csv_file = tmp_path / "big.csv"
+    csv_file.write_text("评论内容\n物流很快\n包装破损\n\n", encoding="utf-8")
+    context, page = desk_as_admin(browser, live_server)
+    page.goto(f"{live_server}/import")
+    page.set_input_files("input[type=file]", str(csv_file))
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/imports")) as answer:
+        page.click("#import-form button[type=submit]")
+    assert answer.value.status == 202
+    page.wait_for_selector("#import-result:not([hidden])")
+    assert page.locator("[data-k=created]").inner_text() == "2"
+    context.close()

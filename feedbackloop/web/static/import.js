@@ -73,23 +73,29 @@
 
   function countOf(v) { return Array.isArray(v) ? v.length : v; }
 
+  // A background job (202): show its progress, poll until it is done, then show its report.
+  function followJob(job, url) {
+    var state = job.status || job.state;
+    if (state === "failed" || state === "error") {
+      var err = job.error || {};
+      return fail(err.message || job.message || state);
+    }
+    if (state === "done" && job.result) return showResult(job.result);
+    var total = job.total || job.total_rows;
+    if (job.processed && total) {
+      showProgress(job.processed / total, form.dataset.msgProcessing + " " + job.processed + " / " + total);
+    } else {
+      showProgress(null, form.dataset.msgProcessing);
+    }
+    window.setTimeout(function () { poll(url); }, 1000);
+  }
+
   function poll(url) {
-    showProgress(null, form.dataset.msgProcessing);
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (b) { return { status: r.status, body: b }; }); })
       .then(function (r) {
         if (r.status >= 400) return fail(errorMessage(r.body, r.status));
-        var job = r.body;
-        var state = job.status || job.state;
-        if (state === "failed" || state === "error") return fail(job.error || job.message || state);
-        var report = job.result || (job.total_rows !== undefined ? job : null);
-        if (report && (state === undefined || state === "done" || state === "finished" || state === "completed" || state === "succeeded")) {
-          return showResult(report);
-        }
-        if (job.processed !== undefined && job.total_rows) {
-          showProgress(job.processed / job.total_rows, form.dataset.msgProcessing + " " + job.processed + " / " + job.total_rows);
-        }
-        window.setTimeout(function () { poll(url); }, 1000);
+        followJob(r.body, url);
       })
       .catch(function (e) { fail(String(e)); });
   }
@@ -115,9 +121,8 @@
       try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
       if (xhr.status === 202 && body) {
         var id = body.job_id || body.id;
-        var url = body.poll_url || body.url || (id ? form.getAttribute("action") + "/" + encodeURIComponent(id) : null);
-        if (!url) return fail("no job id");
-        return poll(url);
+        if (!id) return fail("no job id");
+        return followJob(body, form.getAttribute("action") + "/" + encodeURIComponent(id));
       }
       if (xhr.status >= 200 && xhr.status < 300 && body) return showResult(body);
       fail(errorMessage(body, xhr.status));
