@@ -28,6 +28,7 @@ AspectSpec = AspectDef | Mapping[str, Any]
 # model has least context, so the polarity lexicon gets a say there.
 SHORT_TEXT_CLAUSES = 2
 SHORT_TEXT_LEXICON_WEIGHT = 0.8
+CONTRAST_WEIGHT = 0.8
 
 
 class Analyzer:
@@ -105,6 +106,13 @@ class Analyzer:
         if len(clauses) <= SHORT_TEXT_CLAUSES:
             lex, _ = lexicon_polarity(tokens)
             logit += SHORT_TEXT_LEXICON_WEIGHT * lex
+        turn = next((c for c in reversed(clauses) if c.after_contrast), None)
+        if turn is not None and CONTRAST_WEIGHT:
+            # "房间很干净但是早餐很差": in Chinese the clause after 但是 carries the verdict.
+            lex, _ = lexicon_polarity(turn.tokens)
+            if lex:
+                adjustments.append((turn.text, CONTRAST_WEIGHT * lex))
+                logit += CONTRAST_WEIGHT * lex
         evidence = textmod.has_content(norm) or emoji_bias(norm) != 0
         score = 1.0 / (1.0 + math.exp(-logit)) if evidence else 0.5
         label = label_for(score, evidence)

@@ -5,6 +5,7 @@ folded into one weight vector, and Platt calibration. Saved as `sentiment-<versi
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections.abc import Sequence
@@ -135,17 +136,21 @@ NEG_MARK = "¬"
 _NEGATOR_CHARS = "不没无未别非"
 
 
-def _find_in(name: str, text: str) -> str | None:
-    """The name as it occurs in the text; a ¬-marked name is extended back to its negator."""
-    if not name.startswith(NEG_MARK):
-        return name if name in text else None
-    word = name[1:]
+def _find_in(name: str, text: str, bounds: set[int]) -> str | None:
+    """The name as it occurs in the text on word boundaries; a ¬-marked name is extended back
+    to its negator (不满意 / 不太满意)."""
+    negated = name.startswith(NEG_MARK)
+    word = name[1:] if negated else name
     pos = text.find(word)
     while pos != -1:
-        window = text[max(0, pos - 4) : pos]
-        for k in range(len(window) - 1, -1, -1):
-            if window[k] in _NEGATOR_CHARS:
-                return text[pos - len(window) + k : pos + len(word)]
+        end = pos + len(word)
+        if end in bounds and (negated or pos in bounds):
+            if not negated:
+                return word
+            window = text[max(0, pos - 4) : pos]
+            for k in range(len(window) - 1, -1, -1):
+                if window[k] in _NEGATOR_CHARS:
+                    return text[pos - len(window) + k : end]
         pos = text.find(word, pos + 1)
     return None
 
@@ -158,17 +163,25 @@ def _negation_starts(tokens: Sequence[str], marked: Sequence[str]) -> list[int]:
     return starts
 
 
-def bucket_names(docs: Sequence[tuple[str, Sequence[str]]], spec: FeatureSpec, weights: np.ndarray,
-                 top: int = 80_000) -> dict[int, str]:
-    """Readable name for each of the `top` strongest buckets: its most frequent word-aligned n-gram."""
+def bucket_names(docs: Sequence[tuple[str, Sequence[str]]], y: np.ndarray, spec: FeatureSpec,
+                 weights: np.ndarray, top: int = 80_000) -> dict[int, str]:
+    """Readable name for each of the `top` strongest buckets.
+
+    Hashing puts several n-grams in one bucket; the name is the word-aligned n-gram in it whose
+    own polarity (log-count ratio over the training labels) agrees with the bucket's weight and is
+    strongest, so that a frequent neutral word never takes the credit for a rare strong one.
+    """
     from collections import Counter
 
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    counts: Counter[tuple[str, str]] = Counter()  # (feature string, display) → frequency
+    pos: Counter[tuple[str, str]] = Counter()  # (feature string, display) → documents, by label
+    neg: Counter[tuple[str, str]] = Counter()
     c_lo, c_hi = spec.char_ngrams
-    for _, tokens in docs:
+    for (_, tokens), label in zip(docs, y.tolist(), strict=True):
+        counter = pos if label == 1 else neg
         toks = mark_negation(tokens) if spec.negation else list(tokens)
+        seen: set[tuple[str, str]] = set()
         for n in range(1, spec.word_ngrams[1] + 1):
             for i in range(len(toks) - n + 1):
                 gram = toks[i : i + n]
@@ -178,20 +191,27 @@ def bucket_names(docs: Sequence[tuple[str, Sequence[str]]], spec: FeatureSpec, w
                 # A negated word is named by the word with a marker; explain() extends it back to
                 # the negator actually present in the text (不满意 / 不太满意 / 没那么满意).
                 display = NEG_MARK + plain if gram[0].startswith("N_") else plain
-                counts[("w:" + " ".join(gram), display)] += 1
+                seen.add(("w:" + " ".join(gram), display))
                 if display == plain and c_lo <= len(plain) <= c_hi:
-                    counts[(plain, plain)] += 1
-    feats = list(counts)
+                    seen.add((plain, plain))
+        counter.update(seen)
+    feats = list(set(pos) | set(neg))
     hv = HashingVectorizer(analyzer=lambda d: d, n_features=spec.n_features, alternate_sign=False, norm=None)
     buckets = hv.transform([[f] for f, _ in feats]).tocsr().indices
     strongest = set(np.argsort(-np.abs(weights))[:top].tolist())
-    best: dict[int, tuple[int, str]] = {}
-    for (feat, plain), b in zip(feats, buckets.tolist(), strict=True):
-        if b in strongest:
-            c = counts[(feat, plain)]
-            if c > best.get(b, (0, ""))[0]:
-                best[b] = (c, plain)
-    return {b: plain for b, (_, plain) in best.items()}
+    n_pos, n_neg = max(int(y.sum()), 1), max(int(len(y) - y.sum()), 1)
+    best: dict[int, tuple[float, str]] = {}
+    for key, b in zip(feats, buckets.tolist(), strict=True):
+        if b not in strongest:
+            continue
+        p, q = pos[key], neg[key]
+        ratio = math.log(((p + 1) / n_pos) / ((q + 1) / n_neg))
+        if ratio * float(weights[b]) <= 0:
+            continue
+        score = abs(ratio) * math.log1p(p + q)
+        if score > best.get(b, (0.0, ""))[0]:
+            best[b] = (score, key[1])
+    return {b: name for b, (_, name) in best.items()}
 
 
 def nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
@@ -262,11 +282,15 @@ class SentimentModel:
         order = np.argsort(-np.abs(contrib))[: top * 4]
         wanted = {int(row_indices[k]): float(contrib[k]) for k in order if abs(contrib[k]) >= 0.01}
         if self.names:
-            compact = doc[0].replace(" ", "")
+            compact = "".join(doc[1])
+            bounds, offset = {0}, 0
+            for tok in doc[1]:
+                offset += len(tok)
+                bounds.add(offset)
             names = {}
             for i in wanted:
                 name = self.names.get(i)
-                found = _find_in(name, compact) if name else None
+                found = _find_in(name, compact, bounds) if name else None
                 if found:
                     names[i] = found
         else:

@@ -24,6 +24,9 @@ CONTRAST_WORDS = frozenset(
     "但是 但 不过 可是 然而 就是 只是 只不过 可惜 唯一 美中不足 缺点 另外 而且 并且 同时".split()
 )
 _BREAKS = frozenset(_CLAUSE_PUNCT) | CONTRAST_WORDS
+# Words after which the verdict turns; 就是 / 只是 / 唯一 introduce a minor reservation instead
+# ("好吃，就是慢了点" is a positive review), so they split clauses but do not turn the verdict.
+TURN_WORDS = frozenset("但是 但 不过 可是 然而".split())
 
 
 class Segmenter:
@@ -176,21 +179,28 @@ class Clause:
 
     text: str
     tokens: tuple[str, ...]
+    after_contrast: bool = False  # the clause follows 但是 / 不过 / 可是 / 然而
 
 
 def split_clauses(tokens: list[str]) -> list[Clause]:
     """Split a token list at punctuation and contrast words (但是, 不过…), dropping empty pieces."""
     clauses: list[Clause] = []
     current: list[str] = []
+    contrast = pending = False
     for tok in tokens:
         if tok in _BREAKS or (not tok[0].isalnum() and all(ch in _CLAUSE_PUNCT for ch in tok)):
             if current:
-                clauses.append(Clause("".join(current), tuple(current)))
+                clauses.append(Clause("".join(current), tuple(current), contrast))
+                contrast = False
             current = []
+            if tok in TURN_WORDS:
+                pending = True
         else:
+            if not current:
+                contrast, pending = pending, False
             current.append(tok)
     if current:
-        clauses.append(Clause("".join(current), tuple(current)))
+        clauses.append(Clause("".join(current), tuple(current), contrast))
     return clauses
 
 

@@ -166,7 +166,7 @@ def fit(docs: Sequence[tuple[str, Sequence[str]]], y: np.ndarray, *, weights: np
     w, b = one_fit(np.arange(len(y)))
     if progress:
         progress("训练", steps, steps)
-    names = bucket_names(docs, spec, w) if explain_names else {}
+    names = bucket_names(docs, y, spec, w) if explain_names else {}
     return SentimentModel(spec, w, b, platt, version, {"C": C}, names)
 
 
