@@ -82,11 +82,12 @@ def createuser(username: str, role: str, password: str) -> None:
 
 # Feature command groups register here, one line each.
 def _register_feature_commands() -> None:
+    from feedbackloop.feedback.commands import import_; main.add_command(import_)  # noqa: E702, I001
     from feedbackloop.audit.commands import audit_group; main.add_command(audit_group)  # noqa: E702, I001
     from feedbackloop.privacy.commands import privacy_group; main.add_command(privacy_group)  # noqa: E702, I001
     from feedbackloop.ops.commands import backup_cmd, restore_cmd; main.add_command(backup_cmd); main.add_command(restore_cmd)  # noqa: E702, I001, E501
     from feedbackloop.workflow.commands import mail_listen, sla_group; main.add_command(mail_listen); main.add_command(sla_group)  # noqa: E702, I001, E501
-    pass
+    from feedbackloop.feedback.analysis_commands import COMMANDS; [main.add_command(c) for c in COMMANDS]  # noqa: E702, I001
 
 
 _register_feature_commands()

@@ -16,9 +16,9 @@ CHUNK = 500
 CORRECTABLE = ("sentiment", "problem_type", "urgency", "aspects")
 
 
-def custom_aspects(session: Session) -> dict[str, list[str]]:
-    """Admin-defined aspects: name → signal words."""
-    return {a.name: list(a.words) for a in session.scalars(select(CustomAspect))}
+def custom_aspects(session: Session) -> list[dict[str, Any]]:
+    """Admin-defined aspects as the analysis takes them: [{"name": "停车", "terms": ["停车", "车位"]}]."""
+    return [{"name": a.name, "terms": list(a.words)} for a in session.scalars(select(CustomAspect).order_by(CustomAspect.id))]
 
 
 def _latest_corrections(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -20,4 +20,17 @@ def enqueue_analysis(ids: list[str]) -> None:
         analyze_items(ids[start : start + analyzing.CHUNK])
 
 
-# Registered once the analysis package lands: after_ingest_hooks.append(enqueue_analysis)
+after_ingest_hooks.append(enqueue_analysis)
+
+
+@huey.task()
+def reanalyze_job() -> None:
+    """Split a full re-analysis into chunk tasks so that several workers share it."""
+    from sqlalchemy import select
+
+    from feedbackloop.feedback.models import Feedback
+
+    with session_scope() as session:
+        ids = list(session.scalars(select(Feedback.id).order_by(Feedback.id)))
+    for start in range(0, len(ids), analyzing.CHUNK):
+        analyze_items(ids[start : start + analyzing.CHUNK])

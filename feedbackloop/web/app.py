@@ -20,6 +20,7 @@ from feedbackloop.bootstrap import prepare_database
 from feedbackloop.config import get_settings
 from feedbackloop.errors import FeedbackLoopError
 from feedbackloop.tasks import load_task_modules
+from feedbackloop.web.api import analysis as analysis_api
 from feedbackloop.web.api import auth as auth_api
 from feedbackloop.web.bodylimit import BodySizeLimit
 from feedbackloop.web.api import feedback as feedback_api
@@ -108,6 +109,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
     # Feature routers, one line each.
     app.include_router(auth_api.router)
     app.include_router(feedback_api.router)
+    app.include_router(analysis_api.router)
     for trust_router in ("accounts", "tokens", "audit", "privacy", "webhooks", "attachments"):  # trust (issue 6)
         app.include_router(__import__(f"feedbackloop.web.api.{trust_router}", fromlist=["router"]).router)
     for wf_router in ("api.workflow", "pages.workflow"):  # workflow (issue 5)

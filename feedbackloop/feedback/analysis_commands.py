@@ -1,0 +1,162 @@
+"""CLI commands of the analysis: analyze, evaluate, train, reanalyze (SPEC §11)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import click
+
+from feedbackloop.cli import handle_errors
+from feedbackloop.errors import ValidationFailed
+
+
+def _read_column(path: Path, *columns: str) -> tuple[list[dict[str, str]], list[str]]:
+    """Rows of a UTF-8 (or GBK) CSV, checking that the named columns exist."""
+    from feedbackloop.feedback.importer import _detect_csv_encoding  # the importer's UTF-8/GBK detection
+
+    with open(path, "rb") as raw:
+        sample = raw.read(65536)
+    encoding, _ = _detect_csv_encoding(path, sample)
+    with open(path, encoding="utf-8-sig" if encoding.startswith("utf-8") else encoding, newline="") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames or []
+        missing = [c for c in columns if c not in header]
+        if missing:
+            raise ValidationFailed(
+                f"文件中没有列 {', '.join(missing)}; 现有列: {', '.join(header)} / missing column(s)"
+            )
+        return list(reader), header
+
+
+def _progress_bar():  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+
+
+@click.command("analyze")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", required=True, help="含文本的列 / column holding the text")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@handle_errors
+def analyze_cmd(file: Path, text_column: str, output: Path) -> None:
+    """Analyse every text of a CSV and write the results as extra columns."""
+    from feedbackloop.analysis import analyze_many
+
+    rows, header = _read_column(file, text_column)
+    extra = ["sentiment", "score", "intensity", "problem_type", "urgency", "aspects", "keywords", "model_version"]
+    with _progress_bar() as bar, open(output, "w", encoding="utf-8-sig", newline="") as out:
+        task = bar.add_task("分析 / analysing", total=len(rows))
+        writer = csv.DictWriter(out, fieldnames=header + [c for c in extra if c not in header])
+        writer.writeheader()
+        for start in range(0, len(rows), 1000):
+            chunk = rows[start : start + 1000]
+            for row, a in zip(chunk, analyze_many([r[text_column] or "" for r in chunk]), strict=True):
+                d = a.to_dict()
+                row.update(
+                    sentiment=d["sentiment"]["label"], score=d["sentiment"]["score"],
+                    intensity=d["sentiment"]["intensity"], problem_type=d["problem_type"], urgency=d["urgency"],
+                    aspects=";".join(f"{x['aspect']}:{x['sentiment']}" for x in d["aspects"]),
+                    keywords=" ".join(d["keywords"]), model_version=d["model_version"],
+                )
+                writer.writerow(row)
+            bar.advance(task, len(chunk))
+    click.echo(f"已写入 {len(rows)} 行 → {output} / wrote {len(rows)} rows")
+
+
+@click.command("evaluate")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--text-column", required=True)
+@click.option("--label-column", required=True, help="0/1 标签列 (1 = 正面) / 0/1 labels, 1 = positive")
+@click.option("--model", "version", default=None, help="模型版本 (默认当前) / model version, default current")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
+@handle_errors
+def evaluate_cmd(file: Path, text_column: str, label_column: str, version: str | None, as_json: bool) -> None:
+    """Accuracy, macro-F1 and the confusion matrix of the sentiment on a labelled CSV."""
+    from feedbackloop.analysis import AnalysisError, evaluate, load_model
+
+    rows, _ = _read_column(file, text_column, label_column)
+    try:
+        model = load_model(version) if version else None
+        result = evaluate([r[text_column] or "" for r in rows], [r[label_column] for r in rows], model=model)
+    except AnalysisError as exc:
+        raise ValidationFailed(f"无法评估: {exc} / cannot evaluate") from exc
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False))
+        return
+    cm = result["confusion_matrix"]
+    click.echo(f"模型 / model      {result['model_version']}")
+    click.echo(f"样本 / texts      {result['n']}")
+    click.echo(f"准确率 / accuracy {result['accuracy']:.4f}")
+    click.echo(f"macro-F1          {result['macro_f1']:.4f}")
+    click.echo("混淆矩阵 / confusion matrix (行=真实 rows=true, 列=预测 cols=predicted)")
+    click.echo(f"            负面neg  正面pos\n  负面neg  {cm[0][0]:>7}  {cm[0][1]:>7}\n  正面pos  {cm[1][0]:>7}  {cm[1][1]:>7}")
+
+
+@click.command("train")
+@click.option("--data", type=click.Path(file_okay=False, path_type=Path), help="语料目录 (默认 ../shared/data)")
+@click.option("--no-corrections", is_flag=True, help="不使用客服的更正 / ignore stored corrections")
+@click.option("--no-current", is_flag=True, help="只写出新模型, 不切换 / write the model without switching to it")
+@click.option("--limit", type=int, default=None, help="只用随机抽取的 N 条训练 / train on a sample")
+@handle_errors
+def train_cmd(data: Path | None, no_corrections: bool, no_current: bool, limit: int | None) -> None:
+    """Retrain the sentiment model from the corpora plus agents' corrections; writes a new version."""
+    from feedbackloop.analysis import AnalysisError, train
+
+    extra: list[tuple[str, int]] = []
+    if not no_corrections:
+        extra = _stored_corrections()
+    bar = _progress_bar()
+    tasks: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    try:
+        with bar:
+            result = train(data=data, extra=extra, make_current=not no_current, progress=progress, limit=limit)
+    except AnalysisError as exc:
+        raise ValidationFailed(f"训练失败: {exc} / training failed") from exc
+    state = "已设为当前模型 / now current" if result.current else "未切换 / not current"
+    click.echo(f"模型 {result.version} ({state}): {result.n_examples} 条训练文本, 其中 {len(extra)} 条更正 → {result.path}")
+
+
+def _stored_corrections() -> list[tuple[str, int]]:
+    from feedbackloop.bootstrap import prepare_database
+    from feedbackloop.config import get_settings
+    from feedbackloop.db import session_scope
+    from feedbackloop.feedback.analyzing import sentiment_corrections
+
+    prepare_database(get_settings())
+    with session_scope() as session:
+        return sentiment_corrections(session)
+
+
+@click.command("reanalyze")
+@click.option("--background", is_flag=True, help="交给后台任务队列 / enqueue on the task queue")
+@handle_errors
+def reanalyze_cmd(background: bool) -> None:
+    """Re-run the analysis over every stored item with the current model (corrections are kept)."""
+    from feedbackloop.bootstrap import prepare_database
+    from feedbackloop.config import get_settings
+    from feedbackloop.db import session_scope
+    from feedbackloop.feedback import analyzing
+
+    prepare_database(get_settings())
+    if background:
+        from feedbackloop.feedback.tasks import reanalyze_job
+
+        reanalyze_job()
+        click.echo("已加入后台队列 / enqueued; the worker re-analyses in chunks")
+        return
+    with _progress_bar() as bar, session_scope() as session:
+        task = bar.add_task("重新分析 / re-analysing", total=None)
+        done = analyzing.reanalyze_all(session, lambda d, t: bar.update(task, completed=d, total=t))
+    click.echo(f"已重新分析 {done} 条 / re-analysed {done} items")
+
+
+COMMANDS = [analyze_cmd, evaluate_cmd, train_cmd, reanalyze_cmd]
