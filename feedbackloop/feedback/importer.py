@@ -186,20 +186,25 @@ def import_upload(
 ) -> ImportReport:
     """Import an uploaded file: spooled to a temporary file (size-limited), then imported like a path."""
     mapping = parse_mapping_json(mapping_json)
-    limit = get_settings().max_upload_bytes
     suffix = Path(filename or "upload").suffix.lower()[:10]
     with tempfile.TemporaryDirectory(prefix="fl-import-") as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        with path.open("wb") as out:
-            copied = 0
-            while block := upload.read(1 << 20):
-                copied += len(block)
-                if copied > limit:
-                    raise PayloadTooLarge(
-                        f"文件超过 {limit // (1 << 20)} MB 上限, 请拆分后分批导入 / file larger than the upload limit"
-                    )
-                out.write(block)
+        path = spool_upload(upload, Path(tmp) / f"upload{suffix}")
         return import_file(session, path, channel=channel or "import", mapping=mapping)
+
+
+def spool_upload(upload: IO[bytes], path: Path) -> Path:
+    """Copy an upload to `path` in blocks, refusing more than the configured upload limit."""
+    limit = get_settings().max_upload_bytes
+    copied = 0
+    with path.open("wb") as out:
+        while block := upload.read(1 << 20):
+            copied += len(block)
+            if copied > limit:
+                raise PayloadTooLarge(
+                    f"文件超过 {limit // (1 << 20)} MB 上限, 请拆分后分批导入 / file larger than the upload limit"
+                )
+            out.write(block)
+    return path
 
 
 def parse_mapping_json(text: str | None) -> dict[str, str]:

@@ -84,3 +84,45 @@ def test_upload_over_the_size_limit_is_413(client, admin_headers, monkeypatch, c
     big = "内容\n".encode() + ("很长的评论内容\n" * 200).encode()
     r = client.post("/api/v1/imports", files={"file": ("big.csv", big)}, headers=admin_headers)
     assert r.status_code == 413 and count() == 0
+
+
+def test_background_import_reports_progress_and_result(client, admin_headers, stored):
+    r = client.post(
+        "/api/v1/imports", files={"file": ("x.csv", GOOD)}, data={"background": "true"}, headers=admin_headers
+    )
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    # Tests run the queue in immediate mode, so the job has finished by now.
+    status = client.get(f"/api/v1/imports/{job_id}", headers=admin_headers).json()
+    assert status["status"] == "done" and status["processed"] == status["total"] == 3
+    assert status["result"]["created"] == 2 and status["result"]["rejected"][0]["line"] == 3
+    assert len(stored()) == 2
+
+
+def test_background_import_of_a_bad_file_fails_with_advice(client, admin_headers):
+    r = client.post(
+        "/api/v1/imports",
+        files={"file": ("x.csv", b"%PDF-1.5")},
+        data={"background": "true"},
+        headers=admin_headers,
+    )
+    status = client.get(f"/api/v1/imports/{r.json()['job_id']}", headers=admin_headers).json()
+    assert status["status"] == "failed" and "请另存为" in status["error"]["message"]
+
+
+def test_large_upload_goes_to_the_background(client, admin_headers, count, monkeypatch):
+    from feedbackloop.feedback import import_jobs
+
+    monkeypatch.setattr(import_jobs, "BACKGROUND_BYTES", 2000)
+    data = ("评论内容,星级\n" + "".join(f"第 {n} 条评论: 物流很快，包装完好,5\n" for n in range(60))).encode()
+    small = client.post("/api/v1/imports", files={"file": ("small.csv", data[:1000])}, headers=admin_headers)
+    assert small.status_code == 200
+    r = client.post("/api/v1/imports", files={"file": ("big.csv", data)}, headers=admin_headers)
+    assert r.status_code == 202
+    status = client.get(f"/api/v1/imports/{r.json()['job_id']}", headers=admin_headers).json()
+    assert status["status"] == "done", status
+    assert count() == 60
+
+
+def test_unknown_job_is_404(client, admin_headers):
+    assert client.get("/api/v1/imports/nope", headers=admin_headers).status_code == 404
