@@ -81,7 +81,7 @@ def list_touchpoints(session: Session) -> list[tuple[Touchpoint, int]]:
         .where(Feedback.touchpoint.is_not(None))
         .group_by(Feedback.touchpoint)
     )
-    counts: dict[str, int] = {name: n for name, n in rows}
+    counts: dict[str, int] = {name: n for name, n in rows if name is not None}
     points = session.scalars(select(Touchpoint).order_by(Touchpoint.created_at.desc(), Touchpoint.id.desc()))
     return [(p, counts.get(p.name, 0)) for p in points]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -119,9 +119,10 @@ async def verify_csrf(request: Request) -> None:
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
     ):
-        sent = (await request.form()).get("csrf_token")
+        field = (await request.form()).get("csrf_token")
+        sent = field if isinstance(field, str) else None
     try:
-        csrf.verify_csrf(request, sent if isinstance(sent, str) else None)
+        csrf.verify_csrf(request, sent)
     except PermissionDenied as exc:
         raise CsrfFailed(
             CSRF_MESSAGE + " / page expired or CSRF check failed; reload the page and try again"
@@ -215,7 +216,7 @@ def _login_redirect(request: Request) -> RedirectResponse:
 class PageRoute(APIRoute):
     """A route whose errors become HTML: not signed in → /login?next=…, domain errors → an error page."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def page_handler(request: Request) -> Response:
