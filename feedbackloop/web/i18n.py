@@ -25,6 +25,11 @@ EN: dict[str, str] = {
     "管理": "Admin",
     "模板与知识库": "Templates & knowledge",
     "分派规则与 SLA": "Routing & SLA",
+    "用户与角色": "Users & roles",
+    "API 令牌": "API tokens",
+    "审计日志": "Audit log",
+    "修改密码": "Change password",
+    "账号": "Account",
     # roles
     "客服": "Agent",
     "客服主管": "Supervisor",
