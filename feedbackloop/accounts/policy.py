@@ -44,6 +44,7 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /api/v1/imports": WRITERS,
     "GET /inbox": STAFF,
     "GET /feedback/{feedback_id}": STAFF,
+    "POST /feedback/{feedback_id}/correct": WRITERS,
     "GET /import": WRITERS,
     # public form, touchpoints, status links
     "GET /f": PUBLIC,

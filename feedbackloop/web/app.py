@@ -114,5 +114,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
         app.include_router(__import__(f"feedbackloop.web.api.{trust_router}", fromlist=["router"]).router)
     for wf_router in ("api.workflow", "pages.workflow"):  # workflow (issue 5)
         app.include_router(__import__(f"feedbackloop.web.{wf_router}", fromlist=["router"]).router)
+    for trust_page in ("admin_users", "admin_tokens", "admin_audit"):  # trust (issue 6): admin pages
+        app.include_router(__import__(f"feedbackloop.web.pages.{trust_page}", fromlist=["router"]).router)
     app.include_router(pages_router)
     return app

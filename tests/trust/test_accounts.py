@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from feedbackloop.lib.clock import clock
 from conftest import ADMIN_PASSWORD, token_for
+
+from feedbackloop.lib.clock import clock
 
 
 def _login(client, username, password):

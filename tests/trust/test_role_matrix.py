@@ -10,9 +10,7 @@ from feedbackloop.accounts.policy import POLICY, SELF_AUTHENTICATING
 
 # (endpoint, role, observed-allowed) pairs that differ from the policy on purpose-to-fix: each names its
 # owner. The test fails when one is fixed, so that the entry is removed here too.
-KNOWN_GAPS: set[tuple[str, str, bool]] = {
-    ("GET /api/v1/themes", "customer", True),  # analysis: should be StaffUser, a customer sees all themes
-}
+KNOWN_GAPS: set[tuple[str, str, bool]] = set()
 
 
 def test_every_endpoint_is_declared_in_the_policy_table(_app):

@@ -70,6 +70,10 @@ NAV: list[NavItem] = [
     NavItem("/inbox", "收件箱", "inbox"),
     NavItem("/import", "导入", "upload", roles=("agent", "supervisor", "csm", "admin")),
     NavItem("/touchpoints", "触点与二维码", "qr", section="管理", roles=("supervisor", "admin")),
+    NavItem("/admin/users", "用户与角色", "users", section="管理", roles=("admin",)),
+    NavItem("/admin/tokens", "API 令牌", "link", section="管理", roles=("admin",)),
+    NavItem("/admin/audit", "审计日志", "shield", section="管理", roles=("admin",)),
+    NavItem("/account/password", "修改密码", "settings", section="账号"),
 ]
 
 
