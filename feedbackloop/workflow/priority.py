@@ -66,7 +66,8 @@ def risk_signals(content: str, analysis: dict[str, Any] | None) -> dict[str, lis
     return found
 
 
-def _sentiment(record: Any) -> tuple[str | None, int]:
+def sentiment_of(record: Any) -> tuple[str | None, int]:
+    """(label, intensity 0–5) from the analysis, else the denormalised column, else the star rating."""
     analysis = record.analysis or {}
     sent = analysis.get("sentiment") if isinstance(analysis.get("sentiment"), dict) else {}
     label = sent.get("label") or record.sentiment
@@ -84,7 +85,7 @@ def score(record: Any, similar_recent: int = 0) -> Priority:
     """The priority of one record (any object with Feedback's fields)."""
     analysis = record.analysis or {}
     urgency = analysis.get("urgency") or record.urgency
-    label, intensity = _sentiment(record)
+    label, intensity = sentiment_of(record)
     prio = Priority(level="normal", score=0)
     risks = risk_signals(record.content, analysis)
     hard = {k: v for k, v in risks.items() if k in ("safety", "legal", "health")}

@@ -73,13 +73,13 @@ def render(text: str, values: dict[str, str]) -> str:
 
 
 def kind_for(record: Feedback) -> str:
-    """Which template fits: complaint, suggestion, praise or neutral."""
-    analysis = record.analysis or {}
-    sent = analysis.get("sentiment") if isinstance(analysis.get("sentiment"), dict) else {}
-    label = sent.get("label") or record.sentiment
+    """Which template fits: complaint, suggestion, praise or neutral (analysis first, then the rating)."""
+    from feedbackloop.workflow.priority import sentiment_of
+
+    label, _ = sentiment_of(record)
     if label == "negative":
         return "complaint"
-    if (analysis.get("urgency") or record.urgency) == "建议":
+    if ((record.analysis or {}).get("urgency") or record.urgency) == "建议":
         return "suggestion"
     return "praise" if label == "positive" else "neutral"
 

@@ -57,6 +57,16 @@ def mailbox(_smtp_server: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> 
     return sink
 
 
+@pytest.fixture(autouse=True)
+def _only_workflow_intake(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run only the workflow's intake hook: these tests state the analysis they need on the record, so that
+    they do not depend on what the analysis model of the day predicts (test_reprioritise covers the hand-over)."""
+    from feedbackloop.feedback import services as feedback_services
+    from feedbackloop.workflow.tasks import on_ingest
+
+    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [on_ingest])
+
+
 @pytest.fixture
 def staff(client, make_user, db):  # type: ignore[no-untyped-def]
     """A supervisor and two agents with their API headers: {name: (user, headers)}."""
@@ -114,3 +124,16 @@ def live_server(_app, db):  # type: ignore[no-untyped-def]
     yield url
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chromium():  # type: ignore[no-untyped-def]
+    """Debian's Chromium driven by Playwright (no downloaded browsers)."""
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run", "--disable-quic"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args)
+        yield browser
+        browser.close()
