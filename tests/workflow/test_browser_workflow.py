@@ -24,14 +24,24 @@ def _signed_in(chromium, base, username="admin", password=ADMIN_PASSWORD):  # ty
     return context, page
 
 
-def test_an_agent_moves_the_item_and_replies_from_a_template(chromium, live_server, staff, team, make_feedback, mailbox):
-    record = make_feedback(content="洗衣机漏水, 地板都泡了", contact="wash@example.com", customer_name="陈女士",
-                           product="滚筒洗衣机 X9", rating=1)
+def test_an_agent_moves_the_item_and_replies_from_a_template(
+    chromium, live_server, staff, team, make_feedback, mailbox
+):
+    record = make_feedback(
+        content="洗衣机漏水, 地板都泡了",
+        contact="wash@example.com",
+        customer_name="陈女士",
+        product="滚筒洗衣机 X9",
+        rating=1,
+    )
     context, page = _signed_in(chromium, live_server)
     page.goto(f"{live_server}/workflow/items/{record.id}")
     panel = page.locator("#wf-actions")
     expect(panel.locator("[data-wf=status_label]")).to_have_text("已分配")
-    assert "投诉" in panel.locator("[data-wf=reasons]").inner_text() or panel.locator("[data-wf=priority_label]").inner_text() == "高"
+    assert (
+        "投诉" in panel.locator("[data-wf=reasons]").inner_text()
+        or panel.locator("[data-wf=priority_label]").inner_text() == "高"
+    )
     panel.locator("[data-wf=reason]").fill("上门检修")
     panel.locator("button[data-to=in_progress]").click()
     expect(panel.locator("[data-wf=status_label]")).to_have_text("处理中")
@@ -68,11 +78,15 @@ def test_a_supervisor_adds_a_routing_rule_in_the_admin_page(chromium, live_serve
     context.close()
 
 
-def test_a_customer_answers_dissatisfied_and_the_item_reopens(chromium, live_server, client, staff, team, make_feedback, mailbox):
+def test_a_customer_answers_dissatisfied_and_the_item_reopens(
+    chromium, live_server, client, staff, team, make_feedback, mailbox
+):
     record = make_feedback(content="退款一直没到账", contact="refund@example.com")
     sup = staff["sup"][1]
     for to in ("in_progress", "resolved"):
-        client.post(f"/api/v1/feedback/{record.id}/transition", headers=sup, json={"to": to, "reason": "已原路退款"})
+        client.post(
+            f"/api/v1/feedback/{record.id}/transition", headers=sup, json={"to": to, "reason": "已原路退款"}
+        )
     link = re.search(r"http\S+/s/\S+", mailbox.to("refund@example.com")[0].get_content()).group(0)
     token = link.rsplit("/s/", 1)[1]
     context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")

@@ -16,8 +16,13 @@ def test_analysis_that_arrives_later_raises_the_priority(client, staff, team, ma
     assert before["priority"] == "normal"
     db.rollback()
     stored = db.get(type(record), record.id)
-    stored.analysis = {"sentiment": {"label": "negative", "score": 0.05, "intensity": 5}, "urgency": "紧急",
-                       "risk_flags": ["食品安全"], "problem_type": "产品功能", "keywords": ["蛋糕", "肚子疼"]}
+    stored.analysis = {
+        "sentiment": {"label": "negative", "score": 0.05, "intensity": 5},
+        "urgency": "紧急",
+        "risk_flags": ["食品安全"],
+        "problem_type": "产品功能",
+        "keywords": ["蛋糕", "肚子疼"],
+    }
     stored.sentiment, stored.urgency = "negative", "紧急"
     stored.analyzed_at = start + timedelta(minutes=1)
     db.commit()

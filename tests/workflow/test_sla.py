@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -51,7 +52,7 @@ def test_due_dates_follow_business_hours_and_holidays(client, staff, team, make_
 
 
 def test_owner_is_reminded_before_a_breach_and_a_breach_escalates(
-    client, staff, team, admin_headers, make_feedback, db
+    client, staff, team, admin_headers, make_feedback, db, mailbox
 ):
     client.post(
         "/api/v1/workflow/teams",
@@ -83,6 +84,25 @@ def test_owner_is_reminded_before_a_breach_and_a_breach_escalates(
     ).all()
     assert len(history) == 1 and "专家团队" in history[0].reason
     assert run_sweep()["first_response_breached"] == 0  # a breach is counted once
+    # each level's people are also told by email
+    assert any(record.id in str(m["Subject"]) for m in mailbox.to("sup@corp.example"))
+
+
+def test_notifications_page_lists_and_marks_read(client, staff, team, make_feedback):
+    record = make_feedback(content="请帮忙查一下订单")
+    owner = client.get(f"/api/v1/feedback/{record.id}/workflow", headers=staff["sup"][1]).json()["owner_id"]
+    agent = staff["a1"][0] if staff["a1"][0].id == owner else staff["a2"][0]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"username": agent.username, "password": "password-123", "csrf_token": csrf})
+    page = client.get("/workflow/notifications")
+    assert page.status_code == 200 and record.id in page.text and "分配" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    assert client.post("/workflow/notifications/read", data={"csrf_token": csrf}).status_code == 200
+    unread = client.get(
+        "/api/v1/notifications?unread=true",
+        headers=staff["a1"][1] if agent is staff["a1"][0] else staff["a2"][1],
+    )
+    assert unread.json() == []
 
 
 def test_paused_and_answered_items_do_not_breach(client, staff, team, make_feedback):
@@ -103,3 +123,12 @@ def test_items_show_time_left(client, staff, team, make_feedback):
     sla = _state(client, staff["sup"][1], record.id)["sla"]
     assert sla["state"] == "ok" and sla["target"] == "first_response"
     assert sla["seconds_left"] == 4 * 3600 and "剩余 4 小时 0 分" in sla["label"]
+
+
+def test_old_reviews_imported_today_get_no_sla_clock(client, staff, team, make_feedback):
+    old = make_feedback(
+        content="去年的差评: 房间有异味", received_at=clock.now() - timedelta(days=400), rating=1
+    )
+    state = _state(client, staff["sup"][1], old.id)
+    assert state["priority"] == "high" and state["first_response_due"] is None
+    assert state["sla"]["state"] == "none"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 from feedbackloop.web.deps import SessionDep
-from feedbackloop.web.pages.common import NAV, ManagerPage, NavItem, PageRoute, StaffPage, render
+from feedbackloop.web.pages.common import NAV, ManagerPage, NavItem, PageRoute, StaffPage, render, verify_csrf
 from feedbackloop.web.ratelimit import limit_public
 from feedbackloop.workflow import services
 from feedbackloop.workflow.models import PRIORITY_LEVELS, ROUTING_STRATEGIES, TEAM_KINDS, TEMPLATE_KINDS
@@ -15,6 +15,7 @@ from feedbackloop.workflow.models import PRIORITY_LEVELS, ROUTING_STRATEGIES, TE
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV.extend(
     [
+        NavItem("/workflow/notifications", "我的通知", "inbox"),
         NavItem("/workflow/knowledge", "模板与知识库", "inbox"),
         NavItem("/workflow/admin", "分派规则与 SLA", "qr", section="管理", roles=("supervisor", "admin")),
     ]
@@ -35,6 +36,22 @@ def item_page(feedback_id: str, request: Request, session: SessionDep, user: Sta
     """The item's workflow actions on their own page (the inbox detail page includes the same partial)."""
     record = services.get_record(session, feedback_id)
     return render(request, "workflow/item.html", {"f": record}, user=user)
+
+
+@router.get("/workflow/notifications")
+def notifications_page(request: Request, session: SessionDep, user: StaffPage) -> Response:
+    """The signed-in user's notifications: assignments, SLA reminders, breaches, escalations, alerts."""
+    rows = services.notifications_for(session, user)
+    return render(request, "workflow/notifications.html", {"rows": rows}, user=user)
+
+
+@router.post("/workflow/notifications/read", dependencies=[Depends(verify_csrf)])
+def notifications_read(request: Request, session: SessionDep, user: StaffPage) -> Response:
+    """Mark every shown notification read."""
+    services.mark_read(
+        session, user, [n.id for n in services.notifications_for(session, user, unread_only=True)]
+    )
+    return RedirectResponse("/workflow/notifications", status_code=303)
 
 
 @router.get("/workflow/admin")
