@@ -63,6 +63,8 @@ class Analyzer:
 
     def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
         """Analyse a batch; all model scoring happens in one vectorised pass."""
+        if not texts:
+            return []
         model = self.model
         norms = [textmod.normalize(t) for t in texts]
         tokens = [textmod.tokenize(n) for n in norms]

@@ -113,3 +113,11 @@ def test_result_has_the_fixed_shape() -> None:
     assert set(d["mentions"]) == {"products", "modules"}
     assert all(set(a) == {"aspect", "sentiment", "evidence"} for a in d["aspects"])
     assert d["model_version"].startswith("sent-")
+
+
+def test_an_empty_batch_is_an_empty_list() -> None:
+    assert analyze_many([]) == []
+
+
+def test_a_legal_threat_at_the_end_of_a_long_letter_is_not_lost() -> None:
+    assert analyze("房间一般。" * 3000 + "我会起诉你们").urgency == "紧急"
