@@ -104,3 +104,32 @@ def test_cli_analyze_writes_columns(labelled_csv, tmp_path):
         rows = list(csv.DictReader(fh))
     assert [r["sentiment"] for r in rows] == ["positive", "negative", "positive", "negative"]
     assert all(r["model_version"] for r in rows)
+
+
+def _login(client, username="admin", password="admin-pass-123"):
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    r = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert r.status_code in (200, 303), r.text
+
+
+def test_agent_corrects_analysis_in_the_detail_page(client, admin_headers):
+    fid = client.post("/api/v1/feedback", json={"content": "房间很干净但是早餐很差"}, headers=admin_headers).json()["id"]
+    _login(client)
+    page = client.get(f"/feedback/{fid}")
+    assert "更正分析" in page.text and "早餐" in page.text
+    token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"csrf_token": token, "sentiment": "negative", "problem_type": "服务质量", "urgency": "一般",
+            "new_aspect": "房间", "new_aspect_sentiment": "positive"}
+    r = client.post(f"/feedback/{fid}/correct", data=form, follow_redirects=False)
+    assert r.status_code == 303
+    record = client.get(f"/api/v1/feedback/{fid}", headers=admin_headers).json()
+    assert record["sentiment"] == "negative" and record["problem_type"] == "服务质量"
+    assert {"aspect": "房间", "sentiment": "positive", "evidence": ""} in record["analysis"]["aspects"]
+
+
+def test_correction_form_needs_csrf(client, admin_headers):
+    fid = client.post("/api/v1/feedback", json={"content": "早餐很差"}, headers=admin_headers).json()["id"]
+    _login(client)
+    r = client.post(f"/feedback/{fid}/correct", data={"sentiment": "positive"}, follow_redirects=False)
+    assert r.status_code == 403

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from feedbackloop.web.pages import auth, imports, inbox, public, touchpoints
+from feedbackloop.web.pages import analysis, auth, imports, inbox, public, touchpoints
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, inbox, public, touchpoints, imports):
+for _module in (auth, inbox, analysis, public, touchpoints, imports):
     router.include_router(_module.router)
