@@ -1,24 +1,18 @@
-"""CSV / XLSX import of review-platform and CRM exports (SPEC §3): streaming reader, column mapping,
-per-row validation with zh-CN reasons, and idempotent ingest in committed chunks."""
+"""CSV / XLSX import of review-platform and CRM exports (SPEC §3): column mapping, per-row validation with
+zh-CN reasons, and idempotent ingest in committed chunks (the streaming reader is feedback.import_files)."""
 
 from __future__ import annotations
 
-import codecs
-import csv
 import hashlib
-import io
 import json
 import re
 import tempfile
-import warnings
-import zipfile
-from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
@@ -26,6 +20,12 @@ from sqlalchemy.orm import Session
 from feedbackloop.config import get_settings
 from feedbackloop.errors import ImportFailed, PayloadTooLarge, ValidationFailed
 from feedbackloop.feedback import services
+from feedbackloop.feedback.import_files import (
+    Source,
+    _detect_csv_encoding,  # noqa: F401  (used by analysis_commands)
+    cell_text,
+    open_source,
+)
 from feedbackloop.feedback.models import CHANNELS
 from feedbackloop.feedback.schemas import MAX_CONTENT, FeedbackCreate
 from feedbackloop.lib import textnorm
@@ -42,12 +42,7 @@ __all__ = [
 ]
 
 CHUNK_SIZE = 1000
-SAMPLE_BYTES = 64 * 1024
 RAW_PREVIEW = 300
-SAVE_AS = "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX / please save the file as a UTF-8 or GBK encoded CSV, or as XLSX"
-# A review may hold a long quoted field; the csv module's default limit (128 KiB) would reject it as broken
-# instead of letting validation say "too long". The limit still bounds memory for an unclosed quote.
-csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
 
 # Normalised header (see _header_key) → FeedbackCreate field.
 FIELD_ALIASES: dict[str, str] = {}
@@ -138,15 +133,6 @@ class _RowError(Exception):
 
 
 Progress = Callable[[int, int | None], None]
-
-
-class _Record(NamedTuple):
-    """One non-blank row of the file: cells, or None with a problem when the row itself is broken."""
-
-    line: int
-    cells: list[Any] | None
-    raw: str
-    problem: str = ""
 
 
 # ---------------------------------------------------------------------------------------------- public API
@@ -262,12 +248,10 @@ def resolve_mapping(headers: list[str], explicit: Mapping[str, str]) -> dict[int
         columns[index] = target
     taken = set(columns.values())
     for i, header in enumerate(headers):
-        target = FIELD_ALIASES.get(_header_key(header)) or (
-            _header_key(header) if header in TARGET_FIELDS else None
-        )
-        if i not in columns and target and target not in taken:
-            columns[i] = target
-            taken.add(target)
+        auto = FIELD_ALIASES.get(_header_key(header)) or (header if header in TARGET_FIELDS else None)
+        if i not in columns and auto and auto not in taken:
+            columns[i] = auto
+            taken.add(auto)
     columns = {i: f for i, f in columns.items() if f != "ignore"}
     if "content" not in columns.values():
         raise ImportFailed(
@@ -278,244 +262,7 @@ def resolve_mapping(headers: list[str], explicit: Mapping[str, str]) -> dict[int
     return columns
 
 
-# ------------------------------------------------------------------------------------------------- reading
-
-
-@dataclass
-class _Source:
-    """A file opened for streaming: headers, an estimated row total and an iterator of numbered rows."""
-
-    file_format: str
-    encoding: str | None
-    headers: list[str]
-    total: int | None
-    rows: Iterator[_Record]
-    closer: Callable[[], None]
-
-    def __enter__(self) -> _Source:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.closer()
-
-
-def open_source(path: Path) -> _Source:
-    """Open a CSV or XLSX file for streaming, or raise ImportFailed saying what is wrong with it."""
-    if not path.is_file():
-        raise ImportFailed(f"文件不存在: {path} / file not found")
-    with path.open("rb") as fh:
-        sample = fh.read(SAMPLE_BYTES)
-    if not sample.strip():
-        raise ImportFailed("文件是空的, 没有表头也没有数据 / the file is empty")
-    if sample.startswith(b"PK\x03\x04"):
-        return _open_xlsx(path)
-    _reject_binary(sample)
-    return _open_csv(path, sample)
-
-
-def _reject_binary(sample: bytes) -> None:
-    kinds = {b"%PDF": "PDF", b"\xd0\xcf\x11\xe0": "旧版 Excel (.xls) / legacy .xls", b"\x89PNG": "PNG 图片",
-             b"\xff\xd8\xff": "JPEG 图片", b"\x1f\x8b": "gzip 压缩包", b"Rar!": "RAR 压缩包", b"7z\xbc\xaf": "7z 压缩包"}  # fmt: skip
-    for magic, kind in kinds.items():
-        if sample.startswith(magic):
-            raise ImportFailed(f"这是 {kind} 文件, 不是 CSV 或 XLSX。{SAVE_AS}")
-    if sample.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16_or_binary(sample):
-        guess = _guess_encoding(sample)
-        raise ImportFailed(f"文件不是文本 CSV (可能是 UTF-16 或二进制文件{guess})。{SAVE_AS}")
-
-
-def _looks_utf16_or_binary(sample: bytes) -> bool:
-    # A stray NUL inside one cell is that row's problem; many NULs, or NULs that vanish when the bytes are
-    # read as UTF-16, mean the whole file is UTF-16 or binary.
-    nuls = sample.count(b"\x00")
-    if nuls < 2:
-        return False
-    if nuls >= 16 and nuls * 100 >= len(sample):
-        return True
-    even = sample[: len(sample) // 2 * 2]
-    return any(
-        "\n" in t and "\x00" not in t for t in (even.decode(e, "replace") for e in ("utf-16-le", "utf-16-be"))
-    )
-
-
-def _guess_encoding(sample: bytes) -> str:
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    return f", 检测结果: {best.encoding}" if best is not None else ""
-
-
-def _detect_csv_encoding(path: Path, sample: bytes) -> tuple[str, int]:
-    """The first of UTF-8 (BOM optional), GBK, GB18030 that decodes the WHOLE file; and its record count.
-
-    The sample only orders the candidates: a GBK export whose first 64 KiB are ASCII must not be
-    taken for UTF-8, so every candidate is checked against the full stream before anything is stored.
-    """
-    candidates = ["utf-8-sig", "gbk", "gb18030"]
-    if not _decodes(sample, "utf-8-sig"):
-        candidates.remove("utf-8-sig")
-    for encoding in candidates:
-        try:
-            records = _count_records(path, encoding)
-        except UnicodeDecodeError:
-            continue
-        # Decoded as utf-8-sig either way; the name tells the user whether the file had a BOM.
-        if encoding == "utf-8-sig" and not sample.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8"
-        return encoding, records
-    raise ImportFailed(f"无法识别文件编码 (不是 UTF-8 / GBK / GB18030{_guess_encoding(sample)})。{SAVE_AS}")
-
-
-def _decodes(sample: bytes, encoding: str) -> bool:
-    try:
-        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-        return True
-    except UnicodeDecodeError:
-        return False
-
-
-def _count_records(path: Path, encoding: str) -> int:
-    with path.open(encoding=encoding, errors="strict", newline="") as fh:
-        return sum(1 for row in csv.reader(fh) if any(row))
-
-
-class _LineFeed:
-    """Lines for csv.reader that remember which physical lines each record used, and can replay some."""
-
-    def __init__(self, stream: io.TextIOBase) -> None:
-        self.stream = stream
-        self.pending: deque[tuple[int, str]] = deque()
-        self.taken: list[tuple[int, str]] = []
-        self.next_no = 1
-
-    def __iter__(self) -> _LineFeed:
-        return self
-
-    def __next__(self) -> str:
-        if self.pending:
-            item = self.pending.popleft()
-        else:
-            line = self.stream.readline()
-            if not line:
-                raise StopIteration
-            item = (self.next_no, line)
-            self.next_no += 1
-        self.taken.append(item)
-        return item[1]
-
-    def take(self) -> list[tuple[int, str]]:
-        taken, self.taken = self.taken, []
-        return taken
-
-
-def _open_csv(path: Path, sample: bytes) -> _Source:
-    encoding, records = _detect_csv_encoding(path, sample)
-    fh = path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline="")
-    feed = _LineFeed(fh)
-    records_iter = _csv_records(feed)
-    for first in records_iter:
-        if first.cells is None:
-            fh.close()
-            raise ImportFailed(f"表头 (第 {first.line} 行) 无法解析: {first.problem}。{SAVE_AS}")
-        headers = [str(c).replace("\ufeff", "").strip() for c in first.cells]
-        rows = _fit_columns(records_iter, len(headers))
-        return _Source("csv", encoding, headers, max(records - 1, 0), rows, fh.close)
-    fh.close()
-    raise ImportFailed("文件是空的, 没有表头也没有数据 / the file is empty")
-
-
-def _csv_records(feed: _LineFeed) -> Iterator[_Record]:
-    """Non-blank records, numbered by their first physical line.
-
-    strict=True makes an unclosed or stray quote an error instead of silently swallowing the rows after
-    it; the swallowed lines are then parsed again, so one bad quote costs one row, not the rest of the file.
-    """
-    reader = csv.reader(feed, strict=True)
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            taken = feed.take()
-            if not taken:
-                return
-            feed.pending.extendleft(reversed(taken[1:]))
-            problem = f"CSV 格式错误 (引号未闭合或多余引号: {exc}) / malformed CSV row"
-            yield _Record(taken[0][0], None, taken[0][1], problem)
-            continue
-        taken = feed.take()
-        if any(c.strip() for c in cells):
-            yield _Record(taken[0][0], cells, "".join(line for _, line in taken))
-
-
-def _fit_columns(records: Iterator[_Record], width: int) -> Iterator[_Record]:
-    for record in records:
-        cells = record.cells
-        if cells is not None and len(cells) != width:
-            if len(cells) > width and not any(c is not None and str(c).strip() for c in cells[width:]):
-                record = record._replace(cells=cells[:width])  # trailing empty cells, as Excel writes them
-            else:
-                problem = f"列数不符: 表头 {width} 列, 此行 {len(cells)} 列 / wrong number of columns"
-                record = record._replace(cells=None, problem=problem)
-        yield record
-
-
-def _open_xlsx(path: Path) -> _Source:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    try:
-        with warnings.catch_warnings():
-            # Files from WPS and online tools often lack a default style; openpyxl warns and copes.
-            warnings.simplefilter("ignore", UserWarning)
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFailed(
-            f"文件是 zip 压缩包但不是有效的 XLSX 工作簿 ({type(exc).__name__})。{SAVE_AS}"
-        ) from exc
-    ws = wb.active if wb.active is not None else wb.worksheets[0]
-    rows = _xlsx_records(ws.iter_rows(values_only=True))
-    for first in rows:
-        headers = [_cell_text(c) or "" for c in first.cells or []]
-        while headers and not headers[-1]:
-            headers.pop()
-        total = (ws.max_row - 1) if ws.max_row else None
-        return _Source(
-            "xlsx", None, headers, total, _fit_columns(_pad(rows, len(headers)), len(headers)), wb.close
-        )
-    wb.close()
-    raise ImportFailed("工作簿的第一个工作表是空的 / the first worksheet is empty")
-
-
-def _xlsx_records(rows: Iterator[tuple[Any, ...]]) -> Iterator[_Record]:
-    for n, values in enumerate(rows, start=1):
-        cells = list(values)
-        if any(c is not None and str(c).strip() for c in cells):
-            yield _Record(n, cells, ",".join("" if c is None else str(c) for c in cells))
-
-
-def _pad(rows: Iterator[_Record], width: int) -> Iterator[_Record]:
-    # XLSX rows are as wide as the widest row of the sheet; empty trailing cells are not "wrong columns".
-    for record in rows:
-        if record.cells is not None and len(record.cells) < width:
-            record = record._replace(cells=record.cells + [None] * (width - len(record.cells)))
-        yield record
-
-
 # --------------------------------------------------------------------------------------------- conversion
-
-
-def _cell_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        # Phone numbers and ids typed into Excel come back as floats: 13812345678.0.
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    text = str(value).strip()
-    return text or None
 
 
 def parse_rating(value: Any) -> int:
@@ -562,8 +309,9 @@ def parse_received_at(value: Any) -> datetime:
     if not match:
         raise _RowError(f"'{text}' 不是可识别的时间, 请用 2024-03-01 12:00:00 格式 / unrecognised date")
     groups = (list(match.groups()) + [None] * 7)[:7]
+    year, month, day, hour, minute, second = (int(g or 0) for g in groups[:6])
     try:
-        stamp = datetime(*(int(g or 0) for g in groups[:6]))  # type: ignore[misc]
+        stamp = datetime(year, month, day, hour, minute, second)
     except ValueError:
         raise _RowError(f"'{text}' 不是有效日期 / not a valid date") from None
     zone = groups[6]
@@ -607,7 +355,7 @@ def _row_item(cells: list[Any], columns: dict[int, str], headers: list[str], cha
         if value is None or (isinstance(value, str) and not value.strip()):
             continue
         try:
-            data[target] = _CONVERTERS[target](value) if target in _CONVERTERS else _cell_text(value)
+            data[target] = _CONVERTERS[target](value) if target in _CONVERTERS else cell_text(value)
         except (_RowError, ValueError) as exc:
             raise _RowError(f"{headers[index]} {exc}") from None
     try:
@@ -646,7 +394,7 @@ def _derived_external_id(item: FeedbackCreate) -> str:
 
 def _ingest_rows(
     session: Session,
-    source: _Source,
+    source: Source,
     columns: dict[int, str],
     channel: str,
     report: ImportReport,
