@@ -233,9 +233,7 @@ def _open_xlsx(path: Path) -> Source:
         while headers and not headers[-1]:
             headers.pop()
         total = (ws.max_row - 1) if ws.max_row else None
-        return Source(
-            "xlsx", None, headers, total, _fit_columns(_pad(rows, len(headers)), len(headers)), wb.close
-        )
+        return Source("xlsx", None, headers, total, _to_width(rows, len(headers)), wb.close)
     wb.close()
     raise ImportFailed("工作簿的第一个工作表是空的 / the first worksheet is empty")
 
@@ -247,12 +245,12 @@ def _xlsx_records(rows: Iterator[tuple[Any, ...]]) -> Iterator[Record]:
             yield Record(n, cells, ",".join("" if c is None else str(c) for c in cells))
 
 
-def _pad(rows: Iterator[Record], width: int) -> Iterator[Record]:
-    # XLSX rows are as wide as the widest row of the sheet; empty trailing cells are not "wrong columns".
+def _to_width(rows: Iterator[Record], width: int) -> Iterator[Record]:
+    # A sheet has no "wrong column count": rows are as wide as its widest row, and a note typed in a
+    # column without a header is ignored like any unmapped column.
     for record in rows:
-        if record.cells is not None and len(record.cells) < width:
-            record = record._replace(cells=record.cells + [None] * (width - len(record.cells)))
-        yield record
+        cells = record.cells or []
+        yield record._replace(cells=(cells + [None] * (width - len(cells)))[:width])
 
 
 def cell_text(value: Any) -> str | None:

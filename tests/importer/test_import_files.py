@@ -52,7 +52,16 @@ def test_xlsx_with_dates_numbers_and_phone_cells(db, tmp_path, stored):
     ws = wb.active
     ws.append(["评价内容", "评分", "用户名", "评价时间", "手机号", "平台", "备注"])
     ws.append(
-        ["外卖送得很快, 味道不错", 5, "吃货小美", datetime(2024, 5, 6, 18, 30), 13812345678, "美团", "x"]
+        [
+            "外卖送得很快, 味道不错",
+            5,
+            "吃货小美",
+            datetime(2024, 5, 6, 18, 30),
+            13812345678,
+            "美团",
+            "x",
+            "无表头的列",
+        ]
     )
     ws.append(["汤洒了一半", "1星", "老赵", "2024-05-07 12:00", None, "大众点评", None])
     path = tmp_path / "export.xlsx"
