@@ -196,7 +196,12 @@ STOPWORDS = frozenset(
 
 
 def lexicon_words() -> tuple[str, ...]:
-    """Every multi-character word of these lexicons, for the segmenter's dictionary."""
+    """Every multi-character word of these lexicons, for the segmenter's dictionary.
+
+    These words shape tokenisation and so the model's word features: after editing the aspect,
+    cue, polarity or emotion lists, retrain (`python -m feedbackloop.analysis.train`). Admin-defined
+    aspects are matched on the text and never change tokenisation.
+    """
     words: set[str] = set()
     for a in BUILTIN_ASPECTS:
         words.update(a.terms)
