@@ -5,11 +5,10 @@ Plain functions over a session; each public write commits its own unit of work."
 from __future__ import annotations
 
 import secrets
-from collections import Counter
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
@@ -20,10 +19,8 @@ from feedbackloop.lib.clock import clock
 from feedbackloop.workflow import priority as prio
 from feedbackloop.workflow import sla
 from feedbackloop.workflow.models import LEVEL_KINDS, HistoryEntry, Notification, TeamSettings
-from feedbackloop.workflow.routing import Router
 from feedbackloop.workflow.states import STATUS_EN, allowed_next, label
 
-REPEAT_WINDOW = timedelta(days=30)
 SUPERVISORS = ("supervisor", "admin")
 
 
@@ -137,151 +134,6 @@ def ensure_token(record: Feedback) -> str:
     if not record.status_token:
         record.status_token = secrets.token_urlsafe(24)
     return record.status_token
-
-
-# --- Triage: priority, SLA, routing for new items --------------------------------------------------------
-
-
-def _similar_counts(
-    session: Session, records: list[Feedback], now: datetime
-) -> Counter[tuple[str | None, str | None]]:
-    keys = {(r.problem_type, r.product) for r in records if r.problem_type}
-    counts: Counter[tuple[str | None, str | None]] = Counter()
-    if not keys:
-        return counts
-    rows = session.execute(
-        select(Feedback.problem_type, Feedback.product, func.count())
-        .where(Feedback.received_at >= now - timedelta(hours=24))
-        .where(Feedback.problem_type.in_({k[0] for k in keys}))
-        .group_by(Feedback.problem_type, Feedback.product)
-    )
-    for ptype, product, n in rows:
-        counts[(ptype, product)] += n
-    return counts
-
-
-def prioritise(record: Feedback, similar: int, work: sla.Clockwork, now: datetime) -> prio.Priority:
-    """Score the record, store level and reasons, and set its SLA due dates."""
-    result = prio.score(record, similar)
-    changed = result.level != record.priority
-    record.priority, record.priority_score, record.priority_reasons = (
-        result.level,
-        result.score,
-        result.reasons,
-    )
-    record.prioritized_at = now
-    if changed or record.first_response_due is None:
-        sla.apply_policy(record, work, now)
-    return result
-
-
-def _repeat_contacts(session: Session, records: list[Feedback], now: datetime) -> set[str]:
-    contacts = {r.contact for r in records if r.contact}
-    if not contacts:
-        return set()
-    rows = session.execute(
-        select(Feedback.contact)
-        .where(Feedback.contact.in_(contacts), Feedback.received_at >= now - REPEAT_WINDOW)
-        .where(Feedback.status.not_in(("spam", "merged")))
-        .group_by(Feedback.contact)
-        .having(func.count() > 1)
-    )
-    return set(rows.scalars())
-
-
-def triage(session: Session, ids: list[str]) -> dict[str, int]:
-    """Prioritise, start the SLA clock, route and (for repeat or public complaints) escalate new items."""
-    begin_write(session)
-    now = clock.now()
-    records = list(session.scalars(select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")))
-    if not records:
-        session.commit()
-        return {"triaged": 0, "assigned": 0}
-    work = sla.Clockwork.load(session)
-    similar = _similar_counts(session, records, now)
-    repeats = _repeat_contacts(session, records, now)
-    router = Router(session)
-    by_team: dict[int | None, list[Feedback]] = {}
-    results = {}
-    for record in records:
-        ensure_token(record)
-        results[record.id] = prioritise(
-            record, similar.get((record.problem_type, record.product), 0), work, now
-        )
-        team, _rule = router.team_for(record)
-        record.team_id = team.id if team else None
-        by_team.setdefault(team.id if team else None, []).append(record)
-    assigned = 0
-    for tid, items in by_team.items():
-        owners = router.owners_for(router.teams[tid], len(items)) if tid is not None else [None] * len(items)
-        with session.no_autoflush:  # one flush at commit instead of one per escalation lookup
-            for record, owner in zip(items, owners, strict=True):
-                assigned += _settle(session, record, owner, router, results[record.id], repeats)
-    session.commit()
-    return {"triaged": len(records), "assigned": assigned}
-
-
-def _settle(
-    session: Session,
-    record: Feedback,
-    owner: int | None,
-    router: Router,
-    result: prio.Priority,
-    repeats: set[str],
-) -> int:
-    team = router.teams.get(record.team_id) if record.team_id else None
-    why = f"自动分派到 {team.name}" if team else "无匹配团队, 待认领"
-    record.owner_id = owner
-    record.status = "assigned" if owner else "triaged"
-    add_history(
-        session,
-        record,
-        "status",
-        None,
-        f"{why}; 优先级 {result.level} ({result.score})",
-        from_status="new",
-        to_status=record.status,
-        data={"team_id": record.team_id, "owner_id": owner},
-    )
-    if owner:
-        notify(session, [owner], record, "assigned", f"新反馈 {record.id} 已分配给您 / assigned to you")
-    if record.contact and record.contact in repeats:
-        escalate(
-            session,
-            record,
-            "同一客户的重复问题 / repeat issue from the same customer",
-            to_level=2,
-            members=router.level_cache,
-        )
-    elif "public" in result.risks or (
-        record.channel in prio.REVIEW_PLATFORMS and record.priority in ("high", "urgent")
-    ):
-        escalate(session, record, "公开投诉 / public complaint", to_level=2, members=router.level_cache)
-    return 1 if owner else 0
-
-
-def reprioritise_analysed(session: Session, limit: int = 5000) -> int:
-    """Re-score open items whose analysis arrived after they were prioritised; commits."""
-    begin_write(session)
-    now = clock.now()
-    records = list(
-        session.scalars(
-            select(Feedback)
-            .where(Feedback.status.in_(("triaged", "assigned", "in_progress", "reopened")))
-            .where(Feedback.analyzed_at.is_not(None), Feedback.prioritized_at < Feedback.analyzed_at)
-            .limit(limit)
-        )
-    )
-    if records:
-        work = sla.Clockwork.load(session)
-        similar = _similar_counts(session, records, now)
-        for record in records:
-            old = record.priority
-            result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
-            if result.level != old:
-                add_history(session, record, "priority", None, f"分析完成, 优先级 {old} → {result.level}")
-    session.commit()
-    return len(records)
 
 
 # --- Transitions, claim, assign -------------------------------------------------------------------------
@@ -435,89 +287,6 @@ def manual_escalate(session: Session, feedback_id: str, user: User, reason: str)
     escalate(session, record, reason or "人工升级 / escalated by hand", user)
     session.commit()
     return record
-
-
-# --- The customer's side --------------------------------------------------------------------------------
-
-
-def by_token(session: Session, token: str) -> Feedback:
-    record = session.scalar(select(Feedback).where(Feedback.status_token == token)) if token else None
-    if record is None:
-        raise NotFound("链接无效或已失效 / this status link is not valid")
-    return record
-
-
-def answer_satisfaction(session: Session, token: str, satisfied: bool) -> Feedback:
-    """The customer's 满意/不满意; 不满意 reopens the item one priority level higher (and escalates VIPs)."""
-    begin_write(session)
-    record = by_token(session, token)
-    if record.status not in ("resolved", "closed"):
-        raise Conflict("该反馈尚未解决, 解决后才能评价 / you can rate once the item is resolved")
-    now = clock.now()
-    record.satisfaction, record.satisfaction_at = ("satisfied" if satisfied else "dissatisfied"), now
-    before = record.status
-    if satisfied:
-        add_history(session, record, "satisfaction", None, "客户: 满意 / customer satisfied")
-        if record.status == "resolved":
-            record.status, record.closed_at = "closed", now
-            add_history(
-                session, record, "status", None, "客户满意, 自动关闭", from_status=before, to_status="closed"
-            )
-        session.commit()
-        return record
-    work = sla.Clockwork.load(session)
-    record.status = "reopened"
-    record.reopen_count += 1
-    record.resolved_at = record.closed_at = None
-    old = record.priority
-    record.priority = prio.raise_level(record.priority)
-    record.priority_score = min(100, record.priority_score + 20)
-    record.priority_reasons = [
-        {"code": "dissatisfied", "label": "客户对处理结果不满意 / customer dissatisfied", "points": 20}
-    ] + [r for r in (record.priority_reasons or []) if r.get("code") != "dissatisfied"]
-    sla.restart_resolution(record, work, now)
-    add_history(session, record, "satisfaction", None, "客户: 不满意 / customer dissatisfied")
-    add_history(
-        session,
-        record,
-        "status",
-        None,
-        f"客户不满意, 重开; 优先级 {old} → {record.priority}",
-        from_status=before,
-        to_status="reopened",
-    )
-    notify(
-        session, [record.owner_id or 0], record, "reopened", f"客户不满意, 反馈 {record.id} 已重开 / reopened"
-    )
-    if record.customer_type == "high_value":
-        escalate(session, record, "高价值客户不满意 / dissatisfied high-value customer")
-    session.commit()
-    return record
-
-
-def public_view(session: Session, token: str) -> dict[str, Any]:
-    """What the customer's status page shows: this item's status, its status changes and the replies sent."""
-    from feedbackloop.workflow.models import Reply
-
-    record = by_token(session, token)
-    steps = session.scalars(
-        select(HistoryEntry)
-        .where(HistoryEntry.feedback_id == record.id, HistoryEntry.kind == "status")
-        .order_by(HistoryEntry.at, HistoryEntry.id)
-    ).all()
-    replies = session.scalars(
-        select(Reply)
-        .where(Reply.feedback_id == record.id, Reply.kind.in_(("email", "notice")))
-        .where(Reply.state.in_(("sent", "received")))
-        .order_by(Reply.created_at, Reply.id)
-    ).all()
-    return {
-        "record": record,
-        "status_label": label(record.status),
-        "steps": [{"at": s.at, "status": s.to_status, "label": label(s.to_status or "")} for s in steps],
-        "replies": replies,
-        "can_rate": record.status in ("resolved", "closed") and record.satisfaction is None,
-    }
 
 
 def notifications_for(

@@ -18,12 +18,15 @@ from feedbackloop.workflow.models import Notification
 
 log = logging.getLogger(__name__)
 MAIL_BATCH = 200
+# Items per triage unit of work: big enough to share the rule/team lookups, small enough that per-flush
+# work over the session's objects (the audit trail's, for one) stays cheap.
+TRIAGE_BATCH = 250
 
 
 @huey.task()
 def triage_items(ids: list[str]) -> dict[str, int]:
     """Prioritise and route newly stored items."""
-    from feedbackloop.workflow.services import triage
+    from feedbackloop.workflow.triage import triage
 
     with session_scope() as session:
         return triage(session, ids)
@@ -31,8 +34,8 @@ def triage_items(ids: list[str]) -> dict[str, int]:
 
 def on_ingest(ids: list[str]) -> None:
     """after_ingest hook: hand the new ids to the queue, so intake stays fast."""
-    for start in range(0, len(ids), 1000):
-        triage_items(ids[start : start + 1000])
+    for start in range(0, len(ids), TRIAGE_BATCH):
+        triage_items(ids[start : start + TRIAGE_BATCH])
 
 
 @huey.task(retries=3, retry_delay=60)
@@ -115,7 +118,7 @@ def threshold_alerts() -> int:
 @huey.periodic_task(crontab(minute="*/2"))
 def reprioritise() -> int:
     """Every two minutes: re-score items whose analysis arrived after triage."""
-    from feedbackloop.workflow.services import reprioritise_analysed
+    from feedbackloop.workflow.triage import reprioritise_analysed
 
     with session_scope() as session:
         return reprioritise_analysed(session)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from feedbackloop.accounts.models import User
 from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser, require_role
 from feedbackloop.web.ratelimit import limit_public
-from feedbackloop.workflow import alerts, replies, routing, services, sla
+from feedbackloop.workflow import alerts, customer, replies, routing, services, sla
 from feedbackloop.workflow import schemas as s
 from feedbackloop.workflow.tasks import run_sweep
 
@@ -289,7 +289,7 @@ def read_notifications(body: s.ReadIn, session: SessionDep, user: StaffUser) -> 
 def public_status(token: str, session: SessionDep, request: Request) -> dict[str, object]:
     """The status of one item and the replies sent, for the holder of its status link."""
     limit_public(request)
-    view = services.public_view(session, token)
+    view = customer.public_view(session, token)
     record = view["record"]
     return {
         "id": record.id,
@@ -308,5 +308,5 @@ def public_satisfaction(
 ) -> dict[str, str]:
     """The customer's 满意 / 不满意; 不满意 reopens the item."""
     limit_public(request)
-    record = services.answer_satisfaction(session, token, body.satisfied)
+    record = customer.answer_satisfaction(session, token, body.satisfied)
     return {"id": record.id, "status": record.status}

@@ -9,7 +9,7 @@ from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.pages.common import NAV, ManagerPage, NavItem, PageRoute, StaffPage, render, verify_csrf
 from feedbackloop.web.ratelimit import limit_public
-from feedbackloop.workflow import services
+from feedbackloop.workflow import customer, services
 from feedbackloop.workflow.models import PRIORITY_LEVELS, ROUTING_STRATEGIES, TEAM_KINDS, TEMPLATE_KINDS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -71,7 +71,7 @@ def knowledge_page(request: Request, user: StaffPage) -> Response:
 def status_page(token: str, request: Request, session: SessionDep) -> Response:
     """The customer's status page: no login, only this item's status and replies."""
     limit_public(request)
-    view = services.public_view(session, token)
+    view = customer.public_view(session, token)
     return render(
         request, "workflow/status.html", {"v": view, "token": token, "done": request.query_params.get("done")}
     )
@@ -81,5 +81,5 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
 def status_answer(token: str, request: Request, session: SessionDep, answer: str = Form(...)) -> Response:
     """满意 / 不满意 from the status page; the unguessable token is the customer's credential."""
     limit_public(request)
-    services.answer_satisfaction(session, token, answer == "satisfied")
+    customer.answer_satisfaction(session, token, answer == "satisfied")
     return RedirectResponse(f"/s/{token}?done={'1' if answer == 'satisfied' else '0'}", status_code=303)

@@ -1,0 +1,161 @@
+"""Triage of new items: priority, SLA due dates, routing to a team and an owner, early escalation."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedbackloop.db import begin_write
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.lib.clock import clock
+from feedbackloop.workflow import priority as prio
+from feedbackloop.workflow import sla
+from feedbackloop.workflow.routing import Router
+from feedbackloop.workflow.services import add_history, ensure_token, escalate, notify
+
+REPEAT_WINDOW = timedelta(days=30)
+
+
+def _similar_counts(
+    session: Session, records: list[Feedback], now: datetime
+) -> Counter[tuple[str | None, str | None]]:
+    keys = {(r.problem_type, r.product) for r in records if r.problem_type}
+    counts: Counter[tuple[str | None, str | None]] = Counter()
+    if not keys:
+        return counts
+    rows = session.execute(
+        select(Feedback.problem_type, Feedback.product, func.count())
+        .where(Feedback.received_at >= now - timedelta(hours=24))
+        .where(Feedback.problem_type.in_({k[0] for k in keys}))
+        .group_by(Feedback.problem_type, Feedback.product)
+    )
+    for ptype, product, n in rows:
+        counts[(ptype, product)] += n
+    return counts
+
+
+def prioritise(record: Feedback, similar: int, work: sla.Clockwork, now: datetime) -> prio.Priority:
+    """Score the record, store level and reasons, and set its SLA due dates."""
+    result = prio.score(record, similar)
+    changed = result.level != record.priority
+    record.priority, record.priority_score, record.priority_reasons = (
+        result.level,
+        result.score,
+        result.reasons,
+    )
+    record.prioritized_at = now
+    if changed or record.first_response_due is None:
+        sla.apply_policy(record, work, now)
+    return result
+
+
+def _repeat_contacts(session: Session, records: list[Feedback], now: datetime) -> set[str]:
+    contacts = {r.contact for r in records if r.contact}
+    if not contacts:
+        return set()
+    rows = session.execute(
+        select(Feedback.contact)
+        .where(Feedback.contact.in_(contacts), Feedback.received_at >= now - REPEAT_WINDOW)
+        .where(Feedback.status.not_in(("spam", "merged")))
+        .group_by(Feedback.contact)
+        .having(func.count() > 1)
+    )
+    return set(rows.scalars())
+
+
+def triage(session: Session, ids: list[str]) -> dict[str, int]:
+    """Prioritise, start the SLA clock, route and (for repeat or public complaints) escalate new items."""
+    begin_write(session)
+    now = clock.now()
+    records = list(session.scalars(select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")))
+    if not records:
+        session.commit()
+        return {"triaged": 0, "assigned": 0}
+    work = sla.Clockwork.load(session)
+    similar = _similar_counts(session, records, now)
+    repeats = _repeat_contacts(session, records, now)
+    router = Router(session)
+    by_team: dict[int | None, list[Feedback]] = {}
+    results = {}
+    for record in records:
+        ensure_token(record)
+        results[record.id] = prioritise(
+            record, similar.get((record.problem_type, record.product), 0), work, now
+        )
+        team, _rule = router.team_for(record)
+        record.team_id = team.id if team else None
+        by_team.setdefault(team.id if team else None, []).append(record)
+    assigned = 0
+    for tid, items in by_team.items():
+        owners = router.owners_for(router.teams[tid], len(items)) if tid is not None else [None] * len(items)
+        with session.no_autoflush:  # one flush at commit instead of one per escalation lookup
+            for record, owner in zip(items, owners, strict=True):
+                assigned += _settle(session, record, owner, router, results[record.id], repeats)
+    session.commit()
+    return {"triaged": len(records), "assigned": assigned}
+
+
+def _settle(
+    session: Session,
+    record: Feedback,
+    owner: int | None,
+    router: Router,
+    result: prio.Priority,
+    repeats: set[str],
+) -> int:
+    team = router.teams.get(record.team_id) if record.team_id else None
+    why = f"自动分派到 {team.name}" if team else "无匹配团队, 待认领"
+    record.owner_id = owner
+    record.status = "assigned" if owner else "triaged"
+    add_history(
+        session,
+        record,
+        "status",
+        None,
+        f"{why}; 优先级 {result.level} ({result.score})",
+        from_status="new",
+        to_status=record.status,
+        data={"team_id": record.team_id, "owner_id": owner},
+    )
+    if owner:
+        notify(session, [owner], record, "assigned", f"新反馈 {record.id} 已分配给您 / assigned to you")
+    if record.contact and record.contact in repeats:
+        escalate(
+            session,
+            record,
+            "同一客户的重复问题 / repeat issue from the same customer",
+            to_level=2,
+            members=router.level_cache,
+        )
+    elif "public" in result.risks or (
+        record.channel in prio.REVIEW_PLATFORMS and record.priority in ("high", "urgent")
+    ):
+        escalate(session, record, "公开投诉 / public complaint", to_level=2, members=router.level_cache)
+    return 1 if owner else 0
+
+
+def reprioritise_analysed(session: Session, limit: int = 5000) -> int:
+    """Re-score open items whose analysis arrived after they were prioritised; commits."""
+    begin_write(session)
+    now = clock.now()
+    records = list(
+        session.scalars(
+            select(Feedback)
+            .where(Feedback.status.in_(("triaged", "assigned", "in_progress", "reopened")))
+            .where(Feedback.analyzed_at.is_not(None), Feedback.prioritized_at < Feedback.analyzed_at)
+            .limit(limit)
+        )
+    )
+    if records:
+        work = sla.Clockwork.load(session)
+        similar = _similar_counts(session, records, now)
+        for record in records:
+            old = record.priority
+            result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
+            if result.level != old:
+                add_history(session, record, "priority", None, f"分析完成, 优先级 {old} → {result.level}")
+    session.commit()
+    return len(records)
