@@ -87,6 +87,17 @@ def get_engine() -> Engine:
 
 @lru_cache
 def get_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for units of work that write: on SQLite each transaction takes the write lock at BEGIN.
+
+    SQLite (WAL) fails a transaction at once with "database is locked" when it read, another writer committed,
+    and it then tries to write; background work commits often, so read-then-write must lock up front.
+    """
+    return sessionmaker(bind=get_engine().execution_options(sqlite_immediate=True), expire_on_commit=False)
+
+
+@lru_cache
+def get_read_sessionmaker() -> sessionmaker[Session]:
+    """Sessions for reading (GET requests, reports): never block writers; begin_write() upgrades one."""
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
@@ -122,4 +133,5 @@ def reset_caches() -> None:
         get_engine().dispose()
     get_engine.cache_clear()
     get_sessionmaker.cache_clear()
+    get_read_sessionmaker.cache_clear()
     get_settings.cache_clear()

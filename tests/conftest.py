@@ -46,7 +46,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 
 from feedbackloop.bootstrap import prepare_database  # noqa: E402
 from feedbackloop.config import get_settings  # noqa: E402
-from feedbackloop.db import get_engine, get_sessionmaker  # noqa: E402
+from feedbackloop.db import get_engine, get_read_sessionmaker  # noqa: E402
 from feedbackloop.lib.clock import clock  # noqa: E402
 from feedbackloop.models import Base  # noqa: E402
 from feedbackloop.web import ratelimit  # noqa: E402
@@ -72,7 +72,7 @@ def db(_schema: None) -> Iterator[Session]:
     prepare_database(get_settings())
     ratelimit.reset()
     clock.reset()
-    session = get_sessionmaker()()
+    session = get_read_sessionmaker()()
     yield session
     session.close()
     clock.reset()

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from feedbackloop.db import begin_write
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import PROBLEM_TYPES, URGENCIES, Correction, CustomAspect, Feedback
 from feedbackloop.lib.clock import clock
@@ -51,6 +52,7 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
+        begin_write(session)
         rows = session.execute(select(Feedback.id, Feedback.content).where(Feedback.id.in_(chunk))).all()
         if not rows:
             continue
@@ -110,6 +112,8 @@ def _validate(field: str, value: Any) -> Any:
 def correct(session: Session, record: Feedback, field: str, value: Any, user_id: int | None) -> Feedback:
     """Store an agent's correction and apply it to the item's analysis at once."""
     _validate(field, value)
+    begin_write(session)
+    session.refresh(record)
     analysis = dict(record.analysis or {})
     old = analysis.get("sentiment", {}).get("label") if field == "sentiment" else analysis.get(field)
     session.add(

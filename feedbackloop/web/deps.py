@@ -11,15 +11,17 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import User
-from feedbackloop.db import get_sessionmaker
+from feedbackloop.db import get_read_sessionmaker, get_sessionmaker
 from feedbackloop.errors import AuthenticationFailed, PermissionDenied
 from feedbackloop.web.csrf import SAFE_METHODS, check_cookie_request
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_session() -> Iterator[Session]:
-    session = get_sessionmaker()()
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request: a reader for GET/HEAD, a writer (locks up front on SQLite) otherwise."""
+    factory = get_read_sessionmaker if request.method in ("GET", "HEAD", "OPTIONS") else get_sessionmaker
+    session = factory()()
     try:
         yield session
     finally:
@@ -47,17 +49,23 @@ def _check_scope(request: Request, scopes: list[str], needed: str | None) -> Non
 
 def get_current_user(request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
     """The user of a bearer token (within its scopes), or of the browser's login session (CSRF-checked)."""
+    # Authentication is its own short transaction: a writer request must not hold SQLite's write lock
+    # while its route hands work to code with a session of its own (tasks, hooks).
     if token:
         user, record = accounts.user_for_token(session, token)
+        session.commit()
+        session.info["actor"] = user.username  # who the audit log names for this request's changes
         request.state.token_scopes = record.scopes
         _check_scope(request, record.scopes, scope_for(request))
         return user
     user_id = request.session.get("user_id") if "session" in request.scope else None
     if user_id:
         user = session.get(User, user_id)
+        session.commit()
         if user is not None and user.is_active:
             if request.url.path.startswith("/api/"):
                 check_cookie_request(request)
+            session.info["actor"] = user.username
             request.state.token_scopes = ["*"]
             return user
     raise AuthenticationFailed("请先登录 / please log in")
