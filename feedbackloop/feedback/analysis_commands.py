@@ -13,21 +13,22 @@ from feedbackloop.errors import ValidationFailed
 
 
 def _read_column(path: Path, *columns: str) -> tuple[list[dict[str, str]], list[str]]:
-    """Rows of a UTF-8 (or GBK) CSV, checking that the named columns exist."""
-    from feedbackloop.feedback.importer import _detect_csv_encoding  # the importer's UTF-8/GBK detection
+    """Rows of a CSV (UTF-8/GBK, detected as on import) or XLSX file, checking that the named columns exist."""
+    from feedbackloop.feedback.import_files import cell_text, open_source
 
-    with open(path, "rb") as raw:
-        sample = raw.read(65536)
-    encoding, _ = _detect_csv_encoding(path, sample)
-    with open(path, encoding="utf-8-sig" if encoding.startswith("utf-8") else encoding, newline="") as fh:
-        reader = csv.DictReader(fh)
-        header = reader.fieldnames or []
+    with open_source(path) as source:
+        header = source.headers
         missing = [c for c in columns if c not in header]
         if missing:
             raise ValidationFailed(
                 f"文件中没有列 {', '.join(missing)}; 现有列: {', '.join(header)} / missing column(s)"
             )
-        return list(reader), header
+        rows = [
+            {h: cell_text(v) or "" for h, v in zip(header, record.cells, strict=False)}
+            for record in source.rows
+            if record.cells is not None
+        ]
+    return rows, header
 
 
 def _progress_bar():  # type: ignore[no-untyped-def]
