@@ -42,6 +42,7 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /api/v1/feedback/{feedback_id}": STAFF,
     "POST /api/v1/public/feedback": PUBLIC,
     "POST /api/v1/imports": WRITERS,
+    "GET /api/v1/imports/{job_id}": WRITERS,
     "GET /inbox": STAFF,
     "GET /feedback/{feedback_id}": STAFF,
     "POST /feedback/{feedback_id}/correct": WRITERS,
@@ -143,6 +144,8 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /workflow/items/{feedback_id}": STAFF,
     "GET /workflow/admin": MANAGERS,
     "GET /workflow/knowledge": STAFF,
+    "GET /workflow/notifications": STAFF,
+    "POST /workflow/notifications/read": STAFF,
 }
 
 

@@ -66,10 +66,13 @@ def _fields(e: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _take_head(session: Session) -> tuple[int, str]:
+def _take_head(session: Session, *, in_flush: bool = False) -> tuple[int, str]:
     """Lock the head row by writing it first, then read the tip; creates the head on first use."""
     bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     if session.execute(bump).rowcount == 0:
+        if in_flush:  # no savepoint possible inside a flush; the head is normally made long before
+            session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
+            return 1, GENESIS
         try:
             with session.begin_nested():
                 session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
@@ -93,9 +96,11 @@ def record(
     entity_id: object,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    *,
+    flush: bool = True,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (commits with it); actor is a User, a name or None."""
-    seq, prev = _take_head(session)
+    seq, prev = _take_head(session, in_flush=not flush)
     entry = AuditEntry(
         seq=seq,
         at=clock.now(),
@@ -110,7 +115,8 @@ def record(
     entry.hash = entry_hash(_fields(entry))
     session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from feedbackloop import audit
 from feedbackloop.attachments.models import Attachment
 from feedbackloop.attachments.services import storage_dir
+from feedbackloop.audit.autolog import SKIP_KEY
 from feedbackloop.db import begin_write
 from feedbackloop.errors import NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
@@ -87,17 +88,23 @@ def erase_customer(session: Session, actor: object, contact: str) -> list[str]:
     if not items:
         raise NotFound("没有该联系方式的反馈 / no feedback with this contact")
     ids = [i.id for i in items]
-    for item in items:
-        for field in PII_FIELDS:
-            if getattr(item, field) is not None:
-                setattr(item, field, ERASED)
-        item.analysis = None
-        item.consent_public = False
-    for attachment in session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))):
-        (storage_dir() / attachment.stored_name).unlink(missing_ok=True)
-        session.delete(attachment)
-    audit.record(session, actor, "privacy.erase", "customer", _subject(contact), {"feedback": ids}, {"erased": True})
-    session.commit()
+    # One erasure entry below instead of per-field before/after, which would keep masked traces of the data.
+    session.info[SKIP_KEY] = True
+    try:
+        for item in items:
+            for field in PII_FIELDS:
+                if getattr(item, field) is not None:
+                    setattr(item, field, ERASED)
+            item.analysis = None
+            item.consent_public = False
+        for attachment in session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))):
+            (storage_dir() / attachment.stored_name).unlink(missing_ok=True)
+            session.delete(attachment)
+        subject = _subject(contact)
+        audit.record(session, actor, "privacy.erase", "customer", subject, {"feedback": ids}, {"erased": True})
+        session.commit()
+    finally:
+        session.info.pop(SKIP_KEY, None)
     return ids
 
 

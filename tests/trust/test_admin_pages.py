@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ADMIN_PASSWORD
+from trust_helpers import ADMIN_PASSWORD
 
 
 def _csrf(client) -> str:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from conftest import _wipe
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import select
+from trust_helpers import wipe as _wipe
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import User

@@ -8,7 +8,7 @@ import time
 
 import httpx
 import pytest
-from conftest import ADMIN_PASSWORD
+from trust_helpers import ADMIN_PASSWORD
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.feedback.schemas import FeedbackCreate

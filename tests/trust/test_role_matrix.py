@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
-from matrix import ANONYMOUS, endpoints, make_role_users, observe
+from trust_matrix import ANONYMOUS, endpoints, make_role_users, observe
 
 from feedbackloop.accounts.models import ROLES
 from feedbackloop.accounts.policy import POLICY, SELF_AUTHENTICATING

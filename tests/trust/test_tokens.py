@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from conftest import token_for
+from trust_helpers import token_for
 
 from feedbackloop.lib.clock import clock
 
