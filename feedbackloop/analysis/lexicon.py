@@ -97,12 +97,12 @@ BUILTIN_ASPECTS: tuple[AspectDef, ...] = (
 # explanations. Weights are in the same units as the model's log-odds (roughly).
 POSITIVE_WORDS = frozenset(
     """好 很好 不错 满意 干净 整洁 舒适 舒服 方便 热情 周到 快 很快 及时 准时 划算 实惠 便宜 值得 推荐 喜欢 好吃 美味
-    新鲜 精致 漂亮 好看 安静 丰富 可口 流畅 清晰 耐用 给力 赞 棒 完美 超值 正品 惊喜 贴心 礼貌 专业 合理 宽敞 够味 足""".split()
+    新鲜 精致 漂亮 好看 安静 丰富 可口 流畅 清晰 耐用 给力 赞 棒 完美 超值 正品 惊喜 贴心 礼貌 专业 合理 宽敞 够味 足 不远 很近 近""".split()
 )
 NEGATIVE_WORDS = frozenset(
     """差 很差 太差 不好 脏 吵 慢 很慢 太慢 贵 太贵 难吃 失望 垃圾 破 旧 陈旧 简陋 糟糕 恶心 坑 骗 假 假货 冷淡 敷衍
     凉 凉了 少 咸 淡 油腻 难用 卡 卡顿 死机 发热 发烫 坏 坏了 烂 漏 异味 霉味 不值 麻烦 差劲 后悔 无语 一般 不行 粗糙
-    偏贵 偏小 偏大 不符 色差 掉色 起球 破损 超时 难闻 生气 不满 投诉 退货 退款""".split()
+    偏贵 偏小 偏大 小 远 偏远 窄 挤 拥挤 潮湿 不符 色差 掉色 起球 破损 超时 难闻 生气 不满 投诉 退货 退款""".split()
 )
 NEGATORS = frozenset("不 没 没有 别 无 未 不是 不太 不够 不会 并不 毫无 没什么 不怎么 不算 从未 并非".split())
 INTENSIFIERS = frozenset("很 非常 太 特别 超级 超 极 极其 十分 相当 真 真是 巨 贼 实在 简直 完全 最".split())
