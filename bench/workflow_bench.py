@@ -8,8 +8,10 @@ Targets (issue 5): sweep < 5 s; priority + routing < 5 ms per item.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -17,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="fl-wf-bench-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 os.environ["FEEDBACKLOOP_DATABASE_URL"] = os.environ.get(
     "FEEDBACKLOOP_BENCH_DATABASE_URL", f"sqlite:///{_TMP / 'bench.db'}"
 )
