@@ -19,7 +19,7 @@ class UserCreate(BaseModel):
     role: str = Field(default="agent", description="角色: " + ", ".join(ROLES))
     display_name: str = Field(default="", max_length=100)
     email: str | None = Field(default=None, max_length=200)
-    team_id: int | None = None
+    team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class UserUpdate(BaseModel):
@@ -28,7 +28,7 @@ class UserUpdate(BaseModel):
     role: str | None = Field(default=None, description="角色: " + ", ".join(ROLES))
     display_name: str | None = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=200)
-    team_id: int | None = None
+    team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     is_active: bool | None = None
 
 

@@ -100,6 +100,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, default_limit=settings.max_upload_bytes)
     install_error_handlers(app)
+    __import__("feedbackloop.web.dberrors", fromlist=["install"]).install(app)  # trust: DataError → 422
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["meta"])

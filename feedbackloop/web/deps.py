@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
@@ -72,6 +72,8 @@ def get_current_user(request: Request, session: SessionDep, token: Annotated[str
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
+# A database row id in a path: bounded so that PostgreSQL's integer never overflows.
+DbId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 STAFF = ("agent", "supervisor", "product_manager", "csm", "analyst", "admin")
 

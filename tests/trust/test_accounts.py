@@ -164,3 +164,9 @@ def test_cookie_session_api_write_from_another_site_is_refused(client):
     assert forged.status_code == 403
     with_header = client.post("/api/v1/feedback", json=body, headers={"X-CSRF-Token": token})
     assert with_header.status_code == 201
+
+
+def test_ids_beyond_the_database_integer_range_are_refused_cleanly(client, admin_headers):
+    r = client.patch("/api/v1/users/2147483648", json={"role": "agent"}, headers=admin_headers)
+    assert r.status_code == 422
+    assert client.delete("/api/v1/tokens/99999999999", headers=admin_headers).status_code == 422

@@ -17,7 +17,7 @@ from feedbackloop.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
-from feedbackloop.web.deps import AdminUser, CurrentUser, SessionDep, StaffUser, oauth2
+from feedbackloop.web.deps import AdminUser, CurrentUser, DbId, SessionDep, StaffUser, oauth2
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -60,13 +60,13 @@ def create_user(body: UserCreate, session: SessionDep, user: AdminUser) -> objec
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic)
-def update_user(user_id: int, body: UserUpdate, session: SessionDep, user: AdminUser) -> object:
+def update_user(user_id: DbId, body: UserUpdate, session: SessionDep, user: AdminUser) -> object:
     """Change a user's role, team, names, or disable the account."""
     return accounts.update_user(session, user, user_id, body.model_dump(exclude_unset=True))
 
 
 @router.post("/users/{user_id}/password", status_code=204)
-def reset_password(user_id: int, body: PasswordReset, session: SessionDep, user: AdminUser) -> Response:
+def reset_password(user_id: DbId, body: PasswordReset, session: SessionDep, user: AdminUser) -> Response:
     """Set a new password for a user (e.g. one who forgot theirs); their logins end."""
     accounts.reset_password(session, user, user_id, body.new_password)
     return Response(status_code=204)

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict
 
 from feedbackloop.attachments import services
-from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser
+from feedbackloop.web.deps import DbId, SessionDep, StaffUser, WriterUser
 
 router = APIRouter(prefix="/api/v1", tags=["attachments"])
 
@@ -43,7 +43,7 @@ def list_attachments(feedback_id: str, session: SessionDep, user: StaffUser) -> 
 
 
 @router.get("/attachments/{attachment_id}")
-def download_attachment(attachment_id: int, session: SessionDep, user: StaffUser) -> FileResponse:
+def download_attachment(attachment_id: DbId, session: SessionDep, user: StaffUser) -> FileResponse:
     """The file, always as a download (never rendered inline by the browser)."""
     item, path = services.open_attachment(session, attachment_id)
     return FileResponse(

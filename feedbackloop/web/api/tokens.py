@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import ApiToken
 from feedbackloop.accounts.schemas import TokenCreate, TokenCreated, TokenPublic
-from feedbackloop.web.deps import AdminUser, SessionDep
+from feedbackloop.web.deps import AdminUser, DbId, SessionDep
 
 router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
 
@@ -33,7 +33,7 @@ def list_tokens(session: SessionDep, user: AdminUser) -> list[dict[str, object]]
 
 
 @router.delete("/{token_id}", response_model=TokenPublic)
-def revoke_token(token_id: int, session: SessionDep, user: AdminUser) -> dict[str, object]:
+def revoke_token(token_id: DbId, session: SessionDep, user: AdminUser) -> dict[str, object]:
     """Revoke a token at once; requests with it then answer 401."""
     record = accounts.revoke_integration_token(session, user, token_id)
     owner = accounts.get_user(session, record.user_id).username

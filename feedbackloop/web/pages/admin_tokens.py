@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.errors import FeedbackLoopError
-from feedbackloop.web.deps import SessionDep
+from feedbackloop.web.deps import DbId, SessionDep
 from feedbackloop.web.pages.admin_users import AdminPage, _message
 from feedbackloop.web.pages.common import PageRoute, render, verify_csrf
 
@@ -44,7 +44,7 @@ async def tokens_create(request: Request, session: SessionDep, user: AdminPage) 
 
 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[Depends(verify_csrf)])
-def tokens_revoke(token_id: int, session: SessionDep, user: AdminPage) -> Response:
+def tokens_revoke(token_id: DbId, session: SessionDep, user: AdminPage) -> Response:
     """Revoke a token at once."""
     accounts.revoke_integration_token(session, user, token_id)  # type: ignore[arg-type]
     return RedirectResponse("/admin/tokens", status_code=303)

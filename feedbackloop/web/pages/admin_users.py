@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import ROLES
 from feedbackloop.errors import FeedbackLoopError
-from feedbackloop.web.deps import SessionDep
+from feedbackloop.web.deps import DbId, SessionDep
 from feedbackloop.web.i18n import EN, localize_message, resolve_lang
 from feedbackloop.web.pages.common import PageRoute, page_user, render, verify_csrf
 
@@ -86,7 +86,7 @@ def users_create(
 
 @router.post("/admin/users/{user_id}", dependencies=[Depends(verify_csrf)])
 def users_update(
-    user_id: int,
+    user_id: DbId,
     request: Request,
     session: SessionDep,
     user: AdminPage,
