@@ -209,3 +209,15 @@ def test_sql_fragments_are_stored_and_searched_as_text(client, admin_headers, te
     found = client.get("/api/v1/feedback", params={"q": text}, headers=admin_headers).json()
     assert found["total"] == 1
     assert client.get("/api/v1/feedback", params={"q": "%"}, headers=admin_headers).json()["total"] <= 1
+
+
+# --- status links ----------------------------------------------------------------------------------------
+
+def test_status_links_are_unguessable_and_unknown_ones_reveal_nothing(client, make_feedback, db):
+    workflow = pytest.importorskip("feedbackloop.workflow.services")
+    first, second = make_feedback(content="物流太慢"), make_feedback(content="客服态度差")
+    tokens = {workflow.ensure_token(first), workflow.ensure_token(second)}
+    db.commit()
+    assert len(tokens) == 2 and all(len(t) >= 32 for t in tokens)  # ≥ 192 random bits each
+    r = client.get("/api/v1/public/status/" + "A" * 32)
+    assert r.status_code == 404 and "物流" not in r.text and "FB" not in r.text
