@@ -27,23 +27,13 @@ from feedbackloop.web import csrf
 from feedbackloop.web.csrf import csrf_token
 from feedbackloop.web.deps import STAFF, CurrentUser
 from feedbackloop.web.i18n import LANGUAGES, localize_message, resolve_lang, translator
+from feedbackloop.workflow.states import STATUSES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 CHINA = ZoneInfo("Asia/Shanghai")
 
 # The workflow's status codes (workflow.states) with their zh-CN names; unknown codes are shown as they are.
-STATUS_LABELS = {
-    "new": "新建",
-    "triaged": "已分诊",
-    "assigned": "已分配",
-    "in_progress": "处理中",
-    "waiting_customer": "等待客户",
-    "resolved": "已解决",
-    "closed": "已关闭",
-    "reopened": "已重开",
-    "merged": "已合并(重复)",
-    "spam": "垃圾信息",
-}
+STATUS_LABELS = STATUSES  # the life cycle is the workflow's (SPEC §5)
 
 
 class CsrfFailed(FeedbackLoopError):
