@@ -24,8 +24,6 @@ class Settings(BaseSettings):
     queue_url: str = "sqlite"
     queue_immediate: bool = False
     run_consumer_in_process: bool = True
-    max_content_chars: int = 10_000
-    max_batch: int = 1000
     max_upload_bytes: int = 50 * 1024 * 1024
     high_value_threshold: float = 5000.0
     public_rate_limit_per_minute: int = 20
@@ -33,7 +31,6 @@ class Settings(BaseSettings):
     smtp_host: str = "localhost"
     smtp_port: int = 8025
     mail_from: str = "service@feedbackloop.local"
-    locale: str = "zh-CN"
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var_dir."""
