@@ -20,11 +20,27 @@ from feedbackloop.bootstrap import prepare_database
 from feedbackloop.config import get_settings
 from feedbackloop.errors import FeedbackLoopError
 from feedbackloop.tasks import load_task_modules
-from feedbackloop.web.api import analysis as analysis_api
-from feedbackloop.web.api import auth as auth_api
+from feedbackloop.web import dberrors
+from feedbackloop.web.api import (
+    accounts,
+    analysis,
+    attachments,
+    audit,
+    auth,
+    feedback,
+    imports,
+    privacy,
+    tokens,
+    webhooks,
+    workflow,
+)
 from feedbackloop.web.bodylimit import BodySizeLimit
-from feedbackloop.web.api import feedback as feedback_api
+from feedbackloop.web.pages import admin_audit, admin_tokens, admin_users
 from feedbackloop.web.pages import router as pages_router
+from feedbackloop.web.pages import workflow as workflow_pages
+
+API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow]
+PAGE_ROUTERS = [workflow_pages, admin_users, admin_tokens, admin_audit]
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -100,22 +116,15 @@ def create_app(*, demo: bool = False) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, default_limit=settings.max_upload_bytes)
     install_error_handlers(app)
-    __import__("feedbackloop.web.dberrors", fromlist=["install"]).install(app)  # trust: DataError → 422
+    dberrors.install(app)  # a value the database refuses (DataError) → 422, not 500
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    # Feature routers, one line each.
-    app.include_router(auth_api.router)
-    app.include_router(feedback_api.router)
-    app.include_router(analysis_api.router)
-    for trust_router in ("accounts", "tokens", "audit", "privacy", "webhooks", "attachments"):  # trust (issue 6)
-        app.include_router(__import__(f"feedbackloop.web.api.{trust_router}", fromlist=["router"]).router)
-    for wf_router in ("api.workflow", "pages.workflow"):  # workflow (issue 5)
-        app.include_router(__import__(f"feedbackloop.web.{wf_router}", fromlist=["router"]).router)
-    for trust_page in ("admin_users", "admin_tokens", "admin_audit"):  # trust (issue 6): admin pages
-        app.include_router(__import__(f"feedbackloop.web.pages.{trust_page}", fromlist=["router"]).router)
+    # Feature routers: add a feature's module to API_ROUTERS or PAGE_ROUTERS.
+    for module in API_ROUTERS + PAGE_ROUTERS:
+        app.include_router(module.router)
     app.include_router(pages_router)
     return app
