@@ -59,7 +59,9 @@ class Feedback(Base):
 
     customer_name: Mapped[str | None] = mapped_column(String(100))
     contact: Mapped[str | None] = mapped_column(String(200), index=True)
-    customer_type: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    # No indexes on few-valued columns (type, sentiment, urgency, priority): the inbox walks received_at
+    # and filters; each extra index costs every insert (import throughput).
+    customer_type: Mapped[str] = mapped_column(String(20), default="new")
     customer_years: Mapped[float | None]
     customer_spend_6m: Mapped[float | None]
     industry: Mapped[str | None] = mapped_column(String(100))
@@ -70,7 +72,7 @@ class Feedback(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    problem_type: Mapped[str | None] = mapped_column(String(20), index=True)
+    problem_type: Mapped[str | None] = mapped_column(String(20))
     problem_type_other: Mapped[str | None] = mapped_column(String(200))
     product: Mapped[str | None] = mapped_column(String(200), index=True)
     product_version: Mapped[str | None] = mapped_column(String(50))
@@ -96,8 +98,8 @@ class Feedback(Base):
     analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     model_version: Mapped[str | None] = mapped_column(String(60))
     analyzed_at: Mapped[datetime | None]
-    sentiment: Mapped[str | None] = mapped_column(String(10), index=True)
-    urgency: Mapped[str | None] = mapped_column(String(4), index=True)
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    urgency: Mapped[str | None] = mapped_column(String(4))
 
     @property
     def contact_masked(self) -> str:
@@ -111,7 +113,7 @@ class Feedback(Base):
     # Kept on the record itself so that the inbox filters and the set-based SLA sweep need no join.
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     team_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    priority: Mapped[str | None] = mapped_column(String(10), index=True)  # urgent | high | normal | low
+    priority: Mapped[str | None] = mapped_column(String(10))  # urgent | high | normal | low
     priority_score: Mapped[int] = mapped_column(Integer, default=0, index=True)
     priority_reasons: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     prioritized_at: Mapped[datetime | None]

@@ -108,3 +108,10 @@ def test_public_submission_needs_no_login_and_records_touchpoint(client, admin_h
     record = client.get(f"/api/v1/feedback/{r.json()['id']}", headers=admin_headers).json()
     assert record["touchpoint"] == "上海南京西路店" and record["channel"] == "qr"
     assert set(r.json()) == {"id", "message"}
+
+
+def test_blank_external_id_means_none(client, admin_headers):
+    first = client.post("/api/v1/feedback", json={"content": "第一条", "external_id": ""}, headers=admin_headers)
+    second = client.post("/api/v1/feedback", json={"content": "第二条", "external_id": ""}, headers=admin_headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["id"] != second.json()["id"] and first.json()["external_id"] is None

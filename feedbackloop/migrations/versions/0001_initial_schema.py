@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 11:57:15.252075
+Create Date: 2026-11-25 13:12:44.209242
 """
 from __future__ import annotations
 
@@ -299,7 +299,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_feedback_channel'), ['channel'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_contact'), ['contact'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_content_hash'), ['content_hash'], unique=False)
-        batch_op.create_index(batch_op.f('ix_feedback_customer_type'), ['customer_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_duplicate_of'), ['duplicate_of'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_first_response_due'), ['first_response_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_followup_due_at'), ['followup_due_at'], unique=False)
@@ -309,17 +308,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_feedback_mh3'), ['mh3'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_mh4'), ['mh4'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_owner_id'), ['owner_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_feedback_priority'), ['priority'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_priority_score'), ['priority_score'], unique=False)
-        batch_op.create_index(batch_op.f('ix_feedback_problem_type'), ['problem_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_product'), ['product'], unique=False)
         batch_op.create_index('ix_feedback_received_at', ['received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_resolution_due'), ['resolution_due'], unique=False)
-        batch_op.create_index(batch_op.f('ix_feedback_sentiment'), ['sentiment'], unique=False)
         batch_op.create_index('ix_feedback_status_received', ['status', 'received_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_touchpoint'), ['touchpoint'], unique=False)
-        batch_op.create_index(batch_op.f('ix_feedback_urgency'), ['urgency'], unique=False)
 
     op.create_table('wf_alert_events',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -466,17 +461,13 @@ def downgrade() -> None:
 
     op.drop_table('wf_alert_events')
     with op.batch_alter_table('feedback', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_feedback_urgency'))
         batch_op.drop_index(batch_op.f('ix_feedback_touchpoint'))
         batch_op.drop_index(batch_op.f('ix_feedback_team_id'))
         batch_op.drop_index('ix_feedback_status_received')
-        batch_op.drop_index(batch_op.f('ix_feedback_sentiment'))
         batch_op.drop_index(batch_op.f('ix_feedback_resolution_due'))
         batch_op.drop_index('ix_feedback_received_at')
         batch_op.drop_index(batch_op.f('ix_feedback_product'))
-        batch_op.drop_index(batch_op.f('ix_feedback_problem_type'))
         batch_op.drop_index(batch_op.f('ix_feedback_priority_score'))
-        batch_op.drop_index(batch_op.f('ix_feedback_priority'))
         batch_op.drop_index(batch_op.f('ix_feedback_owner_id'))
         batch_op.drop_index(batch_op.f('ix_feedback_mh4'))
         batch_op.drop_index(batch_op.f('ix_feedback_mh3'))
@@ -486,7 +477,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feedback_followup_due_at'))
         batch_op.drop_index(batch_op.f('ix_feedback_first_response_due'))
         batch_op.drop_index(batch_op.f('ix_feedback_duplicate_of'))
-        batch_op.drop_index(batch_op.f('ix_feedback_customer_type'))
         batch_op.drop_index(batch_op.f('ix_feedback_content_hash'))
         batch_op.drop_index(batch_op.f('ix_feedback_contact'))
         batch_op.drop_index(batch_op.f('ix_feedback_channel'))
