@@ -58,6 +58,12 @@ class FeedbackCreate(_TextInput):
     rating: int | None = Field(default=None, ge=0, le=10)
     consent_public: bool = False
 
+    @field_validator("external_id")
+    @classmethod
+    def _blank_is_none(cls, v: str | None) -> str | None:
+        # An export with an empty id column means "no id", not one shared id "".
+        return v or None
+
     @field_validator("channel")
     @classmethod
     def _known_channel(cls, v: str) -> str:
