@@ -69,6 +69,8 @@ def _fields(e: AuditEntry) -> dict[str, Any]:
 def _take_head(session: Session, *, in_flush: bool = False) -> tuple[int, str]:
     """Lock the head row by writing it first, then read the tip; creates the head on first use."""
     bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    # The session holds no AuditHead objects worth syncing; skipping that scan matters in large batches.
+    bump = bump.execution_options(synchronize_session=False)
     if session.execute(bump).rowcount == 0:
         if in_flush:  # no savepoint possible inside a flush; the head is normally made long before
             session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
@@ -113,7 +115,10 @@ def record(
         prev_hash=prev,
     )
     entry.hash = entry_hash(_fields(entry))
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash),
+        execution_options={"synchronize_session": False},
+    )
     session.add(entry)
     if flush:
         session.flush()
