@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import httpx
 import pytest
 from trust_helpers import ADMIN_PASSWORD
@@ -14,8 +10,6 @@ from feedbackloop.accounts import services as accounts
 from feedbackloop.feedback.schemas import FeedbackCreate
 
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 PAYLOADS = [
     "<script>window.__xss=1;alert(1)</script>",
     '<img src=x onerror="window.__xss=1;alert(1)">',
@@ -27,37 +21,6 @@ PAYLOADS = [
 ]
 TEXT_FIELDS = ["content", "customer_name", "contact", "product", "product_version", "module", "expected_solution",
                "occurred", "region", "industry", "touchpoint", "problem_type_other", "external_id"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def live_server(_schema):  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    from feedbackloop.web.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def chromium():  # type: ignore[no-untyped-def]
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _limit(field: str) -> int:
@@ -81,9 +44,9 @@ def _hostile_records(db, base: str) -> list[str]:  # type: ignore[no-untyped-def
     return ids
 
 
-def test_payloads_in_every_field_do_not_run_on_any_page(chromium, live_server, db):
+def test_payloads_in_every_field_do_not_run_on_any_page(browser, live_server, db):
     ids = _hostile_records(db, live_server)
-    page = chromium.new_page()
+    page = browser.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(f"{live_server}/login")
@@ -106,7 +69,7 @@ def test_payloads_in_every_field_do_not_run_on_any_page(chromium, live_server, d
     assert "/inbox" in visited and "/admin/audit" in visited and f"/feedback/{ids[0]}" in visited
     assert dialogs == []
     # Control: the same payloads do run when a page renders them raw, so the checks above can fail.
-    control = chromium.new_page()
+    control = browser.new_page()
     control.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     control.set_content(f"<html><body>{PAYLOADS[1]}</body></html>")
     control.wait_for_function("window.__xss === 1")

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.browser
 ADMIN_PASSWORD = os.environ["FEEDBACKLOOP_ADMIN_PASSWORD"]
 
 
-def _signed_in(chromium, base, username="admin", password=ADMIN_PASSWORD):  # type: ignore[no-untyped-def]
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
+def _signed_in(browser, base, username="admin", password=ADMIN_PASSWORD):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
@@ -25,7 +25,7 @@ def _signed_in(chromium, base, username="admin", password=ADMIN_PASSWORD):  # ty
 
 
 def test_an_agent_moves_the_item_and_replies_from_a_template(
-    chromium, live_server, staff, team, make_feedback, mailbox
+    browser, live_server, staff, team, make_feedback, mailbox
 ):
     record = make_feedback(
         content="洗衣机漏水, 地板都泡了",
@@ -34,7 +34,7 @@ def test_an_agent_moves_the_item_and_replies_from_a_template(
         product="滚筒洗衣机 X9",
         rating=1,
     )
-    context, page = _signed_in(chromium, live_server)
+    context, page = _signed_in(browser, live_server)
     page.goto(f"{live_server}/workflow/items/{record.id}")
     panel = page.locator("#wf-actions")
     expect(panel.locator("[data-wf=status_label]")).to_have_text("已分配")
@@ -59,8 +59,8 @@ def test_an_agent_moves_the_item_and_replies_from_a_template(
     context.close()
 
 
-def test_a_supervisor_adds_a_routing_rule_in_the_admin_page(chromium, live_server, staff, team):
-    context, page = _signed_in(chromium, live_server)
+def test_a_supervisor_adds_a_routing_rule_in_the_admin_page(browser, live_server, staff, team):
+    context, page = _signed_in(browser, live_server)
     page.goto(f"{live_server}/workflow/admin")
     form = page.locator("[data-testid=rule-form]")
     expect(form.locator("select[name=team_id] option")).to_have_count(1)
@@ -79,7 +79,7 @@ def test_a_supervisor_adds_a_routing_rule_in_the_admin_page(chromium, live_serve
 
 
 def test_a_customer_answers_dissatisfied_and_the_item_reopens(
-    chromium, live_server, client, staff, team, make_feedback, mailbox
+    browser, live_server, client, staff, team, make_feedback, mailbox
 ):
     record = make_feedback(content="退款一直没到账", contact="refund@example.com")
     sup = staff["sup"][1]
@@ -89,7 +89,7 @@ def test_a_customer_answers_dissatisfied_and_the_item_reopens(
         )
     link = re.search(r"http\S+/s/\S+", mailbox.to("refund@example.com")[0].get_content()).group(0)
     token = link.rsplit("/s/", 1)[1]
-    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{live_server}/s/{token}")
     assert page.locator("[data-testid=status-label]").inner_text() == "已解决"
