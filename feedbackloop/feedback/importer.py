@@ -22,7 +22,6 @@ from feedbackloop.errors import ImportFailed, PayloadTooLarge, ValidationFailed
 from feedbackloop.feedback import services
 from feedbackloop.feedback.import_files import (
     Source,
-    _detect_csv_encoding,  # noqa: F401  (used by analysis_commands)
     cell_text,
     open_source,
 )

@@ -20,7 +20,7 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request: a reader for GET/HEAD, a writer (locks up front on SQLite) otherwise."""
-    factory = get_read_sessionmaker if request.method in ("GET", "HEAD", "OPTIONS") else get_sessionmaker
+    factory = get_read_sessionmaker if request.method in SAFE_METHODS else get_sessionmaker
     session = factory()()
     try:
         yield session
