@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -20,6 +21,36 @@ CORRECTABLE = ("sentiment", "problem_type", "urgency", "aspects")
 def custom_aspects(session: Session) -> list[dict[str, Any]]:
     """Admin-defined aspects as the analysis takes them: [{"name": "停车", "terms": ["停车", "车位"]}]."""
     return [{"name": a.name, "terms": list(a.words)} for a in session.scalars(select(CustomAspect).order_by(CustomAspect.id))]
+
+
+def set_custom_aspect(session: Session, name: str, words: list[str]) -> None:
+    """Add an admin-defined aspect, or replace the words of an existing one; commits."""
+    begin_write(session)
+    existing = session.scalar(select(CustomAspect).where(CustomAspect.name == name))
+    if existing:
+        existing.words = words
+    else:
+        session.add(CustomAspect(name=name, words=words))
+    session.commit()
+
+
+HISTORY_PERIODS = 4
+
+
+def recent_themes(session: Session, period: timedelta) -> list[Any]:
+    """Themes of the latest `period` against earlier periods of the same length (trend, emerging issues)."""
+    from feedbackloop.analysis import find_themes
+
+    now = clock.now()
+    rows = session.execute(
+        select(Feedback.content, Feedback.received_at, Feedback.analysis).where(
+            Feedback.received_at >= now - period * (HISTORY_PERIODS + 1),
+            Feedback.analysis.is_not(None),
+            Feedback.duplicate_of.is_(None),
+        )
+    ).all()
+    items = [(content, received, analysis) for content, received, analysis in rows]
+    return find_themes(items, now=now, period=period, history_periods=HISTORY_PERIODS)
 
 
 def _latest_corrections(session: Session, ids: Sequence[str]) -> dict[str, dict[str, Any]]:

@@ -7,12 +7,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from feedbackloop.feedback import analyzing, services
-from feedbackloop.feedback.models import CustomAspect, Feedback
 from feedbackloop.feedback.schemas import FeedbackPublic
-from feedbackloop.lib.clock import clock
 from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["analysis"])
@@ -58,12 +55,7 @@ def add_aspect(
     body: AspectIn, session: SessionDep, user: Annotated[Any, Depends(require_role("admin", "supervisor"))]
 ) -> dict[str, Any]:
     """Add (or replace the words of) a custom aspect; new analyses use it at once."""
-    existing = session.scalar(select(CustomAspect).where(CustomAspect.name == body.name))
-    if existing:
-        existing.words = body.words
-    else:
-        session.add(CustomAspect(name=body.name, words=body.words))
-    session.commit()
+    analyzing.set_custom_aspect(session, body.name, body.words)
     return {"name": body.name, "words": body.words}
 
 
@@ -74,13 +66,5 @@ def themes(
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     """Themes of the last `days` days against the previous period of the same length."""
-    from feedbackloop.analysis import find_themes
-
-    since = clock.now() - timedelta(days=2 * days)
-    rows = session.execute(
-        select(Feedback.content, Feedback.received_at, Feedback.analysis).where(
-            Feedback.received_at >= since, Feedback.analysis.is_not(None), Feedback.duplicate_of.is_(None)
-        )
-    ).all()
-    found = find_themes([(c, t, a) for c, t, a in rows], now=clock.now(), period=timedelta(days=days))
+    found = analyzing.recent_themes(session, timedelta(days=days))
     return {"days": days, "themes": [t.to_dict() for t in found]}
