@@ -347,7 +347,10 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _row_item(cells: list[Any], columns: dict[int, str], headers: list[str], channel: str) -> FeedbackCreate:
+def _row_item(
+    cells: list[Any], columns: dict[int, str], headers: list[str], channel: str
+) -> tuple[FeedbackCreate, str]:
+    """The row as a validated item, and its content normalised (textnorm.normalize)."""
     data: dict[str, Any] = {"channel": channel}
     for index, target in columns.items():
         value = cells[index]
@@ -361,9 +364,10 @@ def _row_item(cells: list[Any], columns: dict[int, str], headers: list[str], cha
         item = FeedbackCreate(**data)
     except ValidationError as exc:
         raise _RowError(_explain(exc, columns, headers, data)) from None
+    norm = textnorm.normalize(item.content)
     if not item.external_id:
-        item.external_id = _derived_external_id(item)
-    return item
+        item.external_id = _derived_external_id(item, norm)
+    return item, norm
 
 
 def _explain(exc: ValidationError, columns: dict[int, str], headers: list[str], data: dict[str, Any]) -> str:
@@ -381,10 +385,10 @@ def _explain(exc: ValidationError, columns: dict[int, str], headers: list[str], 
     return f"{column} '{shown}' 无效: {message}"
 
 
-def _derived_external_id(item: FeedbackCreate) -> str:
+def _derived_external_id(item: FeedbackCreate, normalized_content: str) -> str:
     """A stable id for a row without one, so that the same row in a re-import is recognised."""
     stamp = item.received_at.astimezone(UTC).isoformat() if item.received_at else ""
-    key = "\x1f".join((textnorm.normalize(item.content), stamp, item.customer_name or ""))
+    key = "\x1f".join((normalized_content, stamp, item.customer_name or ""))
     return "imp-" + hashlib.sha1(key.encode("utf-8")).hexdigest()
 
 
@@ -401,7 +405,7 @@ def _ingest_rows(
     chunk_size: int,
     max_rows: int | None,
 ) -> None:
-    chunk: dict[tuple[str, str], FeedbackCreate] = {}
+    chunk: dict[tuple[str, str], tuple[FeedbackCreate, str]] = {}
     for line, cells, raw, problem in source.rows:
         if max_rows is not None and report.total_rows >= max_rows:
             break
@@ -409,7 +413,7 @@ def _ingest_rows(
         try:
             if cells is None:
                 raise _RowError(problem)
-            item = _row_item(cells, columns, source.headers, channel)
+            item, norm = _row_item(cells, columns, source.headers, channel)
         except _RowError as exc:
             report.rejected.append(
                 RejectedRow(line, f"第 {line} 行: {exc}", raw.rstrip("\r\n")[:RAW_PREVIEW])
@@ -420,7 +424,7 @@ def _ingest_rows(
             # The same row twice in one chunk: ingest would skip it silently; count it as already present.
             report.existing += 1
             continue
-        chunk[key] = item
+        chunk[key] = (item, norm)
         if len(chunk) >= chunk_size:
             _flush(session, chunk, report, progress, source.total)
     if chunk:
@@ -431,12 +435,13 @@ def _ingest_rows(
 
 def _flush(
     session: Session,
-    chunk: dict[tuple[str, str], FeedbackCreate],
+    chunk: dict[tuple[str, str], tuple[FeedbackCreate, str]],
     report: ImportReport,
     progress: Progress | None,
     total: int | None,
 ) -> None:
-    result = services.ingest(session, list(chunk.values()))
+    items = list(chunk.values())
+    result = services.ingest(session, [item for item, _ in items], [norm for _, norm in items])
     report.created += len(result.created)
     report.existing += len(result.existing)
     chunk.clear()

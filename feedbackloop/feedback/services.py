@@ -84,7 +84,7 @@ class _DuplicateIndex:
     def __init__(self, session: Session) -> None:
         self.session = session
         self.hashes: dict[str, str] = {}
-        self.bands: dict[tuple[int, int], list[tuple[str, set[str]]]] = {}
+        self.bands: dict[tuple[int, int], list[tuple[str, textnorm.Fingerprint]]] = {}
         self.stored_bands: dict[tuple[int, int], list[str]] = {}
         self.stored_content: dict[str, str] = {}
         self.stored_grams: dict[str, set[str]] = {}
@@ -133,32 +133,33 @@ class _DuplicateIndex:
             grams = self.stored_grams[fid] = textnorm.shingles(self.stored_content[fid])
         return grams
 
-    def find(self, chash: str, grams: set[str], bands: tuple[int, ...]) -> tuple[str | None, str | None]:
-        if chash in self.hashes:
-            return self.hashes[chash], "exact"
-        if not any(bands):
+    def find(self, fp: textnorm.Fingerprint) -> tuple[str | None, str | None]:
+        if fp.content_hash in self.hashes:
+            return self.hashes[fp.content_hash], "exact"
+        if not any(fp.bands):
             return None, None
-        for pos, key in enumerate(bands):
+        for pos, key in enumerate(fp.bands):
             for fid, other in self.bands.get((pos, key), []):
-                if textnorm.jaccard(grams, other) >= NEAR_DUPLICATE_JACCARD:
+                if textnorm.jaccard(fp.grams, other.grams) >= NEAR_DUPLICATE_JACCARD:
                     return fid, "near"
-        candidates = {fid for pos, key in enumerate(bands) for fid in self.stored_bands.get((pos, key), ())}
+        candidates = {fid for pos, key in enumerate(fp.bands) for fid in self.stored_bands.get((pos, key), ())}
         for fid in sorted(candidates)[: self.NEAR_CANDIDATES]:
-            if textnorm.jaccard(grams, self._stored_grams(fid)) >= NEAR_DUPLICATE_JACCARD:
+            if textnorm.jaccard(fp.grams, self._stored_grams(fid)) >= NEAR_DUPLICATE_JACCARD:
                 return fid, "near"
         return None, None
 
-    def remember(self, chash: str, grams: set[str], bands: tuple[int, ...], fid: str) -> None:
-        self.hashes.setdefault(chash, fid)
-        if any(bands):
-            for pos, key in enumerate(bands):
-                self.bands.setdefault((pos, key), []).append((fid, grams))
+    def remember(self, fp: textnorm.Fingerprint, fid: str) -> None:
+        self.hashes.setdefault(fp.content_hash, fid)
+        if any(fp.bands):
+            for pos, key in enumerate(fp.bands):
+                self.bands.setdefault((pos, key), []).append((fid, fp))
 
 
-def _rows_for(session: Session, items: Sequence[FeedbackCreate], now: datetime) -> list[dict[str, Any]]:
+def _rows_for(
+    session: Session, items: Sequence[FeedbackCreate], prints: Sequence[textnorm.Fingerprint], now: datetime
+) -> list[dict[str, Any]]:
     known = _known_contacts(session, items)
     dup_index = _DuplicateIndex(session)
-    prints = [textnorm.fingerprint(i.content) for i in items]
     dup_index.load_exact(p.content_hash for p in prints)
     dup_index.load_near(p.bands for p in prints)
     received = [i.received_at or now for i in items]
@@ -173,9 +174,9 @@ def _rows_for(session: Session, items: Sequence[FeedbackCreate], now: datetime) 
     rows = []
     for pos, item in enumerate(items):
         fp = prints[pos]
-        dup_of, kind = dup_index.find(fp.content_hash, fp.grams, fp.bands)
+        dup_of, kind = dup_index.find(fp)
         if dup_of is None:
-            dup_index.remember(fp.content_hash, fp.grams, fp.bands, ids[pos])
+            dup_index.remember(fp, ids[pos])
         data = item.model_dump(exclude={"customer_type", "received_at"})
         data.update(
             id=ids[pos],
@@ -194,11 +195,20 @@ def _rows_for(session: Session, items: Sequence[FeedbackCreate], now: datetime) 
     return rows
 
 
-def ingest(session: Session, items: Sequence[FeedbackCreate]) -> IngestResult:
-    """Store new items, skipping those whose (channel, external_id) is already stored; commits."""
+def ingest(
+    session: Session, items: Sequence[FeedbackCreate], normalized: Sequence[str] | None = None
+) -> IngestResult:
+    """Store new items, skipping those whose (channel, external_id) is already stored; commits.
+
+    `normalized` is each item's content after textnorm.normalize, when the caller already has it (the
+    importer does, for the derived external id).
+    """
+    if normalized is None:
+        normalized = [textnorm.normalize(i.content) for i in items]
+    prints = textnorm.fingerprints_normalized(normalized)
     for attempt in range(3):
         try:
-            result = _ingest_once(session, items)
+            result = _ingest_once(session, items, prints)
             session.commit()
             break
         except IntegrityError:
@@ -212,13 +222,16 @@ def ingest(session: Session, items: Sequence[FeedbackCreate]) -> IngestResult:
     return result
 
 
-def _ingest_once(session: Session, items: Sequence[FeedbackCreate]) -> IngestResult:
+def _ingest_once(
+    session: Session, items: Sequence[FeedbackCreate], prints: Sequence[textnorm.Fingerprint]
+) -> IngestResult:
     begin_write(session)
     result = IngestResult()
     existing = _existing_by_external_id(session, items)
     fresh: list[FeedbackCreate] = []
+    fresh_prints: list[textnorm.Fingerprint] = []
     seen: set[tuple[str, str]] = set()
-    for item in items:
+    for item, fp in zip(items, prints, strict=True):
         key = (item.channel, item.external_id) if item.external_id else None
         if key and key in existing:
             result.existing.append(existing[key])
@@ -228,8 +241,9 @@ def _ingest_once(session: Session, items: Sequence[FeedbackCreate]) -> IngestRes
             if key:
                 seen.add(key)
             fresh.append(item)
+            fresh_prints.append(fp)
     if fresh:
-        rows = _rows_for(session, fresh, clock.now())
+        rows = _rows_for(session, fresh, fresh_prints, clock.now())
         session.execute(Feedback.__table__.insert(), rows)
         result.created = [r["id"] for r in rows]
     return result

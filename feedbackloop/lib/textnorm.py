@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-import zlib
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -50,21 +49,57 @@ def minhash_bands(text: str) -> tuple[int, ...]:
     texts almost never. Texts shorter than MIN_NEAR_LENGTH get all-zero keys: for them only exact
     duplicates are detected, as a few characters of difference change their meaning.
     """
-    norm = normalize(text)
-    return _bands_normalized(norm, _shingles_normalized(norm))
+    return _bands_many([normalize(text)])[0]
 
 
-def _bands_normalized(norm: str, grams: set[str]) -> tuple[int, ...]:
-    if len(norm) < MIN_NEAR_LENGTH or not grams:
-        return (0,) * _BANDS
-    crc = zlib.crc32
-    x = np.array([crc(g.encode("utf-8")) for g in grams], dtype=np.uint64)
-    mins = (_A[:, None] * x[None, :] + _B[:, None]).min(axis=1)
-    keys = []
-    for band in range(_BANDS):
-        chunk = mins[band * _ROWS : (band + 1) * _ROWS].tobytes()
-        keys.append((zlib.crc32(chunk) & 0x7FFFFFFF) or 1)
-    return tuple(keys)
+# Mixes a band's 4 minimum hashes into one 31-bit key.
+_MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
+
+
+_SLICE_CHARS = 100_000  # text per vectorised pass: bounds the (20 × bigrams) hash matrix to ~16 MB
+
+
+def _bands_many(norms: Sequence[str]) -> list[tuple[int, ...]]:
+    """Band keys of many normalised texts, in vectorised passes over about _SLICE_CHARS characters each."""
+    zero = (0,) * _BANDS
+    out: list[tuple[int, ...]] = [zero] * len(norms)
+    group: list[int] = []
+    size = 0
+    for i, norm in enumerate(norms):
+        if len(norm) < MIN_NEAR_LENGTH:
+            continue
+        group.append(i)
+        size += len(norm)
+        if size >= _SLICE_CHARS:
+            _bands_pass(norms, group, out)
+            group, size = [], 0
+    if group:
+        _bands_pass(norms, group, out)
+    return out
+
+
+def _bands_pass(norms: Sequence[str], long: list[int], out: list[tuple[int, ...]]) -> None:
+    """Band keys of the texts `long` (indexes into norms, each at least MIN_NEAR_LENGTH long), into `out`.
+
+    A bigram is encoded exactly as (first code point << 21) | second; the texts are joined with a NUL
+    separator so that the bigrams that straddle two texts can be dropped. Repeated bigrams do not
+    change a minimum, so no de-duplication is needed.
+    """
+    joined = "\0".join(norms[i] for i in long)
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = (points[:-1] << np.uint64(21)) | points[1:]
+    keep = (points[:-1] != 0) & (points[1:] != 0)
+    lengths = np.fromiter((len(norms[i]) for i in long), dtype=np.int64, count=len(long))
+    # After dropping the straddling bigrams, text k owns len_k - 1 consecutive codes.
+    codes = codes[keep]
+    seg_starts = np.concatenate(([0], np.cumsum(lengths - 1)[:-1]))
+    hashed = _A[:, None] * codes[None, :] + _B[:, None]
+    mins = np.minimum.reduceat(hashed, seg_starts, axis=1).T  # (texts, bands × rows)
+    mixed = (mins.reshape(len(long), _BANDS, _ROWS) * _MIX).sum(axis=2) >> np.uint64(33)
+    keys = (mixed & np.uint64(0x7FFFFFFF)).astype(np.int64)
+    keys[keys == 0] = 1
+    for k, i in enumerate(long):
+        out[i] = tuple(keys[k].tolist())
 
 
 def jaccard(a: set[str], b: set[str]) -> float:
@@ -92,19 +127,33 @@ def _is_vague_normalized(norm: str) -> bool:
     return _VAGUE_WORDS.sub("", norm) == ""
 
 
-@dataclass(frozen=True)
 class Fingerprint:
-    """Everything intake cleaning needs from one text, computed from a single normalisation."""
+    """Everything intake cleaning needs from one text, computed from a single normalisation.
 
-    content_hash: str
-    grams: set[str]
-    bands: tuple[int, ...]
-    is_vague: bool
+    The bigram set (`grams`) is built only when a near-duplicate candidate has to be compared.
+    """
+
+    __slots__ = ("norm", "content_hash", "bands", "is_vague", "_grams")
+
+    def __init__(self, norm: str, bands: tuple[int, ...]) -> None:
+        self.norm = norm
+        self.content_hash = _hash_normalized(norm)
+        self.bands = bands
+        self.is_vague = _is_vague_normalized(norm)
+        self._grams: set[str] | None = None
+
+    @property
+    def grams(self) -> set[str]:
+        if self._grams is None:
+            self._grams = _shingles_normalized(self.norm)
+        return self._grams
 
 
 def fingerprint(text: str) -> Fingerprint:
-    """content_hash, shingles, minhash_bands and is_vague of `text` in one pass (same results as each)."""
-    norm = normalize(text)
-    grams = _shingles_normalized(norm)
-    bands = _bands_normalized(norm, grams)
-    return Fingerprint(_hash_normalized(norm), grams, bands, _is_vague_normalized(norm))
+    """content_hash, shingles, minhash_bands and is_vague of `text` from one normalisation (same results as each)."""
+    return fingerprints_normalized([normalize(text)])[0]
+
+
+def fingerprints_normalized(norms: Sequence[str]) -> list[Fingerprint]:
+    """Fingerprints of already normalised texts (see `normalize`), MinHash computed for all at once."""
+    return [Fingerprint(n, b) for n, b in zip(norms, _bands_many(norms), strict=True)]
