@@ -54,7 +54,8 @@ class Feedback(Base):
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(200))
-    channel: Mapped[str] = mapped_column(String(20), index=True)
+    # No index of its own: uq_feedback_channel_external_id (channel, external_id) serves channel filters.
+    channel: Mapped[str] = mapped_column(String(20))
     touchpoint: Mapped[str | None] = mapped_column(String(100), index=True)
 
     customer_name: Mapped[str | None] = mapped_column(String(100))

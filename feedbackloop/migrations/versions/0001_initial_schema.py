@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:12:44.209242
+Create Date: 2026-11-25 14:24:19.474472
 """
 from __future__ import annotations
 
@@ -296,7 +296,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('status_token', name=op.f('uq_feedback_status_token'))
     )
     with op.batch_alter_table('feedback', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_feedback_channel'), ['channel'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_contact'), ['contact'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_content_hash'), ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_feedback_duplicate_of'), ['duplicate_of'], unique=False)
@@ -479,7 +478,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_feedback_duplicate_of'))
         batch_op.drop_index(batch_op.f('ix_feedback_content_hash'))
         batch_op.drop_index(batch_op.f('ix_feedback_contact'))
-        batch_op.drop_index(batch_op.f('ix_feedback_channel'))
 
     op.drop_table('feedback')
     with op.batch_alter_table('api_tokens', schema=None) as batch_op:
