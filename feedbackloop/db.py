@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import ColumnElement, DateTime, MetaData, create_engine, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -135,6 +137,26 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+IN_LIST_BATCH = 500
+
+
+def in_values(session: Session, column: ColumnElement[Any], values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together say `column IN values`, for one query each, for lists of any length.
+
+    On SQLite the whole list travels as one JSON parameter (`IN (SELECT value FROM json_each(?))`): the
+    statement stays the same whatever the length, so SQLAlchemy's compiled cache serves it and no
+    per-value parameters are built. Elsewhere the list is split into IN lists of IN_LIST_BATCH values.
+    """
+    if not values:
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        listed = func.json_each(json.dumps(list(values), ensure_ascii=False)).table_valued("value")
+        yield column.in_(select(listed.c.value))
+        return
+    for start in range(0, len(values), IN_LIST_BATCH):
+        yield column.in_(values[start : start + IN_LIST_BATCH])
 
 
 @contextmanager

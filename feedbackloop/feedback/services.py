@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.config import get_settings
-from feedbackloop.db import begin_write
+from feedbackloop.db import begin_write, in_values
 from feedbackloop.errors import NotFound
 from feedbackloop.feedback.ids import reserve_ids
 from feedbackloop.feedback.models import Feedback
@@ -50,11 +50,9 @@ def _existing_by_external_id(session: Session, items: Sequence[FeedbackCreate]) 
     for channel, ext in keys:
         by_channel.setdefault(channel, []).append(ext)
     for channel, exts in by_channel.items():
-        for start in range(0, len(exts), 500):
+        for listed in in_values(session, Feedback.external_id, exts):
             rows = session.execute(
-                select(Feedback.channel, Feedback.external_id, Feedback.id).where(
-                    Feedback.channel == channel, Feedback.external_id.in_(exts[start : start + 500])
-                )
+                select(Feedback.channel, Feedback.external_id, Feedback.id).where(Feedback.channel == channel, listed)
             )
             found.update({(c, e): i for c, e, i in rows})
     return found
@@ -63,9 +61,8 @@ def _existing_by_external_id(session: Session, items: Sequence[FeedbackCreate]) 
 def _known_contacts(session: Session, items: Sequence[FeedbackCreate]) -> set[str]:
     contacts = list({i.contact for i in items if i.contact})
     known: set[str] = set()
-    for start in range(0, len(contacts), 500):
-        rows = session.scalars(select(Feedback.contact).where(Feedback.contact.in_(contacts[start : start + 500])))
-        known.update(r for r in rows if r)
+    for listed in in_values(session, Feedback.contact, contacts):
+        known.update(r for r in session.scalars(select(Feedback.contact).where(listed)) if r)
     return known
 
 
@@ -90,12 +87,9 @@ class _DuplicateIndex:
         self.stored_grams: dict[str, set[str]] = {}
 
     def load_exact(self, hashes: Iterable[str]) -> None:
-        wanted = list(set(hashes))
-        for start in range(0, len(wanted), 500):
+        for listed in in_values(self.session, Feedback.content_hash, list(set(hashes))):
             rows = self.session.execute(
-                select(Feedback.content_hash, func.min(Feedback.id))
-                .where(Feedback.content_hash.in_(wanted[start : start + 500]))
-                .group_by(Feedback.content_hash)
+                select(Feedback.content_hash, func.min(Feedback.id)).where(listed).group_by(Feedback.content_hash)
             )
             self.hashes.update({h: fid for h, fid in rows})
 
@@ -107,8 +101,7 @@ class _DuplicateIndex:
                 for pos, key in enumerate(bands):
                     wanted[pos].add(key)
         for pos, column in enumerate(_BAND_COLUMNS):
-            keys = list(wanted[pos])
-            for start in range(0, len(keys), 500):
+            for listed in in_values(self.session, column, list(wanted[pos])):
                 ranked = (
                     select(
                         Feedback.id,
@@ -118,7 +111,7 @@ class _DuplicateIndex:
                     )
                     # coalesce(): an indexable "duplicate_of IS NULL" lures SQLite onto that index, which
                     # holds most rows, instead of the band index; the result is the same.
-                    .where(column.in_(keys[start : start + 500]), func.coalesce(Feedback.duplicate_of, "") == "")
+                    .where(listed, func.coalesce(Feedback.duplicate_of, "") == "")
                     .subquery()
                 )
                 best = select(ranked.c.id, ranked.c.content, ranked.c.key)

@@ -51,3 +51,40 @@ def test_ids_count_per_day(make_feedback):
     day = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
     ids = [make_feedback(content=f"第{i}条", received_at=day).id for i in range(3)]
     assert ids == ["FB20240301001", "FB20240301002", "FB20240301003"]
+
+
+def test_batch_lookups_span_more_keys_than_one_in_list(db):
+    """1,200 stored texts re-sent in one batch: by external id, with an edit, nearly the same; all recognised.
+
+    The lookups by external id, content hash and MinHash band each go over more values than one IN list
+    holds (db.IN_LIST_BATCH), on either database.
+    """
+    import random
+
+    from feedbackloop.db import IN_LIST_BATCH
+    from feedbackloop.feedback import services
+    from feedbackloop.feedback.schemas import FeedbackCreate
+
+    n = 1200
+    assert n > 2 * IN_LIST_BATCH
+    rng = random.Random(7)
+    alphabet = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    texts = ["".join(rng.choice(alphabet) for _ in range(60)) for _ in range(n)]
+
+    def batch(contents: list[str], channel: str, ids: bool = False) -> services.IngestResult:
+        return services.ingest(
+            db, [FeedbackCreate(content=t, channel=channel, external_id=f"o-{i}" if ids else None)
+                 for i, t in enumerate(contents)]
+        )  # fmt: skip
+
+    first = batch(texts, "api", ids=True)
+    assert len(first.created) == n
+    again = batch(texts, "api", ids=True)
+    assert again.created == [] and again.existing == first.created
+    exact = batch([t + "。" for t in texts], "email")
+    near = batch([t[:-1] + "好" for t in texts], "chat")  # one bigram of 59 differs
+    by_id = {r.id: r for r in db.query(services.Feedback).all()}
+    for original, fid in zip(first.created, exact.created, strict=True):
+        assert (by_id[fid].duplicate_of, by_id[fid].duplicate_kind) == (original, "exact")
+    for original, fid in zip(first.created, near.created, strict=True):
+        assert (by_id[fid].duplicate_of, by_id[fid].duplicate_kind) == (original, "near")
