@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
 
@@ -267,20 +268,25 @@ def resolve_mapping(headers: list[str], explicit: Mapping[str, str]) -> dict[int
 def parse_rating(value: Any) -> int:
     """1–5 stars ("5星", "五星", "★★★★") or a 0–10 score ("8", "8分", 8.0); half stars round up."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        number, stars = Decimal(str(value)), False
+        return _in_range(Decimal(str(value)), False, value)
+    return _parse_rating_text(str(value))
+
+
+@lru_cache(maxsize=512)
+def _parse_rating_text(value: str) -> int:
+    """parse_rating for a cell's text; an export repeats a handful of values, so results are cached."""
+    text = value.strip()
+    if text and set(text) <= set("★☆"):
+        return _in_range(Decimal(text.count("★")), True, value)
+    stars = text.endswith(("星", "颗星"))
+    core = text.removesuffix("颗星").removesuffix("星").removesuffix("分").strip()
+    if core in _CN_DIGITS:
+        number = Decimal(_CN_DIGITS[core])
     else:
-        text = str(value).strip()
-        if text and set(text) <= set("★☆"):
-            return _in_range(Decimal(text.count("★")), True, value)
-        stars = text.endswith(("星", "颗星"))
-        core = text.removesuffix("颗星").removesuffix("星").removesuffix("分").strip()
-        if core in _CN_DIGITS:
-            number = Decimal(_CN_DIGITS[core])
-        else:
-            try:
-                number = Decimal(core)
-            except InvalidOperation:
-                raise _RowError(f"'{text}' 不是 1–5 星或 0–10 分 / not 1–5 stars or a 0–10 score") from None
+        try:
+            number = Decimal(core)
+        except InvalidOperation:
+            raise _RowError(f"'{text}' 不是 1–5 星或 0–10 分 / not 1–5 stars or a 0–10 score") from None
     return _in_range(number, stars, value)
 
 
@@ -302,6 +308,12 @@ def parse_received_at(value: Any) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _from_number(float(value), value)
     text = str(value).strip()
+    if len(text) in (16, 19) and text[4] == "-" and text[7] == "-" and text[10] in " T" and text[13] == ":":
+        # The common export shape 2024-03-01 12:00[:00]: the C parser, about 10× faster than the pattern.
+        try:
+            return datetime.fromisoformat(text).replace(tzinfo=services.CHINA)
+        except ValueError:
+            pass
     if re.fullmatch(r"\d+(\.\d+)?", text) and not _COMPACT_DATE.fullmatch(text):
         return _from_number(float(text), value)
     match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
