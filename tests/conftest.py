@@ -106,11 +106,13 @@ def admin_headers(client: TestClient) -> dict[str, str]:
 def make_user(db: Session):  # type: ignore[no-untyped-def]
     """Factory: make_user("agent") → (username, password)."""
     from feedbackloop.accounts.services import create_user
+    from feedbackloop.db import begin_write
 
     counter = iter(range(10_000))
 
     def _make(role: str = "agent", **fields: object) -> tuple[str, str]:
         name = f"{role}{next(counter)}"
+        begin_write(db)  # as a route's writer session would: `db` may hold a read snapshot older than a request's write
         create_user(db, name, "password-123", role=role, **fields)
         db.commit()
         return name, "password-123"

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop import audit
 from feedbackloop.accounts.models import ROLES, ApiToken, Team, User
-from feedbackloop.db import begin_write
+from feedbackloop.db import begin_write, session_scope
 from feedbackloop.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied, ValidationFailed
 from feedbackloop.lib.clock import clock
 
@@ -134,6 +134,24 @@ def user_for_token(session: Session, token: str) -> tuple[User, ApiToken]:
     if user is None or not user.is_active:
         raise AuthenticationFailed("账号已停用 / account disabled")
     return user, record
+
+
+# A token's last use is written at most this often: not one write per API request.
+TOKEN_USE_RESOLUTION = timedelta(minutes=5)
+
+
+def token_use_is_stale(record: ApiToken) -> bool:
+    """Whether the token's recorded last use is older than TOKEN_USE_RESOLUTION (or missing)."""
+    return record.last_used_at is None or clock.now() - record.last_used_at >= TOKEN_USE_RESOLUTION
+
+
+def record_token_use(token_id: int) -> None:
+    """Set the token's last use to now, in a short transaction of its own.
+
+    Call it with no transaction open on this thread: on SQLite a second writer would wait for the first.
+    """
+    with session_scope() as session:
+        session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=clock.now()))
 
 
 def ensure_admin(session: Session, password: str | None) -> str | None:

@@ -53,7 +53,10 @@ def get_current_user(request: Request, session: SessionDep, token: Annotated[str
     # while its route hands work to code with a session of its own (tasks, hooks).
     if token:
         user, record = accounts.user_for_token(session, token)
+        touch = accounts.token_use_is_stale(record)
         session.commit()
+        if touch:
+            accounts.record_token_use(record.id)
         session.info["actor"] = user.username  # who the audit log names for this request's changes
         request.state.token_scopes = record.scopes
         _check_scope(request, record.scopes, scope_for(request))

@@ -98,3 +98,23 @@ def test_require_scope_dependency_checks_the_named_scope(client, admin_headers):
         good = _token(client, admin_headers, scopes=["reports:read"])["token"]
         assert c.get("/x", headers={"Authorization": f"Bearer {plain}"}).status_code == 403
         assert c.get("/x", headers={"Authorization": f"Bearer {good}"}).status_code == 200
+
+
+def test_token_last_use_is_recorded_at_most_every_five_minutes(client, admin_headers):
+    created = _token(client, admin_headers, scopes=["feedback:read"])
+    headers = {"Authorization": f"Bearer {created['token']}"}
+
+    def last_used() -> str | None:
+        tokens = client.get("/api/v1/tokens", headers=admin_headers).json()
+        return next(t["last_used_at"] for t in tokens if t["id"] == created["id"])
+
+    assert last_used() is None
+    assert client.get("/api/v1/feedback", headers=headers).status_code == 200
+    first = last_used()
+    assert first is not None
+    clock.advance(timedelta(minutes=2))
+    assert client.get("/api/v1/feedback", headers=headers).status_code == 200
+    assert last_used() == first  # within the resolution: no write
+    clock.advance(timedelta(minutes=4))
+    assert client.get("/api/v1/feedback", headers=headers).status_code == 200
+    assert last_used() > first
