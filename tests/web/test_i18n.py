@@ -11,7 +11,7 @@ from feedbackloop.web.i18n import EN, localize_message, translator
 from feedbackloop.web.pages import public
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "feedbackloop" / "web" / "templates"
-OWN = [p for p in TEMPLATES.rglob("*.html") if p.parent.name in ("templates", "public")]
+OWN = sorted(TEMPLATES.rglob("*.html"))
 _CALL = re.compile(r"""_\(\s*(["'])(.+?)\1""")
 
 
