@@ -246,6 +246,8 @@ EN: dict[str, str] = {
     "变更前": "Before",
     "变更后": "After",
     "哈希链完整": "Hash chain intact",
+    "验证哈希链": "Verify the hash chain",
+    "逐条重算全部条目的哈希, 条目多时需要一些时间。命令行: feedbackloop audit verify": "Re-computes the hash of every entry, which takes a while on a long log. Command line: feedbackloop audit verify",
     "哈希链断开于第": "Hash chain broken at entry",
     "对象": "Object",
     "对象 ID": "Object ID",
