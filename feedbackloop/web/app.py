@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -38,6 +38,7 @@ from feedbackloop.web.bodylimit import BodySizeLimit
 from feedbackloop.web.pages import admin_audit, admin_tokens, admin_users
 from feedbackloop.web.pages import router as pages_router
 from feedbackloop.web.pages import workflow as workflow_pages
+from feedbackloop.web.pages.common import error_page
 
 API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow]
 PAGE_ROUTERS = [workflow_pages, admin_users, admin_tokens, admin_audit]
@@ -76,9 +77,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(422, "validation_failed", message, details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _wants_page(request):
+            return error_page(request, 404, "页面不存在", "您访问的页面不存在或已被移除。")
         messages = {404: "找不到该地址 / not found", 405: "不支持该请求方法 / method not allowed"}
         return _error(exc.status_code, f"http_{exc.status_code}", messages.get(exc.status_code, str(exc.detail)))
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser navigating to a page (not the API, not a script asking for JSON)."""
+    path = request.url.path
+    return not path.startswith(("/api/", "/static/")) and "text/html" in request.headers.get("accept", "")
 
 
 @asynccontextmanager

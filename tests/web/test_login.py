@@ -95,3 +95,12 @@ def test_customer_role_cannot_open_the_inbox(client, make_user):
     r = client.get("/inbox")
     assert r.status_code == 403
     assert "无权访问" in r.text
+
+
+def test_unknown_page_is_an_html_page_and_unknown_api_path_is_json(client):
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "页面不存在" in page.text and "返回首页" in page.text
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"]["code"] == "http_404"
+    assert client.get("/no-such-page").json()["error"]["code"] == "http_404"  # a script without Accept: text/html

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from feedbackloop.accounts.models import User
-from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser, require_role
+from feedbackloop.web.deps import DbId, SessionDep, StaffUser, WriterUser, require_role
 from feedbackloop.web.ratelimit import limit_public
 from feedbackloop.workflow import alerts, customer, replies, routing, services, sla
 from feedbackloop.workflow import schemas as s
@@ -108,12 +108,12 @@ def create_rule(body: s.RuleIn, session: SessionDep, user: ManagerUser) -> objec
 
 
 @router.put("/routing-rules/{rule_id}", response_model=s.RuleOut)
-def update_rule(rule_id: int, body: s.RuleIn, session: SessionDep, user: ManagerUser) -> object:
+def update_rule(rule_id: DbId, body: s.RuleIn, session: SessionDep, user: ManagerUser) -> object:
     return routing.save_rule(session, body.model_dump(), rule_id)
 
 
 @router.delete("/routing-rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: int, session: SessionDep, user: ManagerUser) -> Response:
+def delete_rule(rule_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
     routing.delete_rule(session, rule_id)
     return Response(status_code=204)
 
@@ -131,7 +131,7 @@ def create_team(body: s.TeamIn, session: SessionDep, user: ManagerUser) -> dict[
 
 
 @router.put("/workflow/teams/{team_id}")
-def update_team(team_id: int, body: s.TeamIn, session: SessionDep, user: ManagerUser) -> dict[str, object]:
+def update_team(team_id: DbId, body: s.TeamIn, session: SessionDep, user: ManagerUser) -> dict[str, object]:
     return routing.save_team(session, user, body.model_dump(), team_id)
 
 
@@ -189,12 +189,12 @@ def create_template(body: s.TemplateIn, session: SessionDep, user: ManagerUser) 
 
 
 @router.put("/templates/{template_id}", response_model=s.TemplateOut)
-def update_template(template_id: int, body: s.TemplateIn, session: SessionDep, user: ManagerUser) -> object:
+def update_template(template_id: DbId, body: s.TemplateIn, session: SessionDep, user: ManagerUser) -> object:
     return replies.save_template(session, body.model_dump(), template_id)
 
 
 @router.delete("/templates/{template_id}", status_code=204)
-def delete_template(template_id: int, session: SessionDep, user: ManagerUser) -> Response:
+def delete_template(template_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
     replies.delete_template(session, template_id)
     return Response(status_code=204)
 
@@ -217,17 +217,17 @@ def create_article(body: s.KbIn, session: SessionDep, user: WriterUser) -> objec
 
 
 @router.get("/kb/{article_id}", response_model=s.KbOut)
-def get_article(article_id: int, session: SessionDep, user: StaffUser) -> object:
+def get_article(article_id: DbId, session: SessionDep, user: StaffUser) -> object:
     return replies.get_article(session, article_id)
 
 
 @router.put("/kb/{article_id}", response_model=s.KbOut)
-def update_article(article_id: int, body: s.KbIn, session: SessionDep, user: WriterUser) -> object:
+def update_article(article_id: DbId, body: s.KbIn, session: SessionDep, user: WriterUser) -> object:
     return replies.save_article(session, body.model_dump(), article_id)
 
 
 @router.delete("/kb/{article_id}", status_code=204)
-def delete_article(article_id: int, session: SessionDep, user: ManagerUser) -> Response:
+def delete_article(article_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
     replies.delete_article(session, article_id)
     return Response(status_code=204)
 
@@ -250,12 +250,12 @@ def create_alert_rule(body: s.AlertRuleIn, session: SessionDep, user: ManagerUse
 
 
 @router.put("/alert-rules/{rule_id}", response_model=s.AlertRuleOut)
-def update_alert_rule(rule_id: int, body: s.AlertRuleIn, session: SessionDep, user: ManagerUser) -> object:
+def update_alert_rule(rule_id: DbId, body: s.AlertRuleIn, session: SessionDep, user: ManagerUser) -> object:
     return alerts.save_rule(session, body.model_dump(), rule_id)
 
 
 @router.delete("/alert-rules/{rule_id}", status_code=204)
-def delete_alert_rule(rule_id: int, session: SessionDep, user: ManagerUser) -> Response:
+def delete_alert_rule(rule_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
     alerts.delete_rule(session, rule_id)
     return Response(status_code=204)
 
@@ -267,7 +267,9 @@ def evaluate_alerts(session: SessionDep, user: ManagerUser) -> object:
 
 
 @router.get("/alert-events", response_model=list[s.AlertEventOut])
-def alert_events(session: SessionDep, user: StaffUser, rule_id: int | None = None) -> object:
+def alert_events(
+    session: SessionDep, user: StaffUser, rule_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+) -> object:
     """Fired alerts with the items that caused them."""
     return alerts.events(session, rule_id)
 
