@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, MetaData, create_engine, event, func, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    DateTime,
+    MetaData,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -140,24 +152,22 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"sqlite_immediate": True})
 
 
-IN_LIST_BATCH = 500
+def in_list(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+    """`column IN <the list bound to parameter name>`, for lists of any length, in a statement built once.
 
-
-def in_values(session: Session, column: ColumnElement[Any], values: Sequence[Any]) -> Iterator[ColumnElement[bool]]:
-    """Conditions that together say `column IN values`, for one query each, for lists of any length.
-
-    On SQLite the whole list travels as one JSON parameter (`IN (SELECT value FROM json_each(?))`): the
-    statement stays the same whatever the length, so SQLAlchemy's compiled cache serves it and no
-    per-value parameters are built. Elsewhere the list is split into IN lists of IN_LIST_BATCH values.
+    Bind the list with `list_value`. On SQLite it travels as one JSON text (`IN (SELECT value FROM
+    json_each(:name))`), on PostgreSQL as one array (`= ANY(:name)`): no per-value parameters to build, and
+    the statement's compiled form is reused whatever the length.
     """
-    if not values:
-        return
-    if session.get_bind().dialect.name == "sqlite":
-        listed = func.json_each(json.dumps(list(values), ensure_ascii=False)).table_valued("value")
-        yield column.in_(select(listed.c.value))
-        return
-    for start in range(0, len(values), IN_LIST_BATCH):
-        yield column.in_(values[start : start + IN_LIST_BATCH])
+    if dialect == "sqlite":
+        listed = func.json_each(bindparam(name, type_=String())).table_valued("value")
+        return column.in_(select(listed.c.value))
+    return column == any_(bindparam(name, type_=ARRAY(column.type)))
+
+
+def list_value(dialect: str, values: Iterable[Any]) -> Any:
+    """The value to bind to an `in_list` parameter on this database."""
+    return json.dumps(list(values), ensure_ascii=False) if dialect == "sqlite" else list(values)
 
 
 @contextmanager

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.config import get_settings
-from feedbackloop.db import begin_write, in_values
+from feedbackloop.db import begin_write, in_list, list_value
 from feedbackloop.errors import NotFound
 from feedbackloop.feedback.ids import reserve_ids
 from feedbackloop.feedback.models import Feedback
@@ -44,42 +45,82 @@ def _customer_type(item: FeedbackCreate, known_contacts: set[str]) -> str:
 
 
 def _existing_by_external_id(session: Session, items: Sequence[FeedbackCreate]) -> dict[tuple[str, str], str]:
-    keys = {(i.channel, i.external_id) for i in items if i.external_id}
+    by_channel: dict[str, set[str]] = {}
+    for i in items:
+        if i.external_id:
+            by_channel.setdefault(i.channel, set()).add(i.external_id)
     found: dict[tuple[str, str], str] = {}
-    by_channel: dict[str, list[str]] = {}
-    for channel, ext in keys:
-        by_channel.setdefault(channel, []).append(ext)
+    dialect = session.get_bind().dialect.name
     for channel, exts in by_channel.items():
-        for listed in in_values(session, Feedback.external_id, exts):
-            rows = session.execute(
-                select(Feedback.channel, Feedback.external_id, Feedback.id).where(Feedback.channel == channel, listed)
-            )
-            found.update({(c, e): i for c, e, i in rows})
+        rows = session.execute(_lookups(dialect).existing, {"channel": channel, "ids": list_value(dialect, exts)})
+        found.update({(c, e): i for c, e, i in rows})
     return found
 
 
 def _known_contacts(session: Session, items: Sequence[FeedbackCreate]) -> set[str]:
-    contacts = list({i.contact for i in items if i.contact})
-    known: set[str] = set()
-    for listed in in_values(session, Feedback.contact, contacts):
-        known.update(r for r in session.scalars(select(Feedback.contact).where(listed)) if r)
-    return known
+    contacts = {i.contact for i in items if i.contact}
+    if not contacts:
+        return set()
+    dialect = session.get_bind().dialect.name
+    return {r for r in session.scalars(_lookups(dialect).contacts, {"contacts": list_value(dialect, contacts)}) if r}
 
 
 NEAR_DUPLICATE_JACCARD = 0.7
+# Per item, the store's near-duplicate candidates are the first NEAR_CANDIDATES records (by id) sharing a band
+# key. They are fetched for the whole batch at once: the first n of a union are always among the first n of
+# each part, so n per band key suffices and the result equals one query per item.
+NEAR_CANDIDATES = 20
 _BAND_COLUMNS = [Feedback.mh0, Feedback.mh1, Feedback.mh2, Feedback.mh3, Feedback.mh4]
+
+
+@dataclass(frozen=True)
+class _Lookups:
+    """Intake's look-up statements, built once per database dialect (lists are bound, see db.in_list)."""
+
+    existing: Any
+    contacts: Any
+    exact: Any
+    near: Any
+
+
+@lru_cache
+def _lookups(dialect: str) -> _Lookups:
+    near = []
+    for pos, column in enumerate(_BAND_COLUMNS):
+        ranked = (
+            select(
+                Feedback.id,
+                Feedback.content,
+                column.label("key"),
+                literal(pos).label("pos"),
+                func.row_number().over(partition_by=column, order_by=Feedback.id).label("rank"),
+            )
+            # coalesce(): an indexable "duplicate_of IS NULL" lures SQLite onto that index, which holds
+            # most rows, instead of the band index; the result is the same.
+            .where(in_list(dialect, column, f"band{pos}"), func.coalesce(Feedback.duplicate_of, "") == "")
+            .subquery()
+        )
+        near.append(
+            select(ranked.c.pos, ranked.c.key, ranked.c.id, ranked.c.content).where(ranked.c.rank <= NEAR_CANDIDATES)
+        )
+    return _Lookups(
+        existing=select(Feedback.channel, Feedback.external_id, Feedback.id).where(
+            Feedback.channel == bindparam("channel"), in_list(dialect, Feedback.external_id, "ids")
+        ),
+        contacts=select(Feedback.contact).where(in_list(dialect, Feedback.contact, "contacts")),
+        exact=select(Feedback.content_hash, func.min(Feedback.id))
+        .where(in_list(dialect, Feedback.content_hash, "hashes"))
+        .group_by(Feedback.content_hash),
+        near=union_all(*near),
+    )
 
 
 class _DuplicateIndex:
     """Finds the first earlier record with the same or nearly the same text, in the store or the batch."""
 
-    # Per item, the store's near-duplicate candidates are the first NEAR_CANDIDATES records (by id) sharing a
-    # band key. They are fetched for the whole batch at once: the first n of a union are always among the
-    # first n of each part, so n per band key suffices and the result equals one query per item.
-    NEAR_CANDIDATES = 20
-
     def __init__(self, session: Session) -> None:
         self.session = session
+        self.dialect = session.get_bind().dialect.name
         self.hashes: dict[str, str] = {}
         self.bands: dict[tuple[int, int], list[tuple[str, textnorm.Fingerprint]]] = {}
         self.stored_bands: dict[tuple[int, int], list[str]] = {}
@@ -87,38 +128,22 @@ class _DuplicateIndex:
         self.stored_grams: dict[str, set[str]] = {}
 
     def load_exact(self, hashes: Iterable[str]) -> None:
-        for listed in in_values(self.session, Feedback.content_hash, list(set(hashes))):
-            rows = self.session.execute(
-                select(Feedback.content_hash, func.min(Feedback.id)).where(listed).group_by(Feedback.content_hash)
-            )
-            self.hashes.update({h: fid for h, fid in rows})
+        rows = self.session.execute(_lookups(self.dialect).exact, {"hashes": list_value(self.dialect, set(hashes))})
+        self.hashes.update({h: fid for h, fid in rows})
 
     def load_near(self, all_bands: Iterable[tuple[int, ...]]) -> None:
-        """Fetch the stored near-duplicate candidates of every band key of the batch."""
+        """Fetch the stored near-duplicate candidates of every band key of the batch (one query)."""
         wanted: list[set[int]] = [set() for _ in _BAND_COLUMNS]
         for bands in all_bands:
             if any(bands):
                 for pos, key in enumerate(bands):
                     wanted[pos].add(key)
-        for pos, column in enumerate(_BAND_COLUMNS):
-            for listed in in_values(self.session, column, list(wanted[pos])):
-                ranked = (
-                    select(
-                        Feedback.id,
-                        Feedback.content,
-                        column.label("key"),
-                        func.row_number().over(partition_by=column, order_by=Feedback.id).label("rank"),
-                    )
-                    # coalesce(): an indexable "duplicate_of IS NULL" lures SQLite onto that index, which
-                    # holds most rows, instead of the band index; the result is the same.
-                    .where(listed, func.coalesce(Feedback.duplicate_of, "") == "")
-                    .subquery()
-                )
-                best = select(ranked.c.id, ranked.c.content, ranked.c.key)
-                rows = self.session.execute(best.where(ranked.c.rank <= self.NEAR_CANDIDATES))
-                for fid, content, key in rows:
-                    self.stored_bands.setdefault((pos, key), []).append(fid)
-                    self.stored_content[fid] = content
+        if not wanted[0]:
+            return
+        params = {f"band{pos}": list_value(self.dialect, keys) for pos, keys in enumerate(wanted)}
+        for pos, key, fid, content in self.session.execute(_lookups(self.dialect).near, params):
+            self.stored_bands.setdefault((pos, key), []).append(fid)
+            self.stored_content[fid] = content
 
     def _stored_grams(self, fid: str) -> set[str]:
         grams = self.stored_grams.get(fid)
@@ -136,7 +161,7 @@ class _DuplicateIndex:
                 if textnorm.jaccard(fp.grams, other.grams) >= NEAR_DUPLICATE_JACCARD:
                     return fid, "near"
         candidates = {fid for pos, key in enumerate(fp.bands) for fid in self.stored_bands.get((pos, key), ())}
-        for fid in sorted(candidates)[: self.NEAR_CANDIDATES]:
+        for fid in sorted(candidates)[:NEAR_CANDIDATES]:
             if textnorm.jaccard(fp.grams, self._stored_grams(fid)) >= NEAR_DUPLICATE_JACCARD:
                 return fid, "near"
         return None, None
