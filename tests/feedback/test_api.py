@@ -102,6 +102,20 @@ def test_filters_and_substring_search(client, admin_headers, make_feedback):
     assert got["total"] == 0
 
 
+def test_vague_and_duplicate_filters(client, admin_headers, make_feedback):
+    first = make_feedback(content="酒店前台服务态度差, 办理入住等了半个小时")
+    copy = make_feedback(content="酒店前台服务态度差，办理入住等了半个小时！", channel="email")
+    vague = make_feedback(content="不满意")
+
+    def ids(**params: str) -> set[str]:
+        return {i["id"] for i in client.get("/api/v1/feedback", params=params, headers=admin_headers).json()["items"]}
+
+    assert ids(duplicates="true") == {copy.id}
+    assert ids(duplicates="false") == {first.id, vague.id}
+    assert ids(vague="true") == {vague.id}
+    assert ids(vague="false", duplicates="false") == {first.id}
+
+
 def test_public_submission_needs_no_login_and_records_touchpoint(client, admin_headers):
     r = client.post("/api/v1/public/feedback", json={"content": "门店服务很好", "touchpoint": "上海南京西路店"})
     assert r.status_code == 201

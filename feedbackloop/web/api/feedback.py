@@ -57,6 +57,8 @@ def list_feedback(
     date_from: datetime | None = None,
     date_to: datetime | None = None,
     q: Annotated[str | None, Query(max_length=200, description="正文子串搜索")] = None,
+    vague: Annotated[bool | None, Query(description="只看 (true) 或排除 (false) 内容空泛的反馈")] = None,
+    duplicates: Annotated[bool | None, Query(description="只看 (true) 或排除 (false) 重复反馈")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> FeedbackPage:
@@ -72,6 +74,8 @@ def list_feedback(
         date_from=date_from,
         date_to=date_to,
         q=q,
+        vague=vague,
+        duplicates=duplicates,
     )
     rows, total = services.search(session, filters, page, per_page)
     return FeedbackPage(
