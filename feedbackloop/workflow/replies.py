@@ -371,23 +371,52 @@ def resolution_notice(session: Session, feedback_id: str) -> Reply | None:
         f"您对本次处理满意吗? 请点击链接选择「满意」或「不满意」: {link}\n"
         f"如不满意, 我们会重新处理。\n\nYour feedback {record.id} has been resolved. Were you satisfied? {link}"
     )
+    reply = _send_notice(session, record, "您的反馈已处理完成 / resolved", body)
+    if reply.state == "sent":
+        record.customer_notified_at = clock.now()
+        session.commit()
+    return reply
+
+
+def followup_notice(session: Session, feedback_id: str) -> Reply | None:
+    """The follow-up check a few days after resolution: ask the customer whether the problem stayed solved.
+
+    Sent by email when the item is still resolved or closed and the customer did not already say they were
+    dissatisfied (that reopened the item). Commits.
+    """
+    record = get_record(session, feedback_id)
+    if record.status not in ("resolved", "closed") or not mail.is_email(record.contact):
+        return None
+    link = mail.status_link(record)
+    answer = (
+        f"如问题仍然存在, 请打开链接选择「不满意」, 我们会重新处理: {link}"
+        if record.satisfaction is None
+        else f"如问题再次出现, 请直接回复本邮件, 负责的客服会跟进。处理进度: {link}"
+    )
+    body = (
+        f"{record.customer_name or '尊敬的客户'} 您好:\n\n您的反馈 {record.id} 处理完成已有几天, 我们想确认: "
+        f"问题是否已经彻底解决?\n{answer}\n\n"
+        f"A few days ago we resolved your feedback {record.id}. Is the problem still solved? "
+        f"If not, reply to this email or open {link}"
+    )
+    return _send_notice(session, record, "回访: 问题是否已彻底解决? / follow-up", body)
+
+
+def _send_notice(session: Session, record: Feedback, subject: str, body: str) -> Reply:
+    """Record a system email to the customer in the item's conversation and send it now."""
     reply = Reply(
         feedback_id=record.id,
         direction="out",
         kind="notice",
         to_addr=record.contact,
-        subject=mail.subject_for(record, "您的反馈已处理完成 / resolved"),
+        subject=mail.subject_for(record, subject),
         body=body,
         state="queued",
         created_at=clock.now(),
     )
     session.add(reply)
     session.flush()
-    mail.deliver_reply(session, reply.id)
-    if reply.state == "sent":
-        record.customer_notified_at = clock.now()
-        session.commit()
-    return reply
+    return mail.deliver_reply(session, reply.id)
 
 
 def kb_from_item(session: Session, feedback_id: str, fields: dict[str, Any]) -> KbArticle:

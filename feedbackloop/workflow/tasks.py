@@ -57,6 +57,16 @@ def notify_resolution(feedback_id: str) -> bool:
         return bool(reply and reply.state == "sent")
 
 
+@huey.task(retries=3, retry_delay=300)
+def send_followup_check(feedback_id: str) -> bool:
+    """Email the customer the follow-up check: is the problem still solved?"""
+    from feedbackloop.workflow.replies import followup_notice
+
+    with session_scope() as session:
+        reply = followup_notice(session, feedback_id)
+        return bool(reply and reply.state == "sent")
+
+
 def run_sweep() -> dict[str, int]:
     """One SLA sweep plus the follow-ups it found due (also used by the CLI)."""
     from feedbackloop.workflow import sla
@@ -75,6 +85,8 @@ def run_sweep() -> dict[str, int]:
                     f"请回访 {fid}: 确认问题是否彻底解决 / follow-up check due",
                 )
         _retry_resolution_notices(session)
+    for fid in result.followups or []:
+        send_followup_check(fid)
     send_notification_mail()
     return result.as_dict()
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from feedbackloop.lib.clock import clock
-from feedbackloop.workflow.models import Notification
+from feedbackloop.workflow.models import Notification, Reply
 from feedbackloop.workflow.tasks import run_sweep
 
 
@@ -85,7 +85,7 @@ def test_rating_before_resolution_is_refused(client, staff, team, make_feedback)
     assert r.status_code == 409 and "解决后" in r.json()["error"]["message"]
 
 
-def test_a_follow_up_check_is_scheduled_after_resolution(client, staff, team, make_feedback, db):
+def test_a_follow_up_check_is_scheduled_after_resolution(client, staff, team, make_feedback, db, mailbox):
     record = make_feedback(content="客服答应回电但没有回", contact="f@example.com")
     owner = client.get(f"/api/v1/feedback/{record.id}/workflow", headers=staff["sup"][1]).json()["owner_id"]
     _resolve(client, staff["sup"][1], record.id)
@@ -99,4 +99,12 @@ def test_a_follow_up_check_is_scheduled_after_resolution(client, staff, team, ma
         select(Notification).where(Notification.user_id == owner, Notification.kind == "followup")
     ).all()
     assert len(notes) == 1 and record.id in notes[0].title
+    mails = mailbox.to("f@example.com")
+    assert [m["Subject"] for m in mails] == [f"[{record.id}] 您的反馈已处理完成 / resolved",
+                                             f"[{record.id}] 回访: 问题是否已彻底解决? / follow-up"]  # fmt: skip
+    body = mails[1].get_content()
+    assert "彻底解决" in body and "不满意" in body and "/s/" in body
+    conversation = db.scalars(select(Reply).where(Reply.feedback_id == record.id).order_by(Reply.id)).all()
+    assert [(r.kind, r.state) for r in conversation] == [("notice", "sent"), ("notice", "sent")]
     assert run_sweep()["followups"] == 0
+    assert len(mailbox.to("f@example.com")) == 2  # one follow-up check, not one per sweep
