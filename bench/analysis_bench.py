@@ -1,7 +1,7 @@
 """Analysis benchmark: sentiment quality (5-fold CV vs SnowNLP), speed, memory, load time,
 problem-type / urgency quality on the hand-labelled evaluation set.
 
-    .venv/bin/python bench/analysis_bench.py            # everything (~6 minutes on 2 cores)
+    .venv/bin/python bench/analysis_bench.py            # everything (~15-25 minutes on 2 cores)
     .venv/bin/python bench/analysis_bench.py --no-cv    # speed, memory and rules only
 
 Speed is measured in a child process pinned to one CPU core with OMP/OPENBLAS/MKL threads = 1.
@@ -56,7 +56,8 @@ def cross_validate(folds: int, seed: int) -> None:
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for k, (tr, te) in enumerate(splitter.split(texts, strat)):
         t0 = time.time()
-        model = fit([docs[i] for i in tr], y[tr], version=f"cv-{k}", explain_names=False)
+        model = fit([docs[i] for i in tr], y[tr], version=f"cv-{k}", explain_names=False,
+                    domains=[examples[i].domain for i in tr])
         analyses = Analyzer(model=model).analyze_many([texts[i] for i in te])
         pred = np.array([a.sentiment.score >= 0.5 for a in analyses], dtype=int)
         correct = pred == y[te]

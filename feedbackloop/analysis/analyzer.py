@@ -29,6 +29,10 @@ AspectSpec = AspectDef | Mapping[str, Any]
 SHORT_TEXT_CLAUSES = 2
 SHORT_TEXT_LEXICON_WEIGHT = 0.8
 CONTRAST_WEIGHT = 0.8
+# In a long review one 但是 clause is a reservation among many points, not the verdict: applying the
+# contrast rule there cost 0.3 points of hotel accuracy in 5-fold CV (texts of up to 2-6 clauses all
+# gain the same), so it stops at this many clauses.
+CONTRAST_MAX_CLAUSES = 6
 
 
 class Analyzer:
@@ -89,11 +93,12 @@ class Analyzer:
                     rows.append(None)
             clause_rows.append(rows)
         X = model.featurizer.transform(docs)
-        logits = model.platt[0] * model.decision(X) + model.platt[1]
+        raw, mix = model.score(X)
+        logits = model.platt[0] * raw + model.platt[1]
         results = []
         for i in range(len(texts)):
             lo, hi = X.indptr[i], X.indptr[i + 1]
-            explanation = model.explain(docs[i], X.indices[lo:hi], X.data[lo:hi])
+            explanation = model.explain(docs[i], X.indices[lo:hi], X.data[lo:hi], mix=None if mix is None else mix[i])
             polarities = [clause_polarity(float(logits[r]) if r is not None else 0.0, c.tokens)
                           for r, c in zip(clause_rows[i], clauses[i], strict=True)]
             results.append(self._assemble(model, norms[i], tokens[i], clauses[i], float(logits[i]), polarities,
@@ -108,7 +113,8 @@ class Analyzer:
         if len(clauses) <= SHORT_TEXT_CLAUSES:
             lex, _ = lexicon_polarity(tokens)
             logit += SHORT_TEXT_LEXICON_WEIGHT * lex
-        turn = next((c for c in reversed(clauses) if c.after_contrast), None)
+        long_text = len(clauses) > CONTRAST_MAX_CLAUSES
+        turn = None if long_text else next((c for c in reversed(clauses) if c.after_contrast), None)
         if turn is not None and CONTRAST_WEIGHT:
             # "房间很干净但是早餐很差": in Chinese the clause after 但是 carries the verdict.
             lex, _ = lexicon_polarity(turn.tokens)

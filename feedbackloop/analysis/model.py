@@ -214,6 +214,12 @@ def bucket_names(docs: Sequence[tuple[str, Sequence[str]]], y: np.ndarray, spec:
     return {b: name for b, (_, name) in best.items()}
 
 
+def domain_probs(router_scores: np.ndarray) -> np.ndarray:
+    """One-vs-rest logistic scores → probabilities over the domains (rows sum to 1)."""
+    p = 1.0 / (1.0 + np.exp(-router_scores))
+    return p / np.maximum(p.sum(axis=1, keepdims=True), 1e-12)
+
+
 def nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     """Log-count ratio r of NB-SVM (Wang & Manning 2012) over binarised features."""
     B = X.copy()
@@ -223,13 +229,29 @@ def nb_ratio(X: sp.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
     return np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
 
 
+@dataclass(frozen=True)
+class DomainWeights:
+    """Per-domain corrections to the shared weights ("frustratingly easy" domain adaptation, Daumé 2007).
+
+    A router (one-vs-rest logistic regression on the same features) gives each text a probability
+    per training domain; the text's weight vector is the shared one plus the probability-weighted
+    domain corrections. A text from a domain never seen in training is a blend, never a wrong pick.
+    """
+
+    names: tuple[str, ...]
+    weights: np.ndarray  # (domains, n_features): correction added to the shared weights
+    router: np.ndarray  # (domains, n_features)
+    router_bias: np.ndarray  # (domains,)
+
+
 class SentimentModel:
-    """A trained, calibrated sentiment model: P(positive) = sigmoid(a * (X @ w + b) + c)."""
+    """A trained, calibrated sentiment model: P(positive) = sigmoid(a * (X @ w + b) + c),
+    where w is the shared weight vector plus, with `domains`, the text's mix of domain corrections."""
 
     def __init__(self, spec: FeatureSpec, weights: np.ndarray, bias: float, platt: tuple[float, float],
-                 version: str, meta: dict[str, Any] | None = None, names: dict[int, str] | None = None) -> None:
+                 version: str, meta: dict[str, Any] | None = None, names: dict[int, str] | None = None,
+                 domains: DomainWeights | None = None) -> None:
         self.spec = spec
-        self.weights = weights.astype(np.float32)
         self.bias = float(bias)
         self.platt = (float(platt[0]), float(platt[1]))
         self.version = version
@@ -237,13 +259,39 @@ class SentimentModel:
         # bucket → the most frequent readable n-gram in it (built at training time), so that an
         # explanation is a few dictionary lookups instead of hashing the text again.
         self.names: dict[int, str] = names or {}
+        # One sparse × dense product scores a batch: shared weights, domain corrections, router.
+        # The attributes are views into that one matrix, so the weights are held once.
+        columns = [weights] if domains is None else [weights, *domains.weights, *domains.router]
+        self._stacked = np.stack(columns, axis=1).astype(np.float32)
+        self.weights = self._stacked[:, 0]
+        self.domains = domains
+        if domains is not None:
+            k = len(domains.names)
+            self.domains = DomainWeights(domains.names, self._stacked[:, 1 : 1 + k].T,
+                                         self._stacked[:, 1 + k :].T, domains.router_bias.astype(np.float32))
         self.featurizer = Featurizer(spec)
         self._index_cache: dict[str, int] = {}
 
     # ---- prediction -------------------------------------------------------------------------
+    def score(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw linear score per row, and each row's domain probabilities (None without domains)."""
+        S = np.asarray(X @ self._stacked)
+        if self.domains is None:
+            return S[:, 0] + self.bias, None
+        k = len(self.domains.names)
+        mix = domain_probs(S[:, 1 + k :] + self.domains.router_bias)
+        return S[:, 0] + (S[:, 1 : 1 + k] * mix).sum(axis=1) + self.bias, mix
+
     def decision(self, X: sp.csr_matrix) -> np.ndarray:
         """Raw linear score per row."""
-        return np.asarray(X @ self.weights).ravel() + self.bias
+        return self.score(X)[0]
+
+    def row_weights(self, indices: np.ndarray, mix: np.ndarray | None = None) -> np.ndarray:
+        """The weights one text's features get: shared plus its mix of domain corrections."""
+        w = self.weights[indices]
+        if self.domains is not None and mix is not None:
+            w = w + mix @ self.domains.weights[:, indices]
+        return w
 
     def proba_from_decision(self, d: np.ndarray) -> np.ndarray:
         a, c = self.platt
@@ -270,7 +318,7 @@ class SentimentModel:
         return idx
 
     def explain(self, doc: tuple[str, Sequence[str]], row_indices: np.ndarray, row_values: np.ndarray,
-                top: int = 5) -> list[dict[str, Any]]:
+                top: int = 5, mix: np.ndarray | None = None) -> list[dict[str, Any]]:
         """The n-grams that pushed the score most, with their signed contribution (log-odds units).
 
         The strongest hashed features of the document's row are found with numpy; only then are
@@ -278,7 +326,7 @@ class SentimentModel:
         """
         if row_indices.size == 0:
             return []
-        contrib = row_values * self.weights[row_indices] * self.platt[0]
+        contrib = row_values * self.row_weights(row_indices, mix) * self.platt[0]
         order = np.argsort(-np.abs(contrib))[: top * 4]
         wanted = {int(row_indices[k]): float(contrib[k]) for k in order if abs(contrib[k]) >= 0.01}
         if self.names:
@@ -350,10 +398,17 @@ class SentimentModel:
         npz, meta_path = model_paths(directory, self.version)
         name_idx = np.fromiter(self.names.keys(), dtype=np.int32, count=len(self.names))
         name_str = np.array(list(self.names.values()), dtype=str)
-        np.savez_compressed(npz, idx=nz.astype(np.int32), val=self.weights[nz].astype(np.float16),
-                            name_idx=name_idx, name_str=name_str)
+        arrays: dict[str, np.ndarray] = {"idx": nz.astype(np.int32), "val": self.weights[nz].astype(np.float16),
+                  "name_idx": name_idx, "name_str": name_str}
         meta = {"version": self.version, "bias": self.bias, "platt": list(self.platt),
                 "features": self.spec.to_dict(), **self.meta}
+        if self.domains is not None:
+            for kind, rows in (("dom", self.domains.weights), ("route", self.domains.router)):
+                for k, row in enumerate(rows):
+                    arrays.update(_sparse_row(f"{kind}{k}", row))
+            meta["domains"] = {"names": list(self.domains.names),
+                               "router_bias": [float(b) for b in self.domains.router_bias]}
+        np.savez_compressed(npz, **arrays)  # type: ignore[arg-type]  # numpy stubs: allow_pickle kw
         meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         return npz
 
@@ -365,16 +420,35 @@ class SentimentModel:
         npz, meta_path = model_paths(path.parent, stem)
         try:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            spec = FeatureSpec.from_dict(meta.pop("features"))
+            dom_meta = meta.pop("domains", None)
             with np.load(npz) as data:
-                idx, val = data["idx"], data["val"]
+                weights = _dense_row(data["idx"], data["val"], spec.n_features)
                 names = dict(zip(data["name_idx"].tolist(), data["name_str"].tolist(), strict=True)) \
                     if "name_idx" in data else {}
+                domains = None
+                if dom_meta:
+                    k = len(dom_meta["names"])
+                    rows = {kind: np.stack([_dense_row(data[f"{kind}{i}_idx"], data[f"{kind}{i}_val"],
+                                                       spec.n_features) for i in range(k)])
+                            for kind in ("dom", "route")}
+                    domains = DomainWeights(tuple(dom_meta["names"]), rows["dom"], rows["route"],
+                                            np.asarray(dom_meta["router_bias"], dtype=np.float32))
         except FileNotFoundError as exc:
             raise ModelNotFound(f"sentiment model not found: {npz}") from exc
-        spec = FeatureSpec.from_dict(meta.pop("features"))
-        weights = np.zeros(spec.n_features, dtype=np.float32)
-        weights[idx] = val.astype(np.float32)
-        return cls(spec, weights, meta.pop("bias"), tuple(meta.pop("platt")), meta.pop("version"), meta, names)
+        return cls(spec, weights, meta.pop("bias"), tuple(meta.pop("platt")), meta.pop("version"), meta, names,
+                   domains)
+
+
+def _sparse_row(key: str, row: np.ndarray) -> dict[str, np.ndarray]:
+    nz = np.flatnonzero(row)
+    return {f"{key}_idx": nz.astype(np.int32), f"{key}_val": row[nz].astype(np.float16)}
+
+
+def _dense_row(idx: np.ndarray, val: np.ndarray, n: int) -> np.ndarray:
+    row = np.zeros(n, dtype=np.float32)
+    row[idx] = val.astype(np.float32)
+    return row
 
 
 def model_paths(directory: Path | str, version: str) -> tuple[Path, Path]:

@@ -16,7 +16,7 @@ from feedbackloop.analysis import (
     evaluate,
     load_model,
 )
-from feedbackloop.analysis.training import is_holdout, parse_label
+from feedbackloop.analysis.training import is_holdout, parse_label, prepare
 
 DATA = Path(__file__).parent / "data"
 
@@ -31,6 +31,16 @@ def test_train_writes_a_versioned_model_that_loads_and_analyzes(tiny_model_dir: 
     a = Analyzer(model=model).analyze("服务很差，太失望了")
     assert a.model_version == version
     assert a.sentiment.label == "negative"
+
+
+def test_the_model_learns_a_correction_per_domain_and_routes_texts_to_them(tiny_model_dir: Path) -> None:
+    model = load_model(current_model_version(tiny_model_dir), tiny_model_dir)
+    assert model.domains is not None and set(model.domains.names) == {"delivery", "ecommerce", "hotel"}
+    X = model.featurizer.transform(prepare(["房间很干净，前台服务热情，早餐也不错", "外卖送得太慢了，菜都凉了"]))
+    _, mix = model.score(X)
+    assert mix is not None
+    names = list(model.domains.names)
+    assert mix[0].argmax() == names.index("hotel") and mix[1].argmax() == names.index("delivery")
 
 
 def test_training_again_makes_a_new_version(tiny_model_dir: Path, tmp_path: Path) -> None:
