@@ -3,6 +3,9 @@
   "use strict";
   const csrfHolder = document.querySelector("[data-csrf]");
   const csrf = csrfHolder ? csrfHolder.dataset.csrf : "";
+  // Times as the server pages show them (web/pages/common.local_time): China time, 2024-03-01 09:30.
+  const TIME = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+  const localTime = (iso) => (iso ? TIME.format(new Date(iso)) : "");
 
   async function api(method, url, body) {
     const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
@@ -115,9 +118,9 @@
       }));
       q("hint").textContent = st.status_link ? "客户进度链接: " + st.status_link : "";
       const replies = await api("GET", base + "/replies");
-      q("replies").replaceChildren(...replies.map((r) => { const li = document.createElement("li"); li.textContent = (r.direction === "in" ? "← " : "→ ") + r.kind + " · " + r.state + " · " + (r.subject || "") + " — " + r.body.slice(0, 120); return li; }));
+      q("replies").replaceChildren(...replies.map((r) => { const li = document.createElement("li"); li.textContent = localTime(r.created_at) + " " + (r.direction === "in" ? "← " : "→ ") + r.kind + " · " + r.state + " · " + (r.subject || "") + " — " + r.body.slice(0, 120); return li; }));
       const hist = await api("GET", base + "/history");
-      q("history").replaceChildren(...hist.map((h) => { const li = document.createElement("li"); li.textContent = new Date(h.at).toLocaleString() + " · " + h.actor + " · " + h.kind + (h.to_status ? " → " + h.to_status : "") + (h.reason ? " · " + h.reason : ""); return li; }));
+      q("history").replaceChildren(...hist.map((h) => { const li = document.createElement("li"); li.textContent = localTime(h.at) + " · " + h.actor + " · " + h.kind + (h.to_status ? " → " + h.to_status : "") + (h.reason ? " · " + h.reason : ""); return li; }));
     }
 
     async function act(fn) {
