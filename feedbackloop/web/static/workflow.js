@@ -6,6 +6,8 @@
   // Times as the server pages show them (web/pages/common.local_time): China time, 2024-03-01 09:30.
   const TIME = new Intl.DateTimeFormat("sv-SE", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
   const localTime = (iso) => (iso ? TIME.format(new Date(iso)) : "");
+  // The page's language (base.html sets <html lang>): zh-CN text first, English when the UI is in English.
+  const t = (zh, en) => (document.documentElement.lang === "en" ? en : zh);
 
   async function api(method, url, body) {
     const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
@@ -42,7 +44,7 @@
       if (tbody.dataset.delete) {
         const td = document.createElement("td");
         const b = document.createElement("button");
-        b.type = "button"; b.className = "btn btn-ghost btn-sm"; b.textContent = "删除";
+        b.type = "button"; b.className = "btn btn-ghost btn-sm"; b.textContent = t("删除", "Delete");
         b.addEventListener("click", async () => {
           try { await api("DELETE", tbody.dataset.delete + row.id); await loadList(tbody); } catch (e) { showError(document, e); }
         });
@@ -95,8 +97,9 @@
   }
 
   // --- Item action panel ---------------------------------------------------------------------------------
-  const LABELS = { triaged: "分诊", assigned: "分配", in_progress: "开始处理", waiting_customer: "等待客户",
-    resolved: "解决", closed: "关闭", reopened: "重开", merged: "合并为重复", spam: "标为垃圾" };
+  const LABELS = { triaged: t("分诊", "Triage"), assigned: t("分配", "Assign"), in_progress: t("开始处理", "Start"),
+    waiting_customer: t("等待客户", "Wait for customer"), resolved: t("解决", "Resolve"), closed: t("关闭", "Close"),
+    reopened: t("重开", "Reopen"), merged: t("合并为重复", "Merge as duplicate"), spam: t("标为垃圾", "Mark as spam") };
 
   function initItem(panel) {
     const id = panel.dataset.feedbackId;
@@ -116,7 +119,7 @@
         b.addEventListener("click", () => act(() => api("POST", base + "/transition", { to, reason: reason() })));
         return b;
       }));
-      q("hint").textContent = st.status_link ? "客户进度链接: " + st.status_link : "";
+      q("hint").textContent = st.status_link ? t("客户进度链接: ", "Customer status link: ") + st.status_link : "";
       const replies = await api("GET", base + "/replies");
       q("replies").replaceChildren(...replies.map((r) => { const li = document.createElement("li"); li.textContent = localTime(r.created_at) + " " + (r.direction === "in" ? "← " : "→ ") + r.kind + " · " + r.state + " · " + (r.subject || "") + " — " + r.body.slice(0, 120); return li; }));
       const hist = await api("GET", base + "/history");
@@ -133,8 +136,8 @@
       const s = await api("GET", base + "/suggested-reply");
       q("subject").value = s.subject; q("body").value = s.body;
       const notes = [];
-      if (s.knowledge) notes.push("知识库: " + s.knowledge.title);
-      for (const c of s.similar_cases) notes.push("相似案例 " + c.id + " (" + c.score + ")");
+      if (s.knowledge) notes.push(t("知识库: ", "Knowledge base: ") + s.knowledge.title);
+      for (const c of s.similar_cases) notes.push(t("相似案例 ", "Similar case ") + c.id + " (" + c.score + ")");
       q("hint").textContent = notes.join(" · ");
     }));
     panel.querySelector('[data-wf-action="reply"]').addEventListener("click", () => act(async () => {
