@@ -88,6 +88,7 @@ def _register_feature_commands() -> None:
     from feedbackloop.ops.commands import backup_cmd, restore_cmd; main.add_command(backup_cmd); main.add_command(restore_cmd)  # noqa: E702, I001, E501
     from feedbackloop.workflow.commands import mail_listen, sla_group; main.add_command(mail_listen); main.add_command(sla_group)  # noqa: E702, I001, E501
     from feedbackloop.feedback.analysis_commands import COMMANDS; [main.add_command(c) for c in COMMANDS]  # noqa: E702, I001
+    from feedbackloop.reports.commands import report_cmd; main.add_command(report_cmd)  # noqa: E702, I001
 
 
 _register_feature_commands()

@@ -26,5 +26,5 @@ def test_every_command_has_help(path):
 
 
 def test_the_fixed_commands_exist():
-    for name in ("import", "analyze", "evaluate", "train", "serve", "backup", "restore"):
+    for name in ("import", "analyze", "evaluate", "train", "serve", "report", "backup", "restore"):
         assert name in main.commands

@@ -1,0 +1,139 @@
+"""The periodic report (week / month / custom range): volume and channel share, sentiment against the previous
+period of the same length, the top issues with numbers and example quotes, and how much was handled."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from feedbackloop.errors import ValidationFailed
+from feedbackloop.feedback.models import CHANNELS, Feedback
+from feedbackloop.lib.clock import clock
+
+CHINA = ZoneInfo("Asia/Shanghai")
+PERIODS = {"week": 7, "month": 30}
+TOP_ISSUES = 5
+SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
+HANDLED = ("resolved", "closed", "merged", "spam")
+
+
+@dataclass
+class Share:
+    key: str
+    label: str
+    count: int
+    share: float
+    previous_count: int = 0
+    previous_share: float = 0.0
+
+
+@dataclass
+class Issue:
+    """A negative theme of the period: how many items, how that moved, and what customers said."""
+
+    label: str
+    count: int
+    share: float
+    previous_count: int
+    trend: str
+    emerging: bool
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PeriodReport:
+    start: datetime
+    end: datetime
+    previous_start: datetime
+    total: int
+    previous_total: int
+    analysed: int
+    channels: list[Share]
+    sentiment: list[Share]
+    top_issues: list[Issue]
+    handled: int
+    open: int
+    duplicates: int
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("start", "end", "previous_start"):
+            out[key] = getattr(self, key).astimezone(CHINA).isoformat()
+        return out
+
+
+def period_bounds(period: str = "week", start: date | None = None, end: date | None = None) -> tuple[datetime, datetime]:
+    """[start, end) in China time: the last 7 or 30 days up to now, or whole days from `start` through `end`."""
+    if start or end:
+        if not (start and end):
+            raise ValidationFailed("自定义区间需要同时给出开始和结束日期 / give both --from and --to")
+        if end < start:
+            raise ValidationFailed(f"结束日期 {end} 早于开始日期 {start} / --to is before --from")
+        return (datetime.combine(start, time(), CHINA), datetime.combine(end + timedelta(days=1), time(), CHINA))
+    if period not in PERIODS:
+        raise ValidationFailed(f"未知周期 '{period}', 可用: {', '.join(PERIODS)} / unknown period")
+    now = clock.now().astimezone(CHINA)
+    return now - timedelta(days=PERIODS[period]), now
+
+
+def _shares(current: dict[str, int], previous: dict[str, int], labels: dict[str, str], keys: Any) -> list[Share]:
+    total, prev_total = sum(current.values()), sum(previous.values())
+    rows = [
+        Share(k, labels.get(k, k), current.get(k, 0), round(current.get(k, 0) / total, 4) if total else 0.0,
+              previous.get(k, 0), round(previous.get(k, 0) / prev_total, 4) if prev_total else 0.0)
+        for k in keys
+    ]  # fmt: skip
+    return [r for r in rows if r.count or r.previous_count]
+
+
+def build_report(session: Session, start: datetime, end: datetime) -> PeriodReport:
+    """The report of [start, end), compared with the period of the same length just before it."""
+    from feedbackloop.analysis import find_themes
+
+    length = end - start
+    prev_start = start - length
+    original = Feedback.duplicate_of.is_(None)
+
+    def counts(column: Any, lo: datetime, hi: datetime, *where: Any) -> dict[str, int]:
+        stmt = select(column, func.count()).where(Feedback.received_at >= lo, Feedback.received_at < hi, *where)
+        return {str(k): n for k, n in session.execute(stmt.group_by(column)) if k is not None}
+
+    channels = counts(Feedback.channel, start, end)
+    prev_channels = counts(Feedback.channel, prev_start, start)
+    sentiment = counts(Feedback.sentiment, start, end, original)
+    prev_sentiment = counts(Feedback.sentiment, prev_start, start, original)
+    statuses = counts(Feedback.status, start, end, original)
+    rows = session.execute(
+        select(Feedback.content, Feedback.received_at, Feedback.analysis).where(
+            Feedback.received_at >= prev_start, Feedback.received_at < end, original, Feedback.analysis.is_not(None)
+        )
+    ).all()
+    themes = find_themes(
+        [(c, r, a) for c, r, a in rows], now=end, period=length, history_periods=1, top=200, max_examples=3
+    )
+    negative = [t for t in themes if t.kind in ("problem_type", "risk") or t.key.endswith(":negative")]
+    issues = [
+        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, list(t.examples))
+        for t in negative[:TOP_ISSUES]
+    ]
+    total = sum(channels.values())
+    return PeriodReport(
+        start=start,
+        end=end,
+        previous_start=prev_start,
+        total=total,
+        previous_total=sum(prev_channels.values()),
+        analysed=sum(sentiment.values()),
+        channels=sorted(_shares(channels, prev_channels, CHANNELS, CHANNELS), key=lambda s: -s.count),
+        sentiment=_shares(sentiment, prev_sentiment, SENTIMENT_LABELS, SENTIMENTS),
+        top_issues=issues,
+        handled=sum(n for s, n in statuses.items() if s in HANDLED),
+        open=sum(n for s, n in statuses.items() if s not in HANDLED),
+        duplicates=total - sum(statuses.values()),
+    )

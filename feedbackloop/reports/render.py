@@ -1,0 +1,69 @@
+"""The periodic report as text (terminal), JSON or a self-contained HTML page (mail it, print it to PDF)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from feedbackloop.reports.periodic import CHINA, PeriodReport
+
+TREND = {"up": "↑", "down": "↓", "flat": "→", "new": "新"}
+
+
+def _day(report: PeriodReport, key: str) -> str:
+    return getattr(report, key).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _change(now: float, before: float) -> str:
+    points = (now - before) * 100
+    return f"{points:+.1f} 个百分点"
+
+
+def as_text(report: PeriodReport) -> str:
+    lines = [
+        f"反馈报告 / feedback report  {_day(report, 'start')} — {_day(report, 'end')}",
+        f"上一周期 / previous period from {_day(report, 'previous_start')}",
+        "",
+        f"反馈总量 {report.total} 条 (上一周期 {report.previous_total} 条), 已分析 {report.analysed} 条, "
+        f"重复 {report.duplicates} 条; 已处理 {report.handled} 条, 未结 {report.open} 条",
+        "",
+        "渠道占比 / channels:",
+    ]
+    lines += [f"  {c.label:<8} {c.count:>6}  {c.share:6.1%}  (上期 {c.previous_share:.1%})" for c in report.channels]
+    lines += ["", "情感 / sentiment (不含重复):"]
+    lines += [
+        f"  {s.label:<4} {s.count:>6}  {s.share:6.1%}  (上期 {s.previous_share:.1%}, {_change(s.share, s.previous_share)})"
+        for s in report.sentiment
+    ]
+    lines += ["", f"TOP{len(report.top_issues)} 问题 / top issues:"]
+    for n, issue in enumerate(report.top_issues, 1):
+        flag = "  ⚠ 新出现的问题 / emerging" if issue.emerging else ""
+        lines.append(
+            f"  {n}. {issue.label}  {issue.count} 条 ({issue.share:.1%}), 上期 {issue.previous_count} 条 "
+            f"{TREND.get(issue.trend, '')}{flag}"
+        )
+        lines += [f"       「{e[:80]}」" for e in issue.examples]
+    if not report.top_issues:
+        lines.append("  (本期没有至少 2 条反馈的负面主题 / no negative theme with 2 or more items)")
+    return "\n".join(lines) + "\n"
+
+
+def as_json(report: PeriodReport) -> str:
+    return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
+
+
+def as_html(report: PeriodReport) -> str:
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+    )
+    context: dict[str, Any] = {"r": report, "start": _day(report, "start"), "end": _day(report, "end"),
+                               "previous_start": _day(report, "previous_start"), "trend": TREND,
+                               "change": _change}  # fmt: skip
+    return env.get_template("period_report.html").render(context)
+
+
+RENDERERS = {"text": as_text, "json": as_json, "html": as_html}
