@@ -118,13 +118,6 @@ class Featurizer:
         return abs(h) % self.spec.n_features
 
 
-def _display(feature: str) -> str:
-    """Readable form of a feature string: w:不太 N_满意 → 不太满意."""
-    if not feature.startswith("w:"):
-        return feature
-    return "".join(t[2:] if t.startswith("N_") else t for t in feature[2:].split(" "))
-
-
 def _explainable(term: str) -> bool:
     """Terms worth showing a person: no punctuation, no lone function characters (很, 了, 的)."""
     if not term or not all(ch.isalnum() for ch in term) or term in STOPWORDS:
