@@ -86,7 +86,7 @@ class Feedback(Base):
 
     status: Mapped[str] = mapped_column(String(20), default="new")
     content_hash: Mapped[str] = mapped_column(String(40), index=True)
-    # MinHash band keys for near-duplicate lookup (lib.textnorm.minhash_bands); 0 = too short to compare.
+    # MinHash band keys for near-duplicate lookup (lib.textnorm.fingerprints_normalized); 0 = too short to compare.
     mh0: Mapped[int] = mapped_column(Integer, default=0, index=True)
     mh1: Mapped[int] = mapped_column(Integer, default=0, index=True)
     mh2: Mapped[int] = mapped_column(Integer, default=0, index=True)

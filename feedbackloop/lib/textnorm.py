@@ -42,16 +42,6 @@ def _shingles_normalized(norm: str) -> set[str]:
     return {norm[i : i + 2] for i in range(len(norm) - 1)}
 
 
-def minhash_bands(text: str) -> tuple[int, ...]:
-    """Locality-sensitive band keys (MinHash of character bigrams, 5 bands × 4 rows).
-
-    Two texts whose bigram sets have Jaccard similarity 0.8 share a band with probability ~0.93, unrelated
-    texts almost never. Texts shorter than MIN_NEAR_LENGTH get all-zero keys: for them only exact
-    duplicates are detected, as a few characters of difference change their meaning.
-    """
-    return _bands_many([normalize(text)])[0]
-
-
 # Mixes a band's 4 minimum hashes into one 31-bit key.
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
 
@@ -60,7 +50,13 @@ _SLICE_CHARS = 100_000  # text per vectorised pass: bounds the (20 × bigrams) h
 
 
 def _bands_many(norms: Sequence[str]) -> list[tuple[int, ...]]:
-    """Band keys of many normalised texts, in vectorised passes over about _SLICE_CHARS characters each."""
+    """Locality-sensitive band keys (MinHash of character bigrams, 5 bands × 4 rows) of normalised texts.
+
+    Two texts whose bigram sets have Jaccard similarity 0.8 share a band with probability ~0.93, unrelated
+    texts almost never. Texts shorter than MIN_NEAR_LENGTH get all-zero keys: for them only exact
+    duplicates are detected, as a few characters of difference change their meaning. Computed in
+    vectorised passes over about _SLICE_CHARS characters each.
+    """
     zero = (0,) * _BANDS
     out: list[tuple[int, ...]] = [zero] * len(norms)
     group: list[int] = []
@@ -147,11 +143,6 @@ class Fingerprint:
         if self._grams is None:
             self._grams = _shingles_normalized(self.norm)
         return self._grams
-
-
-def fingerprint(text: str) -> Fingerprint:
-    """content_hash, shingles, minhash_bands and is_vague of `text` from one normalisation (same results as each)."""
-    return fingerprints_normalized([normalize(text)])[0]
 
 
 def fingerprints_normalized(norms: Sequence[str]) -> list[Fingerprint]:
