@@ -17,6 +17,15 @@ _seg_lock = threading.Lock()
 _converter = None
 
 _SPACE = re.compile(r"\s+")
+# A review exported from a platform often carries the business's answer after the customer's
+# words ("宾馆反馈2008年7月1日：感谢您对酒店的评价…", "商家回复：非常抱歉…"). The answer is
+# not the customer's voice: its apologies and thanks would pull a complaint towards positive, and
+# its words would become keywords and themes. The marker must end in a colon, so a customer who
+# writes "商家回复很及时" keeps the whole text. Matched on normalised text (NFKC turns ： into :).
+_BUSINESS_REPLY = re.compile(
+    r"(?:宾馆|酒店|饭店|商家|掌柜|卖家|店家|店铺|商户|管理者|管理员|官方|客服)的?(?:反馈|回复|回应|答复)"
+    r"\s*(?:\d{4}\s*[-/年]\s*\d{1,2}\s*[-/月]\s*\d{1,2}\s*日?)?\s*:"
+)
 # Traditional characters are rare in the training data, so a cheap test avoids running OpenCC
 # over every simplified text (OpenCC is by far the slowest step otherwise).
 _CLAUSE_PUNCT = set("，。！？!?；;,.~～…\n、")
@@ -158,12 +167,25 @@ def to_simplified(text: str) -> str:
 
 
 def normalize(text: str | None) -> str:
-    """NFKC, simplified characters, lower-case, collapsed whitespace, length-capped."""
+    """NFKC, simplified characters, lower-case, collapsed whitespace, length-capped, without an
+    appended business reply (see `customer_part`)."""
     if not text:
         return ""
     text = unicodedata.normalize("NFKC", str(text))[:MAX_CHARS]
     text = _SPACE.sub(" ", text).strip().lower()
-    return to_simplified(text) if text else ""
+    text = to_simplified(text) if text else ""
+    return customer_part(text)
+
+
+def customer_part(text: str) -> str:
+    """The customer's own words: a normalised text cut before an appended business reply.
+
+    A text that is nothing but a reply (the marker at the very start) is kept whole.
+    """
+    found = _BUSINESS_REPLY.search(text)
+    if found is None or not text[: found.start()].strip(" :;,.!?~…"):
+        return text
+    return text[: found.start()].rstrip()
 
 
 def tokenize(text: str) -> list[str]:

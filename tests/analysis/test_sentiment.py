@@ -121,3 +121,30 @@ def test_an_empty_batch_is_an_empty_list() -> None:
 
 def test_a_legal_threat_at_the_end_of_a_long_letter_is_not_lost() -> None:
     assert analyze("房间一般。" * 3000 + "我会起诉你们").urgency == "紧急"
+
+
+@pytest.mark.parametrize(
+    ("text", "customer"),
+    [
+        ("面前就是高架，实在是太吵了，一晚上没睡！宾馆反馈2008年7月7日：您好！首先很抱歉您一晚上未休息好",
+         "面前就是高架,实在是太吵了,一晚上没睡!"),
+        ("送餐太慢了，饭都凉了 商家回复：亲，非常抱歉，欢迎再次光临", "送餐太慢了,饭都凉了"),
+        ("质量不行 掌柜回复 2024-03-01: 感谢支持", "质量不行"),
+        ("早餐品种少。补充点评2008年6月27日：刷卡不方便", "早餐品种少。补充点评2008年6月27日:刷卡不方便"),
+        ("商家回复很及时，好评", "商家回复很及时,好评"),  # no colon: the customer's own words
+        ("商家回复：感谢您的好评", "商家回复:感谢您的好评"),  # nothing before the reply: kept whole
+    ],
+)
+def test_an_appended_business_reply_is_not_read_as_the_customer(text: str, customer: str) -> None:
+    from feedbackloop.analysis.text import normalize
+
+    assert normalize(text) == customer
+
+
+def test_a_business_apology_does_not_turn_a_complaint_positive() -> None:
+    reply = "宾馆反馈2008年7月7日：您好！非常感谢您的宝贵意见，我们深表歉意，期待您的再次光临，祝您生活愉快！"
+    complaint = "面前就是高架，实在是太吵了，一晚上没睡！"
+    with_reply = analyze(complaint + reply)
+    assert with_reply.sentiment.label == "negative"
+    assert with_reply.sentiment.score == analyze(complaint).sentiment.score
+    assert not {"光临", "愉快", "歉意"} & set(with_reply.keywords)
