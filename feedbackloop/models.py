@@ -4,12 +4,22 @@ from feedbackloop.accounts.models import ApiToken, Team, User  # noqa: F401
 from feedbackloop.attachments.models import Attachment  # noqa: F401
 from feedbackloop.audit.models import AuditEntry, AuditHead  # noqa: F401
 from feedbackloop.db import Base
-from feedbackloop.webhooks.models import WebhookEvent, WebhookSource  # noqa: F401
 from feedbackloop.feedback.models import Correction, CustomAspect, Feedback, IdSequence
 from feedbackloop.feedback.touchpoints import Touchpoint  # noqa: F401  (web UI: touchpoints)
+from feedbackloop.webhooks.models import WebhookEvent, WebhookSource  # noqa: F401
 from feedbackloop.workflow.models import (  # noqa: F401
-    AlertEvent, AlertRule, BusinessCalendar, HistoryEntry, KbArticle, Notification, Reply, ReplyTemplate,
-    RoutingRule, SlaPolicy, TeamSettings,
+    AlertEvent,
+    AlertRule,
+    BusinessCalendar,
+    HistoryEntry,
+    ImprovementPlan,
+    KbArticle,
+    Notification,
+    Reply,
+    ReplyTemplate,
+    RoutingRule,
+    SlaPolicy,
+    TeamSettings,
 )
 
 __all__ = ["ApiToken", "Base", "Correction", "CustomAspect", "Feedback", "IdSequence", "User"]

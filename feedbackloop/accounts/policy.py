@@ -17,6 +17,7 @@ STAFF = ALL_ROLES - {"customer"}
 WRITERS = frozenset({"agent", "supervisor", "csm", "admin"})
 HANDLERS = frozenset({"agent", "supervisor", "admin"})
 MANAGERS = frozenset({"supervisor", "admin"})
+PLANNERS = frozenset({"product_manager", "supervisor", "admin"})
 CONTACT_VIEWERS = frozenset({"csm", "admin"})
 ADMIN = frozenset({"admin"})
 # Endpoints that authenticate the caller themselves (credentials, signatures): the matrix only checks that
@@ -141,6 +142,14 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /api/v1/alert-events": STAFF,
     "GET /api/v1/notifications": STAFF,
     "POST /api/v1/notifications/read": STAFF,
+    # improvement plans (SPEC §6): product managers own them, supervisors and admins may act for them
+    "GET /api/v1/improvements": STAFF,
+    "POST /api/v1/improvements": PLANNERS,
+    "GET /api/v1/improvements/{plan_id}": STAFF,
+    "PATCH /api/v1/improvements/{plan_id}": PLANNERS,
+    "GET /workflow/improvements": STAFF,
+    "POST /workflow/improvements": PLANNERS,
+    "POST /workflow/improvements/{plan_id}": PLANNERS,
     "GET /workflow/items/{feedback_id}": STAFF,
     "GET /workflow/admin": MANAGERS,
     "GET /workflow/knowledge": STAFF,

@@ -29,6 +29,7 @@ from feedbackloop.web.api import (
     auth,
     feedback,
     imports,
+    improvements,
     privacy,
     tokens,
     webhooks,
@@ -36,12 +37,14 @@ from feedbackloop.web.api import (
 )
 from feedbackloop.web.bodylimit import BodySizeLimit
 from feedbackloop.web.pages import admin_audit, admin_tokens, admin_users
+from feedbackloop.web.pages import improvements as improvement_pages
 from feedbackloop.web.pages import router as pages_router
 from feedbackloop.web.pages import workflow as workflow_pages
 from feedbackloop.web.pages.common import error_page
 
-API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow]
-PAGE_ROUTERS = [workflow_pages, admin_users, admin_tokens, admin_audit]
+API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow,
+               improvements]
+PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit]
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
