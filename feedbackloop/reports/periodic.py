@@ -1,5 +1,6 @@
 """The periodic report (week / month / custom range): volume and channel share, sentiment against the previous
-period of the same length, the top issues with numbers and example quotes, and how much was handled."""
+period of the same length, the top issues with numbers and example quotes, how much was handled, improvement
+suggestions for top issues no plan covers yet, and the open improvement plans."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, Feedback
 from feedbackloop.lib.clock import clock
+from feedbackloop.workflow import improvements
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PERIODS = {"week": 7, "month": 30}
@@ -44,6 +46,7 @@ class Issue:
     trend: str
     emerging: bool
     examples: list[str] = field(default_factory=list)
+    key: str = ""  # the theme key, as improvement plans link it
 
 
 @dataclass
@@ -60,6 +63,9 @@ class PeriodReport:
     handled: int
     open: int
     duplicates: int
+    # SPEC §8: what to improve next (top issues no open plan covers) and the plans still open.
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
+    plans: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -119,7 +125,7 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
     )
     negative = [t for t in themes if t.kind in ("problem_type", "risk") or t.key.endswith(":negative")]
     issues = [
-        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, list(t.examples))
+        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, list(t.examples), t.key)
         for t in negative[:TOP_ISSUES]
     ]
     total = sum(channels.values())
@@ -136,4 +142,6 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
         handled=sum(n for s, n in statuses.items() if s in HANDLED),
         open=sum(n for s, n in statuses.items() if s not in HANDLED),
         duplicates=total - sum(statuses.values()),
+        suggestions=improvements.suggestions(session, issues),
+        plans=improvements.open_plans(session),
     )

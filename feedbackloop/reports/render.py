@@ -48,7 +48,23 @@ def as_text(report: PeriodReport) -> str:
         lines += [f"       「{e[:80]}」" for e in issue.examples]
     if not report.top_issues:
         lines.append("  (本期没有至少 2 条反馈的负面主题 / no negative theme with 2 or more items)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _improvement_lines(report)) + "\n"
+
+
+def _improvement_lines(report: PeriodReport) -> list[str]:
+    lines = ["", "改进建议 / improvement suggestions:"]
+    lines += [f"  - {g['text']} {TREND.get(g['trend'], '')}" for g in report.suggestions]
+    if not report.suggestions:
+        lines.append("  (TOP 问题都已有改进计划, 或没有负面主题 / every top issue has a plan)")
+    lines += ["", f"未完成的改进计划 / open improvement plans ({len(report.plans)}):"]
+    for p in report.plans:
+        overdue = "  ⚠ 已逾期 / overdue" if p["overdue"] else ""
+        lines.append(f"  - {p['title']}  [{p['status_label']}]  {p['department'] or '未指定部门'}  "
+                     f"截止 {p['due_date'] or '—'}{overdue}")  # fmt: skip
+        lines.append(f"      效果: {p['effect']}")
+    if not report.plans:
+        lines.append("  (无 / none)")
+    return lines
 
 
 def as_json(report: PeriodReport) -> str:

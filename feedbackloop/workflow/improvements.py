@@ -357,3 +357,58 @@ def _review_text(r: EffectReview, keys: set[str]) -> str:
         text += f", 负面占比 {points(r.negative_change)}"
     text += f"; 全部反馈 {r.before.total} → {r.after.total} 条 ({percent(r.total_change)})"
     return text + ("; 上线不足 1 天, 仅供参考" if r.partial else "")
+
+
+# --- For the periodic report -----------------------------------------------------------------------------------
+
+
+def department_for(session: Session, problem_type: str | None) -> str | None:
+    """The team routing sends a problem type to: its first enabled rule (plain ones first), else the default."""
+    from feedbackloop.workflow.models import RoutingRule, TeamSettings
+
+    teams = team_names(session)
+    if problem_type:
+        rules = session.scalars(
+            select(RoutingRule)
+            .where(RoutingRule.enabled.is_(True), RoutingRule.problem_type == problem_type)
+            .order_by(RoutingRule.position, RoutingRule.id)
+        ).all()
+        narrow = ("product", "channel", "customer_type", "keyword")
+        plain = [r for r in rules if not any(getattr(r, k) for k in narrow)]
+        for rule in plain + [r for r in rules if r not in plain]:
+            if rule.team_id in teams:
+                return teams[rule.team_id]
+    default = session.scalar(select(TeamSettings.team_id).where(TeamSettings.is_default.is_(True)))
+    return teams.get(default) if default else None
+
+
+def open_plans(session: Session) -> list[dict[str, Any]]:
+    """Plans not yet verified or cancelled, with department, due date, overdue flag and the effect so far."""
+    teams = team_names(session)
+    plans = session.scalars(
+        select(ImprovementPlan)
+        .where(ImprovementPlan.status.in_(OPEN_PLAN_STATUSES))
+        .order_by(ImprovementPlan.due_date.is_(None), ImprovementPlan.due_date, ImprovementPlan.id)
+    ).all()
+    return [{"id": p.id, "title": p.title, "department": teams.get(p.team_id) if p.team_id else None,
+             "due_date": p.due_date.isoformat() if p.due_date else None, "status": p.status,
+             "status_label": p.status_label, "overdue": is_overdue(p), "effect": review(session, p).summary}
+            for p in plans]  # fmt: skip
+
+
+def suggestions(session: Session, issues: Iterable[Any]) -> list[dict[str, Any]]:
+    """For each top negative theme (`key`, `label`, `count`, `previous_count`, `trend`) that no open plan
+    links: a suggestion to plan an improvement, naming the department routing would send it to."""
+    linked = {k for p in session.scalars(
+        select(ImprovementPlan).where(ImprovementPlan.status.in_(OPEN_PLAN_STATUSES))) for k in p.theme_keys or []}  # fmt: skip
+    out = []
+    for issue in issues:
+        if not issue.key or issue.key in linked:
+            continue
+        department = department_for(session, theme_problem_type(issue.key))
+        who = f"建议由「{department}」制定改进计划" if department else "建议指定负责部门并制定改进计划"
+        text = f"「{issue.label}」本期 {issue.count} 条 (上期 {issue.previous_count} 条), 尚无改进计划 — {who}"
+        out.append({"key": issue.key, "label": issue.label, "count": issue.count,
+                    "previous_count": issue.previous_count, "trend": issue.trend, "department": department,
+                    "text": text})  # fmt: skip
+    return out
