@@ -393,7 +393,7 @@ EN: dict[str, str] = {
     "上线": "Shipped",
     "效果评估": "Effect review",
     "关联反馈量变化": "Linked feedback volume",
-    "负面占比变化": "Negative share",
+    "负面占比变化 (百分点)": "Negative share (points)",
     "全部反馈量变化": "All feedback volume",
     "近 30 天关联反馈": "Linked feedback, last 30 days",
     "日均": "Per day",
