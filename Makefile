@@ -18,7 +18,7 @@ run: venv
 	PORT=$(PORT) $(BIN)/feedbackloop serve --demo
 
 test: venv
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist load
 
 lint: venv
 	$(BIN)/ruff check feedbackloop tests bench
