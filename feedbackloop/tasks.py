@@ -42,6 +42,6 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
 
 def load_task_modules() -> None:
     """Import every feature's task module so that tasks and intake hooks are registered (web and workers)."""
-    import feedbackloop.feedback.tasks  # noqa: F401
     import feedbackloop.feedback.import_jobs  # noqa: F401
+    import feedbackloop.feedback.tasks  # noqa: F401
     import feedbackloop.workflow.tasks  # noqa: F401
