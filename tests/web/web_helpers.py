@@ -10,15 +10,6 @@ from fastapi.testclient import TestClient
 # Set by the top-level conftest before any app import.
 ADMIN_PASSWORD = os.environ["FEEDBACKLOOP_ADMIN_PASSWORD"]
 XSS = '<script>window.__xss=1</script><img src=x onerror="window.__xss=1">'
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def csrf_from(html: str) -> str:
