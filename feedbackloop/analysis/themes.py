@@ -57,25 +57,33 @@ def _as_time(value: dt.datetime | dt.date | str | float | int) -> dt.datetime:
     return ts if ts.tzinfo else ts.replace(tzinfo=dt.UTC)
 
 
+def theme_label(key: str) -> str:
+    """The readable name of a theme key: 送餐速度慢 (aspect:送餐速度:negative), 食品安全问题, 物流问题."""
+    kind, _, rest = key.partition(":")
+    if kind == "aspect":
+        name, _, polarity = rest.rpartition(":")
+        d = _ASPECT_LABELS.get(name)
+        return d.label(polarity) if d else f"{name}{'差' if polarity == 'negative' else '好'}"
+    if kind in ("risk", "problem_type") and rest:
+        return f"{rest}问题"
+    return key
+
+
 def theme_keys(text: str, analysis: Analysis | Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """(key, kind, label, example) for every theme one item belongs to."""
     a = _as_dict(analysis)
-    out: list[tuple[str, str, str, str]] = []
+    found: list[tuple[str, str, str]] = []  # (key, kind, example)
     for asp in a.get("aspects", []):
         polarity = asp.get("sentiment")
-        if polarity not in ("negative", "positive"):
-            continue
-        name = asp["aspect"]
-        d = _ASPECT_LABELS.get(name)
-        label = d.label(polarity) if d else f"{name}{'差' if polarity == 'negative' else '好'}"
-        out.append((f"aspect:{name}:{polarity}", "aspect", label, asp.get("evidence") or text))
+        if polarity in ("negative", "positive"):
+            found.append((f"aspect:{asp['aspect']}:{polarity}", "aspect", asp.get("evidence") or text))
     for reason in a.get("urgency_reasons", []):
         category = reason.split(":", 1)[0].strip()
         if a.get("urgency") == "紧急" and category:
-            out.append((f"risk:{category}", "risk", f"{category}问题", text))
+            found.append((f"risk:{category}", "risk", text))
     if a.get("sentiment", {}).get("label") == "negative":
-        ptype = a.get("problem_type") or "其他"
-        out.append((f"problem_type:{ptype}", "problem_type", f"{ptype}问题", text))
+        found.append((f"problem_type:{a.get('problem_type') or '其他'}", "problem_type", text))
+    out = [(key, kind, theme_label(key), example) for key, kind, example in found]
     seen: set[str] = set()
     return [t for t in out if not (t[0] in seen or seen.add(t[0]))]  # type: ignore[func-returns-value]
 

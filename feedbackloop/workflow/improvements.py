@@ -18,10 +18,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import Team, User
+from feedbackloop.analysis.themes import theme_label
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import PROBLEM_TYPES, Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow.models import PLAN_STATUSES, PLAN_TRANSITIONS, ImprovementPlan
+from feedbackloop.workflow.routing import Router
 
 CHINA = ZoneInfo("Asia/Shanghai")
 REVIEW_DAYS = 30
@@ -31,22 +33,6 @@ EDITABLE = ("title", "problem_type", "team_id", "owner_id", "due_date", "measure
 
 
 # --- Theme labels ------------------------------------------------------------------------------------------
-
-
-def theme_label(key: str) -> str:
-    """The readable name of a theme key, as the themes list shows it (送餐速度慢, 食品安全问题, 物流问题)."""
-    from feedbackloop.analysis.lexicon import BUILTIN_ASPECTS
-
-    kind, _, rest = key.partition(":")
-    if kind == "aspect":
-        name, _, polarity = rest.rpartition(":")
-        aspect = next((a for a in BUILTIN_ASPECTS if a.name == name), None)
-        if aspect:
-            return aspect.label(polarity)
-        return f"{name}{'差' if polarity == 'negative' else '好'}"
-    if kind in ("risk", "problem_type") and rest:
-        return f"{rest}问题"
-    return key
 
 
 def theme_problem_type(key: str) -> str | None:
@@ -362,24 +348,10 @@ def _review_text(r: EffectReview, keys: set[str]) -> str:
 # --- For the periodic report -----------------------------------------------------------------------------------
 
 
-def department_for(session: Session, problem_type: str | None) -> str | None:
-    """The team routing sends a problem type to: its first enabled rule (plain ones first), else the default."""
-    from feedbackloop.workflow.models import RoutingRule, TeamSettings
-
-    teams = team_names(session)
-    if problem_type:
-        rules = session.scalars(
-            select(RoutingRule)
-            .where(RoutingRule.enabled.is_(True), RoutingRule.problem_type == problem_type)
-            .order_by(RoutingRule.position, RoutingRule.id)
-        ).all()
-        narrow = ("product", "channel", "customer_type", "keyword")
-        plain = [r for r in rules if not any(getattr(r, k) for k in narrow)]
-        for rule in plain + [r for r in rules if r not in plain]:
-            if rule.team_id in teams:
-                return teams[rule.team_id]
-    default = session.scalar(select(TeamSettings.team_id).where(TeamSettings.is_default.is_(True)))
-    return teams.get(default) if default else None
+def department_for(router: Router, problem_type: str | None) -> str | None:
+    """The team routing sends a negative item of this problem type to (its rules, else the default team)."""
+    team, _ = router.team_for(Feedback(content="", problem_type=problem_type))
+    return team.name if team else None
 
 
 def open_plans(session: Session) -> list[dict[str, Any]]:
@@ -401,11 +373,12 @@ def suggestions(session: Session, issues: Iterable[Any]) -> list[dict[str, Any]]
     links: a suggestion to plan an improvement, naming the department routing would send it to."""
     linked = {k for p in session.scalars(
         select(ImprovementPlan).where(ImprovementPlan.status.in_(OPEN_PLAN_STATUSES))) for k in p.theme_keys or []}  # fmt: skip
+    router = Router(session)
     out = []
     for issue in issues:
         if not issue.key or issue.key in linked:
             continue
-        department = department_for(session, theme_problem_type(issue.key))
+        department = department_for(router, theme_problem_type(issue.key))
         who = f"建议由「{department}」制定改进计划" if department else "建议指定负责部门并制定改进计划"
         text = f"「{issue.label}」本期 {issue.count} 条 (上期 {issue.previous_count} 条), 尚无改进计划 — {who}"
         out.append({"key": issue.key, "label": issue.label, "count": issue.count,

@@ -48,6 +48,17 @@ def test_a_top_issue_without_a_plan_becomes_a_suggestion_for_its_department(slow
     assert data["plans"] == []
 
 
+def test_the_suggested_department_is_the_one_routing_would_pick(slow_week, db):
+    # A rule earlier in the order that catches everything wins in routing, so it wins here too; a rule
+    # that needs a keyword the theme does not carry does not.
+    catch_all = accounts.create_team(db, None, "一线客服组", "")
+    keyword_team = accounts.create_team(db, None, "关键词组", "")
+    routing.save_rule(db, {"name": "关键词", "keyword": "骑手", "position": 1, "team_id": keyword_team.id})
+    routing.save_rule(db, {"name": "兜底", "position": 2, "team_id": catch_all.id})
+    suggestion = _report()["suggestions"][0]
+    assert suggestion["department"] == "一线客服组"
+
+
 def test_an_open_plan_takes_its_theme_out_of_the_suggestions_and_is_listed(slow_week, db):
     key = _report()["top_issues"][0]["key"]
     plan = improvements.create_plan(db, {"title": "骑手调度优化", "team_id": slow_week.id, "theme_keys": [key],

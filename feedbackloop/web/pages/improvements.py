@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import User
+from feedbackloop.analysis.themes import theme_label
 from feedbackloop.errors import FeedbackLoopError, ValidationFailed
 from feedbackloop.feedback.analyzing import recent_themes
 from feedbackloop.feedback.models import PROBLEM_TYPES
@@ -50,7 +51,7 @@ def _theme_options(session: Session, linked: list[str]) -> list[dict[str, Any]]:
     """The current themes (last 30 days) by label, plus any the plan already links."""
     options = [{"key": t.key, "label": t.label, "count": t.count} for t in recent_themes(session, timedelta(days=30))]
     known = {o["key"] for o in options}
-    options += [{"key": k, "label": improvements.theme_label(k), "count": None} for k in linked if k not in known]
+    options += [{"key": k, "label": theme_label(k), "count": None} for k in linked if k not in known]
     return options
 
 
