@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from feedbackloop.accounts.models import User
+from feedbackloop.accounts.policy import PLANNERS
 from feedbackloop.web.deps import DbId, SessionDep, StaffUser, require_role
 from feedbackloop.workflow import improvements
 from feedbackloop.workflow import schemas as s
 
 router = APIRouter(prefix="/api/v1/improvements", tags=["improvements"])
 # SPEC §1: product managers own improvement plans; supervisors and admins may act for them.
-PlannerUser = Annotated[User, Depends(require_role("product_manager", "supervisor", "admin"))]
+PlannerUser = Annotated[User, Depends(require_role(*PLANNERS))]
 
 
 @router.get("", response_model=list[s.ImprovementOut])

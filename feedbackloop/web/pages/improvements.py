@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import User
+from feedbackloop.accounts.policy import PLANNERS
 from feedbackloop.analysis.themes import theme_label
 from feedbackloop.errors import FeedbackLoopError, ValidationFailed
 from feedbackloop.feedback.analyzing import recent_themes
@@ -25,7 +26,6 @@ from feedbackloop.workflow.models import PLAN_STATUSES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV.append(NavItem("/workflow/improvements", "改进计划", "chart"))
-PLANNERS = ("product_manager", "supervisor", "admin")
 PlannerPage = Annotated[User, page_user(*PLANNERS)]
 FIELD_NAMES = {"title": "标题", "problem_type": "问题类型", "team_id": "负责部门", "owner_id": "负责人",
                "due_date": "截止日期", "measures": "改进措施", "theme_keys": "关联主题", "status": "状态"}  # fmt: skip
