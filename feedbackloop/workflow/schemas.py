@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from feedbackloop.feedback.models import PROBLEM_TYPES
+from feedbackloop.workflow.models import PLAN_STATUSES
 from feedbackloop.workflow.states import STATUSES
 
 StatusCode = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
@@ -266,8 +268,8 @@ class SatisfactionIn(_In):
 
 # --- Improvement plans (SPEC §6) ---------------------------------------------------------------------------
 
-PlanStatus = Literal["planned", "in_progress", "shipped", "verified", "cancelled"]
-ProblemType = Literal["产品功能", "服务质量", "价格", "物流", "界面/交互", "其他"]
+PlanStatus = Literal[tuple(PLAN_STATUSES)]  # type: ignore[valid-type]
+ProblemType = Literal[tuple(PROBLEM_TYPES)]  # type: ignore[valid-type]
 ThemeKey = Annotated[str, Field(min_length=3, max_length=100, pattern=r"^(aspect|risk|problem_type):\S")]
 DbRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
