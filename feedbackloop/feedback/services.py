@@ -44,24 +44,24 @@ def _customer_type(item: FeedbackCreate, known_contacts: set[str]) -> str:
     return "new"
 
 
-def _existing_by_external_id(session: Session, items: Sequence[FeedbackCreate]) -> dict[tuple[str, str], str]:
+def _existing_by_external_id(
+    session: Session, dialect: str, items: Sequence[FeedbackCreate]
+) -> dict[tuple[str, str], str]:
     by_channel: dict[str, set[str]] = {}
     for i in items:
         if i.external_id:
             by_channel.setdefault(i.channel, set()).add(i.external_id)
     found: dict[tuple[str, str], str] = {}
-    dialect = session.get_bind().dialect.name
     for channel, exts in by_channel.items():
         rows = session.execute(_lookups(dialect).existing, {"channel": channel, "ids": list_value(dialect, exts)})
         found.update({(c, e): i for c, e, i in rows})
     return found
 
 
-def _known_contacts(session: Session, items: Sequence[FeedbackCreate]) -> set[str]:
+def _known_contacts(session: Session, dialect: str, items: Sequence[FeedbackCreate]) -> set[str]:
     contacts = {i.contact for i in items if i.contact}
     if not contacts:
         return set()
-    dialect = session.get_bind().dialect.name
     return {r for r in session.scalars(_lookups(dialect).contacts, {"contacts": list_value(dialect, contacts)}) if r}
 
 
@@ -118,9 +118,9 @@ def _lookups(dialect: str) -> _Lookups:
 class _DuplicateIndex:
     """Finds the first earlier record with the same or nearly the same text, in the store or the batch."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, dialect: str) -> None:
         self.session = session
-        self.dialect = session.get_bind().dialect.name
+        self.dialect = dialect
         self.hashes: dict[str, str] = {}
         self.bands: dict[tuple[int, int], list[tuple[str, textnorm.Fingerprint]]] = {}
         self.stored_bands: dict[tuple[int, int], list[str]] = {}
@@ -174,10 +174,11 @@ class _DuplicateIndex:
 
 
 def _rows_for(
-    session: Session, items: Sequence[FeedbackCreate], prints: Sequence[textnorm.Fingerprint], now: datetime
+    session: Session, dialect: str, items: Sequence[FeedbackCreate], prints: Sequence[textnorm.Fingerprint],
+    now: datetime,
 ) -> list[dict[str, Any]]:
-    known = _known_contacts(session, items)
-    dup_index = _DuplicateIndex(session)
+    known = _known_contacts(session, dialect, items)
+    dup_index = _DuplicateIndex(session, dialect)
     dup_index.load_exact(p.content_hash for p in prints)
     dup_index.load_near(p.bands for p in prints)
     received = [i.received_at or now for i in items]
@@ -245,7 +246,8 @@ def _ingest_once(
 ) -> IngestResult:
     begin_write(session)
     result = IngestResult()
-    existing = _existing_by_external_id(session, items)
+    dialect = session.get_bind().dialect.name
+    existing = _existing_by_external_id(session, dialect, items)
     fresh: list[FeedbackCreate] = []
     fresh_prints: list[textnorm.Fingerprint] = []
     seen: set[tuple[str, str]] = set()
@@ -261,7 +263,7 @@ def _ingest_once(
             fresh.append(item)
             fresh_prints.append(fp)
     if fresh:
-        rows = _rows_for(session, fresh, fresh_prints, clock.now())
+        rows = _rows_for(session, dialect, fresh, fresh_prints, clock.now())
         session.execute(Feedback.__table__.insert(), rows)
         result.created = [r["id"] for r in rows]
     return result
