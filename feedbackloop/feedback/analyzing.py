@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -37,19 +37,22 @@ def set_custom_aspect(session: Session, name: str, words: list[str]) -> None:
 HISTORY_PERIODS = 4
 
 
+def analysed_items(session: Session, start: datetime, end: datetime | None = None) -> list[tuple[str, datetime, Any]]:
+    """(content, received_at, analysis) of the analysed originals (not duplicates) received in [start, end),
+    the input `find_themes` takes."""
+    where = [Feedback.received_at >= start, Feedback.analysis.is_not(None), Feedback.duplicate_of.is_(None)]
+    if end is not None:
+        where.append(Feedback.received_at < end)
+    stmt = select(Feedback.content, Feedback.received_at, Feedback.analysis).where(*where)
+    return [(content, received, analysis) for content, received, analysis in session.execute(stmt)]
+
+
 def recent_themes(session: Session, period: timedelta) -> list[Any]:
     """Themes of the latest `period` against earlier periods of the same length (trend, emerging issues)."""
     from feedbackloop.analysis import find_themes
 
     now = clock.now()
-    rows = session.execute(
-        select(Feedback.content, Feedback.received_at, Feedback.analysis).where(
-            Feedback.received_at >= now - period * (HISTORY_PERIODS + 1),
-            Feedback.analysis.is_not(None),
-            Feedback.duplicate_of.is_(None),
-        )
-    ).all()
-    items = [(content, received, analysis) for content, received, analysis in rows]
+    items = analysed_items(session, now - period * (HISTORY_PERIODS + 1))
     return find_themes(items, now=now, period=period, history_periods=HISTORY_PERIODS)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedbackloop.errors import ValidationFailed
+from feedbackloop.feedback.analyzing import analysed_items
 from feedbackloop.feedback.models import CHANNELS, Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow import improvements
@@ -115,13 +116,8 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
     sentiment = counts(Feedback.sentiment, start, end, original)
     prev_sentiment = counts(Feedback.sentiment, prev_start, start, original)
     statuses = counts(Feedback.status, start, end, original)
-    rows = session.execute(
-        select(Feedback.content, Feedback.received_at, Feedback.analysis).where(
-            Feedback.received_at >= prev_start, Feedback.received_at < end, original, Feedback.analysis.is_not(None)
-        )
-    ).all()
     themes = find_themes(
-        [(c, r, a) for c, r, a in rows], now=end, period=length, history_periods=1, top=200, max_examples=3
+        analysed_items(session, prev_start, end), now=end, period=length, history_periods=1, top=200, max_examples=3
     )
     negative = [t for t in themes if t.kind in ("problem_type", "risk") or t.key.endswith(":negative")]
     issues = [
