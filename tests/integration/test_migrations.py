@@ -12,4 +12,20 @@ from feedbackloop.models import Base
 def test_migrations_match_models(db):
     with get_engine().connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-    assert diff == [], f"models and migrations differ; run scripts/regen_migration.py: {diff}"
+    assert diff == [], f"models and migrations differ; write one with scripts/new_migration.py: {diff}"
+
+
+def test_a_database_made_by_an_earlier_version_is_brought_up_to_date(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, inspect
+
+    from feedbackloop.migrations import alembic_config, migrate
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0001")  # the schema before improvement plans
+    assert "wf_improvement_plans" not in inspect(create_engine(url)).get_table_names()
+    migrate(url)
+    engine = create_engine(url)
+    assert "wf_improvement_plans" in inspect(engine).get_table_names()
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []

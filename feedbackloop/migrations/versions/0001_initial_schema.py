@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 16:55:03.752134
+Create Date: 2026-11-25 14:24:19.474472
 """
 from __future__ import annotations
 
@@ -331,27 +331,6 @@ def upgrade() -> None:
     with op.batch_alter_table('wf_alert_events', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_wf_alert_events_rule_id'), ['rule_id'], unique=False)
 
-    op.create_table('wf_improvement_plans',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('problem_type', sa.String(length=20), nullable=True),
-    sa.Column('team_id', sa.Integer(), nullable=True),
-    sa.Column('owner_id', sa.Integer(), nullable=True),
-    sa.Column('due_date', sa.Date(), nullable=True),
-    sa.Column('measures', sa.Text(), nullable=False),
-    sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('theme_keys', sa.JSON(), nullable=False),
-    sa.Column('shipped_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['owner_id'], ['users.id'], name=op.f('fk_wf_improvement_plans_owner_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_wf_improvement_plans_team_id_teams'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_wf_improvement_plans'))
-    )
-    with op.batch_alter_table('wf_improvement_plans', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_wf_improvement_plans_status'), ['status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_wf_improvement_plans_team_id'), ['team_id'], unique=False)
-
     op.create_table('analysis_corrections',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('feedback_id', sa.String(length=24), nullable=False),
@@ -475,11 +454,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_analysis_corrections_feedback_id'))
 
     op.drop_table('analysis_corrections')
-    with op.batch_alter_table('wf_improvement_plans', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_wf_improvement_plans_team_id'))
-        batch_op.drop_index(batch_op.f('ix_wf_improvement_plans_status'))
-
-    op.drop_table('wf_improvement_plans')
     with op.batch_alter_table('wf_alert_events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_wf_alert_events_rule_id'))
 
