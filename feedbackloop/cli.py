@@ -31,6 +31,11 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.version_option(package_name="feedbackloop")
 def main() -> None:
     """FeedbackLoop 客户反馈闭环系统 — customer-feedback handling."""
+    # Every command runs the same pipeline as the web process: register the tasks and after-ingest hooks
+    # (analysis, triage, audit) before any command can store an item.
+    from feedbackloop.tasks import load_task_modules
+
+    load_task_modules()
 
 
 @main.command()

@@ -60,6 +60,11 @@ def import_(file: Path, channel: str, mappings: tuple[str, ...], errors_csv: Pat
             progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
     _print_summary(report)
+    if report.created:
+        click.echo(
+            f"新增的 {report.created} 条已交给后台分析与分派 (由 feedbackloop serve 或 worker 处理)"
+            " / queued for analysis and routing"
+        )
     if errors_csv is not None:
         _write_errors(report, errors_csv)
         click.echo(f"被拒绝的行已写入 / rejected rows written to {errors_csv}")
