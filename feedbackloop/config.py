@@ -27,6 +27,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 50 * 1024 * 1024
     high_value_threshold: float = 5000.0
     public_rate_limit_per_minute: int = 20
+    login_failures_per_minute: int = 10  # failed sign-ins per client and minute before 429
     base_url: str = "http://localhost:8000"
     smtp_host: str = "localhost"
     smtp_port: int = 8025

@@ -54,6 +54,10 @@ class RateLimited(FeedbackLoopError):
     status = 429
     code = "rate_limited"
 
+    def __init__(self, message: str, *, retry_after: int = 60, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after  # seconds, sent as the Retry-After header
+
 
 class PayloadTooLarge(FeedbackLoopError):
     status = 413

@@ -22,6 +22,10 @@ _hasher = PasswordHasher()
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 LOGIN_TOKEN_TTL = timedelta(hours=12)
+# A browser sign-in is a server-side record (an ApiToken of kind "session" whose secret lives only in the
+# signed cookie): logout, a password change and deactivation end it, whatever copy of the cookie exists.
+SESSION_TTL = timedelta(hours=12)
+SIGN_IN_KINDS = ("login", "session")
 
 
 def hash_password(password: str) -> str:
@@ -67,27 +71,40 @@ def _snapshot(user: User) -> dict[str, object]:
     return {f: getattr(user, f) for f in USER_FIELDS}
 
 
+# One answer for every failed sign-in — wrong password, unknown name, disabled or backed-off account — so
+# that the answer never tells an attacker which usernames exist.
+LOGIN_FAILED = (
+    "用户名或密码错误。连续输错多次后需稍候再试。"
+    " / wrong username or password; after repeated failures, wait a little before trying again"
+)
+
+
+def login_backoff(failures: int) -> timedelta:
+    """How long an account refuses sign-ins after `failures` consecutive failures: none for the first
+    MAX_FAILED_LOGINS - 1, then 1 s, 2 s, 4 s … doubling up to LOCKOUT. An attacker who knows a name can
+    slow its owner down, but not lock them out for long with a handful of guesses."""
+    if failures < MAX_FAILED_LOGINS:
+        return timedelta(0)
+    return min(LOCKOUT, timedelta(seconds=2 ** min(failures - MAX_FAILED_LOGINS, 20)))
+
+
 def authenticate(session: Session, username: str, password: str) -> User:
-    """The user for these credentials; counts failures and locks the account after too many."""
+    """The user for these credentials. Consecutive failures back the account off exponentially; while it
+    is backed off the password is not even checked. Every failure gives the same answer."""
     user = session.scalar(select(User).where(User.username == username))
     now = clock.now()
-    if user is None or not user.is_active:
-        _hasher.hash(password)  # same work as a real check, so timing does not reveal unknown names
-        raise AuthenticationFailed("用户名或密码错误 / wrong username or password")
-    if user.locked_until and user.locked_until > now:
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise AuthenticationFailed(
-            f"登录失败次数过多, 账号已锁定, 请 {minutes} 分钟后再试 / account locked, try again in {minutes} min",
-            code="account_locked",
-        )
+    if user is None or not user.is_active or (user.locked_until and user.locked_until > now):
+        _hasher.hash(password)  # same work as a real check, so timing does not tell the cases apart
+        raise AuthenticationFailed(LOGIN_FAILED)
     if not _check_password(user, password):
         user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
+        wait = login_backoff(user.failed_logins)
+        if wait:
+            user.locked_until = now + wait
+        if user.failed_logins == MAX_FAILED_LOGINS:
             audit.record(session, None, "user.lock", "user", user.id, None, {"locked_until": user.locked_until})
         session.commit()
-        raise AuthenticationFailed("用户名或密码错误 / wrong username or password")
+        raise AuthenticationFailed(LOGIN_FAILED)
     user.failed_logins = 0
     user.locked_until = None
     return user
@@ -122,11 +139,13 @@ def issue_token(
     return token
 
 
-def user_for_token(session: Session, token: str) -> tuple[User, ApiToken]:
-    """The user and token record behind a bearer token, if valid, unexpired and not revoked."""
+def user_for_token(session: Session, token: str, *, kind: str | None = None) -> tuple[User, ApiToken]:
+    """The user and token record behind a bearer token (any kind but a browser session), or behind the
+    browser session `token` when `kind="session"` — if valid, unexpired and not revoked."""
     record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
     now = clock.now()
-    if record is None or record.revoked_at is not None:
+    wrong_kind = record is not None and (record.kind == "session") != (kind == "session")
+    if record is None or record.revoked_at is not None or wrong_kind:
         raise AuthenticationFailed("令牌无效或已撤销, 请重新登录 / invalid or revoked token")
     if record.expires_at is not None and record.expires_at <= now:
         raise AuthenticationFailed("令牌已过期, 请重新登录 / token expired", code="token_expired")
@@ -194,19 +213,20 @@ def update_user(session: Session, actor: User, user_id: int, changes: dict[str, 
     for key, value in changes.items():
         setattr(user, key, value)
     if changes.get("is_active") is False:
-        _revoke_all(session, user, kinds=("login",))
+        _revoke_all(session, user, kinds=SIGN_IN_KINDS)
     audit.record(session, actor, "user.update", "user", user.id, before, _snapshot(user))
     session.commit()
     return user
 
 
-def change_password(session: Session, user: User, old: str, new: str) -> None:
-    """The user changes their own password (old one required); other login tokens are revoked; commits."""
+def change_password(session: Session, user: User, old: str, new: str, *, keep_token_id: int | None = None) -> None:
+    """The user changes their own password (old one required); their other sign-ins (bearer logins and
+    browser sessions, all but `keep_token_id`: the one making the change) end; commits."""
     begin_write(session)
     user = get_user(session, user.id)
     if not _check_password(user, old):
         raise AuthenticationFailed("当前密码不正确 / current password is wrong", code="wrong_password")
-    _set_password(session, user, new, actor=user)
+    _set_password(session, user, new, actor=user, keep_token_id=keep_token_id)
     session.commit()
 
 
@@ -217,20 +237,26 @@ def reset_password(session: Session, actor: User, user_id: int, new: str) -> Non
     session.commit()
 
 
-def _set_password(session: Session, user: User, new: str, *, actor: User) -> None:
+def _set_password(session: Session, user: User, new: str, *, actor: User, keep_token_id: int | None = None) -> None:
     _check_password_rules(new)
     user.password_hash = hash_password(new)
     user.failed_logins = 0
     user.locked_until = None
-    _revoke_all(session, user, kinds=("login",))
+    _revoke_all(session, user, kinds=SIGN_IN_KINDS, keep_token_id=keep_token_id)
     audit.record(session, actor, "user.password", "user", user.id, None, {"password_changed": True})
 
 
-def _revoke_all(session: Session, user: User, kinds: tuple[str, ...]) -> None:
+def _revoke_all(session: Session, user: User, kinds: tuple[str, ...], keep_token_id: int | None = None) -> None:
     for token in session.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.kind.in_(kinds), ApiToken.revoked_at.is_(None))
     ):
-        token.revoked_at = clock.now()
+        if token.id != keep_token_id:
+            token.revoked_at = clock.now()
+
+
+def start_session(session: Session, user: User) -> str:
+    """A new browser session for `user`: the secret goes into the signed cookie, its hash into the table."""
+    return issue_token(session, user, kind="session", name="浏览器登录", ttl=SESSION_TTL)
 
 
 def revoke_bearer(session: Session, token: str) -> None:

@@ -70,7 +70,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(FeedbackLoopError)
     async def _domain(request: Request, exc: FeedbackLoopError) -> JSONResponse:
-        return _error(exc.status, exc.code, exc.message, exc.details)
+        response = _error(exc.status, exc.code, exc.message, exc.details)
+        if getattr(exc, "retry_after", None):
+            response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -32,10 +32,15 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def scope_for(request: Request) -> str | None:
-    """The token scope a request needs: `<area>:read|write` for /api/v1/<area>/…, None elsewhere."""
+    """The token scope a request needs: `<area>:read|write` for /api/v1/<area>/…, None elsewhere.
+
+    Signing in, asking who one is and logging out need none; changing the owner's password needs
+    `account:write` (which only "*" and "admin" tokens hold in practice)."""
     parts = request.url.path.split("/")
-    if len(parts) < 4 or parts[1:3] != ["api", "v1"] or parts[3] in ("auth", ""):
+    if len(parts) < 4 or parts[1:3] != ["api", "v1"] or parts[3] == "":
         return None
+    if parts[3] == "auth":
+        return "account:write" if parts[4:5] == ["password"] else None
     return f"{parts[3]}:{'read' if request.method in SAFE_METHODS else 'write'}"
 
 
@@ -47,31 +52,59 @@ def _check_scope(request: Request, scopes: list[str], needed: str | None) -> Non
         )
 
 
+def _bearer_user(request: Request, session: Session, token: str) -> User:
+    user, record = accounts.user_for_token(session, token)
+    touch = accounts.token_use_is_stale(record)
+    session.commit()
+    if touch:
+        accounts.record_token_use(record.id)
+    session.info["actor"] = user.username  # who the audit log names for this request's changes
+    request.state.token_scopes = record.scopes
+    _check_scope(request, record.scopes, scope_for(request))
+    return user
+
+
+SESSION_KEY = "sid"  # the browser session's secret in the signed cookie (its hash is an ApiToken row)
+
+
+def session_user(request: Request, session: Session) -> User:
+    """The user of the browser's sign-in session, checked against the server-side record every time, so
+    that logout, a password change and deactivation end every copy of the cookie."""
+    secret = request.session.get(SESSION_KEY) if "session" in request.scope else None
+    if not isinstance(secret, str):
+        raise AuthenticationFailed("请先登录 / please log in")
+    try:
+        user, record = accounts.user_for_token(session, secret, kind="session")
+    except AuthenticationFailed:
+        session.commit()
+        request.session.pop(SESSION_KEY, None)
+        raise AuthenticationFailed("登录已失效, 请重新登录 / session ended, please log in again") from None
+    touch = accounts.token_use_is_stale(record)
+    session.commit()
+    if touch:
+        accounts.record_token_use(record.id)
+    session.info["actor"] = user.username
+    request.state.token_scopes = ["*"]
+    request.state.session_token_id = record.id
+    return user
+
+
 def get_current_user(request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:
-    """The user of a bearer token (within its scopes), or of the browser's login session (CSRF-checked)."""
+    """The API caller: a bearer token's user (within its scopes), or the browser session's (CSRF-checked)."""
     # Authentication is its own short transaction: a writer request must not hold SQLite's write lock
     # while its route hands work to code with a session of its own (tasks, hooks).
     if token:
-        user, record = accounts.user_for_token(session, token)
-        touch = accounts.token_use_is_stale(record)
-        session.commit()
-        if touch:
-            accounts.record_token_use(record.id)
-        session.info["actor"] = user.username  # who the audit log names for this request's changes
-        request.state.token_scopes = record.scopes
-        _check_scope(request, record.scopes, scope_for(request))
-        return user
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id:
-        user = session.get(User, user_id)
-        session.commit()
-        if user is not None and user.is_active:
-            if request.url.path.startswith("/api/"):
-                check_cookie_request(request)
-            session.info["actor"] = user.username
-            request.state.token_scopes = ["*"]
-            return user
-    raise AuthenticationFailed("请先登录 / please log in")
+        return _bearer_user(request, session, token)
+    user = session_user(request, session)
+    if request.url.path.startswith("/api/"):
+        check_cookie_request(request)
+    return user
+
+
+def get_page_user(request: Request, session: SessionDep) -> User:
+    """A web page's user: the browser session only. A bearer token (an integration's, say) never opens
+    the web UI, whatever its scopes."""
+    return session_user(request, session)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -16,7 +16,7 @@ _hits: dict[tuple[str, int], int] = {}
 
 def limit_public(request: Request) -> None:
     """Count this request against its client's per-minute budget; raise 429 past it."""
-    client = request.client.host if request.client else "unknown"
+    client = _client(request)
     window = int(time.time() // 60)
     budget = get_settings().public_rate_limit_per_minute
     with _lock:
@@ -27,6 +27,30 @@ def limit_public(request: Request) -> None:
         _hits[(client, window)] = count
     if count > budget:
         raise RateLimited(f"提交过于频繁, 请稍后再试 (每分钟最多 {budget} 次) / too many submissions, retry in a minute")
+
+
+def check_login_budget(request: Request) -> None:
+    """Refuse a sign-in attempt from a client that failed too often this minute (429, before any work)."""
+    window = int(time.time() // 60)
+    with _lock:
+        failures = _hits.get((f"login:{_client(request)}", window), 0)
+    if failures >= get_settings().login_failures_per_minute:
+        wait = 60 - int(time.time() % 60)
+        raise RateLimited(
+            f"登录失败次数过多, 请 {wait} 秒后再试 / too many failed sign-ins from this address, retry in {wait} s",
+            retry_after=wait,
+        )
+
+
+def count_login_failure(request: Request) -> None:
+    window = int(time.time() // 60)
+    key = (f"login:{_client(request)}", window)
+    with _lock:
+        _hits[key] = _hits.get(key, 0) + 1
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def reset() -> None:

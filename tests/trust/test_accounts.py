@@ -13,21 +13,60 @@ def _login(client, username, password):
     return client.post("/api/v1/auth/token", data={"username": username, "password": password})
 
 
-def test_it_locks_the_account_after_five_wrong_passwords(client, make_user):
+def test_repeated_failures_back_the_account_off_exponentially(client, make_user):
     name, pw = make_user("agent")
     for _ in range(5):
         assert _login(client, name, "wrong-password").status_code == 401
-    locked = _login(client, name, pw)
-    assert locked.status_code == 401
-    assert locked.json()["error"]["code"] == "account_locked"
-    assert "分钟后再试" in locked.json()["error"]["message"]
+    # backed off for 1 s: even the right password is refused, with the same answer as a wrong one
+    refused = _login(client, name, pw)
+    assert refused.status_code == 401 and refused.json()["error"]["code"] == "not_authenticated"
+    clock.advance(timedelta(seconds=2))
+    assert _login(client, name, "wrong-password").status_code == 401  # 6th failure: 2 s
+    clock.advance(timedelta(seconds=1))
+    assert _login(client, name, pw).status_code == 401
+    clock.advance(timedelta(seconds=2))
+    assert _login(client, name, pw).status_code == 200
+
+
+def test_the_back_off_doubles_and_stops_at_fifteen_minutes():
+    from feedbackloop.accounts.services import login_backoff
+
+    assert [login_backoff(n).total_seconds() for n in (1, 4, 5, 6, 7, 10)] == [0, 0, 1, 2, 4, 32]
+    assert login_backoff(40) == timedelta(minutes=15)
+
+
+def test_anonymous_guesses_cannot_lock_the_admin_out_for_long(client):
+    for _ in range(5):
+        _login(client, "admin", "guess-guess")
+    clock.advance(timedelta(seconds=2))
+    assert _login(client, "admin", ADMIN_PASSWORD).status_code == 200
+
+
+def test_unknown_backed_off_and_wrong_password_get_the_same_answer(client, make_user):
+    name, _ = make_user("agent")
+    answers = [_login(client, "nobody-here", "wrong-password").json() for _ in range(6)]
+    answers += [_login(client, name, "wrong-password").json() for _ in range(7)]  # the last ones backed off
+    assert len({str(a) for a in answers}) == 1, answers
+
+
+def test_one_client_is_throttled_across_usernames(client, db, make_user, monkeypatch):
+    from feedbackloop.config import get_settings
+    from feedbackloop.web import ratelimit
+
+    monkeypatch.setattr(get_settings(), "login_failures_per_minute", 10)
+    monkeypatch.setattr(ratelimit.time, "time", lambda: 1_800_000_030.0)  # one minute window throughout
+    for n in range(10):
+        assert _login(client, f"user{n}", "wrong-password").status_code == 401
+    throttled = _login(client, "admin", ADMIN_PASSWORD)
+    assert throttled.status_code == 429 and 0 < int(throttled.headers["Retry-After"]) <= 60
+    assert "秒后再试" in throttled.json()["error"]["message"]
 
 
 def test_lock_expires_after_fifteen_minutes(client, make_user):
     name, pw = make_user("agent")
-    for _ in range(5):
+    for _ in range(30):
         _login(client, name, "wrong-password")
-    clock.advance(timedelta(minutes=16))
+        clock.advance(timedelta(minutes=16))
     assert _login(client, name, pw).status_code == 200
 
 

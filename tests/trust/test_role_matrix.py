@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from trust_matrix import ANONYMOUS, endpoints, make_role_users, observe
 
-from feedbackloop.accounts.models import ROLES
+from feedbackloop.accounts import services as accounts
+from feedbackloop.accounts.models import ROLES, User
 from feedbackloop.accounts.policy import POLICY, SELF_AUTHENTICATING
+from feedbackloop.web.deps import scope_for
 
 # (endpoint, role, observed-allowed) pairs that differ from the policy on purpose-to-fix: each names its
 # owner. The test fails when one is fixed, so that the entry is removed here too.
@@ -53,3 +56,54 @@ def test_anonymous_callers_get_401_from_every_non_public_api_endpoint(client, db
             continue
         _, status = observe(client, db, method, path, ANONYMOUS)
         assert status == (401 if path.startswith("/api/") else 303), f"{method} {path} answered {status}"
+
+
+def _needed_scope(method: str, path: str) -> str | None:
+    from starlette.requests import Request
+
+    return scope_for(Request({"type": "http", "method": method, "path": path, "headers": []}))
+
+
+def test_scoped_tokens_open_only_their_area_and_never_a_page(client, db, _app):
+    """Scopes × routes: an admin-owned integration token reaches the API routes of its scopes only, and no
+    web page at all (pages accept only the browser session), whatever its scopes."""
+    client = TestClient(_app, raise_server_exceptions=False)
+    make_role_users(db)
+    wrong = []
+    for scopes in (["feedback:write"], ["analysis:read"], ["*"]):
+        for method, path in endpoints(_app):
+            expected = POLICY.get(f"{method} {path}")
+            if expected is None or expected is SELF_AUTHENTICATING or ANONYMOUS in expected:
+                continue
+            ok, status = observe(client, db, method, path, "admin", scopes=scopes)
+            if path.startswith("/api/"):
+                should = accounts.scope_allows(scopes, _needed_scope(method, path))
+            else:
+                should = False  # a bearer token never opens the web UI
+            if ok != should or status >= 500:
+                wrong.append(f"{scopes} {method} {path}: {'ALLOWED' if ok else 'DENIED'} ({status})")
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_a_feedback_write_token_cannot_reach_the_admin_pages_or_change_the_password(client, db, admin_headers):
+    """The attack of issue 17: such a token got 200, a cookie and a CSRF token on /admin/users."""
+    r = client.post(
+        "/api/v1/tokens", json={"name": "shop", "scopes": ["feedback:write"]}, headers=admin_headers
+    )
+    assert r.status_code == 201, r.text
+    bearer = {"Authorization": f"Bearer {r.json()['token']}"}
+    client.cookies.clear()
+    for path in ("/admin/users", "/inbox", "/admin/audit", "/admin/tokens"):
+        page = client.get(path, headers=bearer, follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login"), path
+        assert "csrf_token" not in page.text
+    created = client.post(
+        "/admin/users", headers=bearer, data={"username": "evil", "password": "password-123", "role": "admin"},
+        follow_redirects=False,
+    )
+    assert created.status_code in (303, 403) and db.scalar(select(User).where(User.username == "evil")) is None
+    changed = client.post(
+        "/api/v1/auth/password", headers=bearer, json={"old_password": "admin-pass-123", "new_password": "x" * 12}
+    )
+    assert changed.status_code == 403
+    assert client.post("/api/v1/feedback", headers=bearer, json={"content": "物流太慢了"}).status_code == 201

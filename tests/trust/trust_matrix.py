@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import secrets
 from collections.abc import Iterator
 
+import itsdangerous
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -44,15 +48,42 @@ def denied(response) -> bool:  # type: ignore[no-untyped-def]
     return response.status_code in (302, 303, 307) and response.headers.get("location", "").startswith("/login")
 
 
-def observe(client: TestClient, session: Session, method: str, path: str, role: str) -> tuple[bool, int]:
-    """(allowed, status) for one request as `role` (a fresh token each time: some routes log out)."""
-    headers = {"X-CSRF-Token": csrf(client)}
+def session_cookie(data: dict[str, str], secret: str = "test-secret") -> str:
+    """A signed `fl_session` cookie holding `data`, as Starlette's SessionMiddleware writes it."""
+    payload = base64.b64encode(json.dumps(data).encode())
+    return itsdangerous.TimestampSigner(secret).sign(payload).decode()
+
+
+def sign_in(client: TestClient, session: Session, user: User) -> str:
+    """Give `client` a fresh browser session of `user` (a server-side record, as /login makes); returns
+    the session's CSRF token."""
+    secret = accounts.start_session(session, user)
+    session.commit()
+    token = secrets.token_urlsafe(16)
+    client.cookies.set("fl_session", session_cookie({"sid": secret, "csrf": token}))
+    return token
+
+
+def observe(
+    client: TestClient, session: Session, method: str, path: str, role: str, *, scopes: list[str] | None = None
+) -> tuple[bool, int]:
+    """(allowed, status) for one request as `role` (a fresh sign-in each time: some routes log out).
+
+    API routes are called with a bearer token (`scopes`, default all), pages with a browser session; with
+    `scopes` given, pages get the bearer token too, which must never open them."""
+    client.cookies.clear()
+    headers = {"X-CSRF-Token": csrf(client)}  # anonymous: a real pre-login session with its CSRF token
     if role != ANONYMOUS:
+        client.cookies.clear()
         user = session.scalar(select(User).where(User.username == f"matrix-{role}"))
-        headers["Authorization"] = f"Bearer {accounts.issue_token(session, user)}"
-        session.commit()
+        if path.startswith("/api/") or scopes is not None:
+            headers = {"Authorization": f"Bearer {accounts.issue_token(session, user, scopes=scopes)}"}
+            session.commit()
+        else:
+            headers = {"X-CSRF-Token": sign_in(client, session, user)}
     kwargs = {"json": {}} if method in ("POST", "PUT", "PATCH") else {}
     r = client.request(method, fill(path), headers=headers, follow_redirects=False, **kwargs)
+    client.cookies.clear()
     return not denied(r), r.status_code
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from web_fixtures import *  # noqa: F403  (fixtures: admin_client, live_server, browser)
 from web_helpers import ADMIN_PASSWORD, csrf_from, login
 
@@ -45,15 +46,15 @@ def test_wrong_password_shows_chinese_message(client):
     assert client.get("/inbox", follow_redirects=False).status_code == 303
 
 
-def test_locked_account_says_so(client, make_user):
+def test_a_backed_off_account_gets_the_same_answer_as_a_wrong_password(client, make_user):
     name, password = make_user("agent")
     for _ in range(5):
         token = csrf_from(client.get("/login").text)
         client.post("/login", data={"username": name, "password": "wrong-wrong", "csrf_token": token})
     token = csrf_from(client.get("/login").text)
     r = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
-    assert r.status_code == 423
-    assert "账号已锁定" in r.text
+    assert r.status_code == 401
+    assert "用户名或密码错误。连续输错多次后需稍候再试。" in r.text and "wrong username" not in r.text
 
 
 def test_login_without_csrf_token_is_refused(client):
@@ -104,3 +105,54 @@ def test_unknown_page_is_an_html_page_and_unknown_api_path_is_json(client):
     api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
     assert api.status_code == 404 and api.json()["error"]["code"] == "http_404"
     assert client.get("/no-such-page").json()["error"]["code"] == "http_404"  # a script without Accept: text/html
+
+
+def _browser(app, username, password):
+    browser = TestClient(app)
+    login(browser, username, password)
+    return browser
+
+
+def _copy_of_cookie(app, browser):
+    thief = TestClient(app)
+    thief.cookies.set("fl_session", browser.cookies["fl_session"])
+    return thief
+
+
+def test_a_cookie_copied_before_logout_opens_nothing_after_it(_app, client, make_user):
+    browser = _browser(_app, *make_user("agent"))
+    thief = _copy_of_cookie(_app, browser)
+    assert thief.get("/inbox", follow_redirects=False).status_code == 200
+    browser.get("/logout")
+    assert thief.get("/inbox", follow_redirects=False).status_code == 303
+    assert thief.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_password_reset_ends_every_browser_session_of_the_user(_app, client, admin_headers, make_user):
+    name, password = make_user("agent")
+    thief = _copy_of_cookie(_app, _browser(_app, name, password))
+    user_id = next(u["id"] for u in client.get("/api/v1/users", headers=admin_headers).json() if u["username"] == name)
+    r = client.post(f"/api/v1/users/{user_id}/password", json={"new_password": "brand-new-pass"}, headers=admin_headers)
+    assert r.status_code == 204
+    assert thief.get("/inbox", follow_redirects=False).status_code == 303
+
+
+def test_changing_ones_password_keeps_this_browser_and_ends_the_others(_app, client, make_user):
+    name, password = make_user("agent")
+    here, elsewhere = _browser(_app, name, password), _browser(_app, name, password)
+    form = here.get("/account/password").text
+    r = here.post(
+        "/account/password",
+        data={"old_password": password, "new_password": "brand-new-pass", "csrf_token": csrf_from(form)},
+    )
+    assert r.status_code == 200
+    assert here.get("/inbox", follow_redirects=False).status_code == 200
+    assert elsewhere.get("/inbox", follow_redirects=False).status_code == 303
+
+
+def test_deactivating_a_user_ends_their_browser_session(_app, client, admin_headers, make_user):
+    name, password = make_user("agent")
+    browser = _browser(_app, name, password)
+    user_id = next(u["id"] for u in client.get("/api/v1/users", headers=admin_headers).json() if u["username"] == name)
+    assert client.patch(f"/api/v1/users/{user_id}", json={"is_active": False}, headers=admin_headers).status_code == 200
+    assert browser.get("/inbox", follow_redirects=False).status_code == 303

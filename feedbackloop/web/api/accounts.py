@@ -17,7 +17,7 @@ from feedbackloop.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
-from feedbackloop.web.deps import AdminUser, CurrentUser, DbId, SessionDep, StaffUser, oauth2
+from feedbackloop.web.deps import SESSION_KEY, AdminUser, CurrentUser, DbId, SessionDep, StaffUser, oauth2
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -27,15 +27,19 @@ def logout(request: Request, session: SessionDep, user: CurrentUser, token: Anno
     """End this login: revoke the bearer token, or clear the browser session."""
     if token:
         accounts.revoke_bearer(session, token)
-    if "session" in request.scope:
+    elif "session" in request.scope:
+        secret = request.session.get(SESSION_KEY)
+        if isinstance(secret, str):
+            accounts.revoke_bearer(session, secret)
         request.session.clear()
     return Response(status_code=204)
 
 
 @router.post("/auth/password", status_code=204)
-def change_password(body: PasswordChange, session: SessionDep, user: CurrentUser) -> Response:
+def change_password(request: Request, body: PasswordChange, session: SessionDep, user: CurrentUser) -> Response:
     """Change your own password (the current one is required); your other logins end."""
-    accounts.change_password(session, user, body.old_password, body.new_password)
+    keep = getattr(request.state, "session_token_id", None)  # the browser making the change stays in
+    accounts.change_password(session, user, body.old_password, body.new_password, keep_token_id=keep)
     return Response(status_code=204)
 
 

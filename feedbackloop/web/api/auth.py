@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
 
 from feedbackloop.accounts import services as accounts
+from feedbackloop.errors import AuthenticationFailed
+from feedbackloop.web import ratelimit
 from feedbackloop.web.deps import CurrentUser, SessionDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -27,12 +29,18 @@ class MeOut(BaseModel):
 
 @router.post("/token", response_model=TokenOut)
 def login_for_token(
+    request: Request,
     session: SessionDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
 ) -> TokenOut:
     """Exchange a username and password for a bearer token valid 12 hours."""
-    user = accounts.authenticate(session, username, password)
+    ratelimit.check_login_budget(request)
+    try:
+        user = accounts.authenticate(session, username, password)
+    except AuthenticationFailed:
+        ratelimit.count_login_failure(request)
+        raise
     token = accounts.issue_token(session, user)
     session.commit()
     return TokenOut(access_token=token, expires_in=int(accounts.LOGIN_TOKEN_TTL.total_seconds()))

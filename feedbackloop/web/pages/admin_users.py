@@ -121,7 +121,8 @@ def password_change(
 ) -> Response:
     """Change one's own password (the browser session stays signed in)."""
     try:
-        accounts.change_password(session, user, old_password, new_password)  # type: ignore[arg-type]
+        keep = request.state.session_token_id  # this browser stays signed in; every other sign-in ends
+        accounts.change_password(session, user, old_password, new_password, keep_token_id=keep)  # type: ignore[arg-type]
     except FeedbackLoopError as exc:
         session.rollback()
         ctx = {"error": _message(request, exc), "done": False}

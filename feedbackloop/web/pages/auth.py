@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from feedbackloop.accounts import services as accounts
-from feedbackloop.errors import AuthenticationFailed
-from feedbackloop.web.deps import SessionDep
+from feedbackloop.errors import AuthenticationFailed, RateLimited
+from feedbackloop.web import ratelimit
+from feedbackloop.web.deps import SESSION_KEY, SessionDep
 from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import PageRoute, csrf_token, render, verify_csrf
 
@@ -44,27 +45,34 @@ def login(
 ) -> Response:
     """Check the credentials, start a fresh session and go where the user was heading."""
     try:
+        ratelimit.check_login_budget(request)
         user = accounts.authenticate(session, username.strip(), password)
-    except AuthenticationFailed as exc:
+    except (AuthenticationFailed, RateLimited) as exc:
+        if isinstance(exc, AuthenticationFailed):
+            ratelimit.count_login_failure(request)
         context = {
             "next": safe_next(next),
             "username": username,
             "error": localize_message(exc.message, resolve_lang(request)),
-            "locked": exc.code == "account_locked",
+            "locked": isinstance(exc, RateLimited),
         }
-        return render(request, "login.html", context, status=401 if exc.code != "account_locked" else 423)
+        return render(request, "login.html", context, status=exc.status)
+    secret = accounts.start_session(session, user)
     session.commit()
     lang = request.session.get("lang")
     # A new session on sign-in, so that a token planted before login is worthless after it.
     request.session.clear()
-    request.session.update({"user_id": user.id, **({"lang": lang} if lang else {})})
+    request.session.update({SESSION_KEY: secret, **({"lang": lang} if lang else {})})
     csrf_token(request)
     return RedirectResponse(safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
-def logout(request: Request) -> RedirectResponse:
-    """End the browser session."""
+def logout(request: Request, session: SessionDep) -> RedirectResponse:
+    """End the browser session, on the server too (a copy of the cookie opens nothing afterwards)."""
+    secret = request.session.get(SESSION_KEY)
+    if isinstance(secret, str):
+        accounts.revoke_bearer(session, secret)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
@@ -73,6 +81,6 @@ def logout(request: Request) -> RedirectResponse:
 
 
 @router.get("/logout")
-def logout_get(request: Request) -> RedirectResponse:
+def logout_get(request: Request, session: SessionDep) -> RedirectResponse:
     """Sign-out from a plain link; ending one's own session is harmless even if a third site triggers it."""
-    return logout(request)
+    return logout(request, session)

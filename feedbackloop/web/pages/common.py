@@ -25,7 +25,7 @@ from feedbackloop.errors import AuthenticationFailed, FeedbackLoopError, Permiss
 from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
 from feedbackloop.web import csrf
 from feedbackloop.web.csrf import csrf_token
-from feedbackloop.web.deps import STAFF, CurrentUser
+from feedbackloop.web.deps import STAFF, get_page_user
 from feedbackloop.web.i18n import LANGUAGES, localize_message, resolve_lang, translator
 from feedbackloop.workflow.states import STATUSES
 
@@ -234,7 +234,7 @@ class PageRoute(APIRoute):
 def page_user(*roles: str) -> Any:
     """A dependency: the signed-in user (remembered for the error page), limited to `roles` if given."""
 
-    def dependency(request: Request, user: CurrentUser) -> User:
+    def dependency(request: Request, user: Annotated[User, Depends(get_page_user)]) -> User:
         request.state.page_user = user
         if roles and user.role not in roles:
             raise PermissionDenied(
