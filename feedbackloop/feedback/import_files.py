@@ -1,5 +1,6 @@
 """Reading review exports as a stream of numbered rows: CSV (UTF-8, UTF-8 with BOM, GBK, GB18030 detected
-on the whole stream) and XLSX (openpyxl read-only), with whole-file errors that say what to do."""
+on the whole stream) and XLSX (openpyxl read-only, after a check of what its zip unpacks to), with
+whole-file errors that say what to do."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from feedbackloop.errors import ImportFailed
+from feedbackloop.config import get_settings
+from feedbackloop.errors import ImportFailed, PayloadTooLarge
 
 SAMPLE_BYTES = 64 * 1024
 SAVE_AS = "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX / please save the file as a UTF-8 or GBK encoded CSV, or as XLSX"
@@ -63,6 +65,69 @@ def open_source(path: Path) -> Source:
         return _open_xlsx(path)
     _reject_binary(sample)
     return _open_csv(path, sample)
+
+
+class XlsxLimits(NamedTuple):
+    """What an XLSX may unpack to, checked on the zip directory before any of its XML is parsed."""
+
+    max_unpacked: int
+    max_ratio: int
+    ratio_min_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> XlsxLimits:
+        settings = get_settings()
+        return cls(settings.xlsx_unpacked_limit(), settings.xlsx_max_ratio, settings.xlsx_ratio_min_bytes)
+
+
+def check_archive(path: Path, limits: XlsxLimits | None = None) -> None:
+    """If the file is a zip (XLSX), refuse it when it would unpack past the limits: a zip bomb."""
+    with path.open("rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _not_a_workbook(exc) from exc
+    # The declared sizes can be trusted as bounds: zipfile stops reading a member at its file_size (and
+    # then fails the CRC check), so a member that lies about its size cannot unpack to more.
+    limits = limits or XlsxLimits.from_settings()
+    _check_ratios(members, limits)
+    _check_total(members, limits)
+
+
+def _check_ratios(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= limits.ratio_min_bytes and ratio > limits.max_ratio:
+            raise PayloadTooLarge(
+                f"XLSX 中的 {info.filename} 压缩比为 {ratio:,.0f}:1（解压后 {_mb(info.file_size)}），"
+                f"超过 {limits.max_ratio}:1 的上限，疑似压缩炸弹，已拒绝。如果这是正常的工作簿，请另存为 CSV 后导入"
+                f" / {info.filename} in the XLSX is compressed {ratio:,.0f}:1, over the {limits.max_ratio}:1 "
+                "limit (a zip bomb?); if the workbook is genuine, save it as CSV and import that"
+            )
+
+
+def _check_total(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
+    total = sum(info.file_size for info in members)
+    if total > limits.max_unpacked:
+        raise PayloadTooLarge(
+            f"XLSX 解压后共 {_mb(total)}，超过 {_mb(limits.max_unpacked)} 的上限。"
+            "请删除无关的工作表、另存为 CSV，或拆分成多个文件分批导入"
+            f" / the XLSX unpacks to {_mb(total)}, over the {_mb(limits.max_unpacked)} limit; "
+            "remove other sheets, save it as CSV, or split it into several files"
+        )
+
+
+def _mb(size: int) -> str:
+    if size < 1 << 20:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size / (1 << 20):,.1f} MB".replace(".0 MB", " MB")
+
+
+def _not_a_workbook(exc: Exception) -> ImportFailed:
+    return ImportFailed(f"文件是 zip 压缩包但不是有效的 XLSX 工作簿 ({type(exc).__name__})。{SAVE_AS}")
 
 
 def _reject_binary(sample: bytes) -> None:
@@ -217,15 +282,14 @@ def _open_xlsx(path: Path) -> Source:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_archive(path)
     try:
         with warnings.catch_warnings():
             # Files from WPS and online tools often lack a default style; openpyxl warns and copes.
             warnings.simplefilter("ignore", UserWarning)
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFailed(
-            f"文件是 zip 压缩包但不是有效的 XLSX 工作簿 ({type(exc).__name__})。{SAVE_AS}"
-        ) from exc
+        raise _not_a_workbook(exc) from exc
     ws = wb.active if wb.active is not None else wb.worksheets[0]
     rows = _xlsx_records(ws.iter_rows(values_only=True))
     for first in rows:
