@@ -1,5 +1,5 @@
 """Reading review exports as a stream of numbered rows: CSV (UTF-8, UTF-8 with BOM, GBK, GB18030 detected
-on the whole stream) and XLSX (openpyxl read-only, after a check of what its zip unpacks to), with
+on the whole stream, or UTF-8 and GBK lines mixed, decoded line by line) and XLSX (openpyxl read-only, after a check of what its zip unpacks to), with
 whole-file errors that say what to do."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import io
 import warnings
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from feedbackloop.config import get_settings
 from feedbackloop.errors import ImportFailed, PayloadTooLarge
+from feedbackloop.feedback.import_encoding import MIXED, PerLineText, scan_lines
 
 SAMPLE_BYTES = 64 * 1024
 SAVE_AS = "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX / please save the file as a UTF-8 or GBK encoded CSV, or as XLSX"
@@ -163,24 +164,34 @@ def _guess_encoding(sample: bytes) -> str:
 
 
 def _detect_csv_encoding(path: Path, sample: bytes) -> tuple[str, int]:
-    """The first of UTF-8 (BOM optional), GBK, GB18030 that decodes the WHOLE file; and its record count.
+    """UTF-8 (BOM optional), GBK, GB18030 or MIXED (UTF-8 and GBK lines) for the WHOLE file; its record count.
 
-    The sample only orders the candidates: a GBK export whose first 64 KiB are ASCII must not be
-    taken for UTF-8, so every candidate is checked against the full stream before anything is stored.
+    The sample only says whether to try UTF-8 first: a GBK export whose first 64 KiB are ASCII must not be
+    taken for UTF-8, so the choice is checked against the full stream before anything is stored. A file that
+    is not UTF-8 throughout is read as GBK / GB18030 only if no line of it is UTF-8: as a whole, UTF-8 and
+    GBK pasted together (or UTF-8 with a corrupted line) often decode as GB18030, into mojibake.
     """
-    candidates = ["utf-8-sig", "gbk", "gb18030"]
-    if not _decodes(sample, "utf-8-sig"):
-        candidates.remove("utf-8-sig")
-    for encoding in candidates:
+    if _decodes(sample, "utf-8-sig"):
         try:
-            records = _count_records(path, encoding)
+            records = _count_records(path.open(encoding="utf-8-sig", errors="strict", newline=""))
         except UnicodeDecodeError:
-            continue
-        # Decoded as utf-8-sig either way; the name tells the user whether the file had a BOM.
-        if encoding == "utf-8-sig" and not sample.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8"
-        return encoding, records
-    raise ImportFailed(f"无法识别文件编码 (不是 UTF-8 / GBK / GB18030{_guess_encoding(sample)})。{SAVE_AS}")
+            pass
+        else:
+            # Decoded as utf-8-sig either way; the name tells the user whether the file had a BOM.
+            return ("utf-8-sig" if sample.startswith(codecs.BOM_UTF8) else "utf-8"), records
+    kinds = scan_lines(path)
+    if kinds.utf8 and kinds.gb:
+        return MIXED, _count_records(PerLineText(path))
+    if not kinds.utf8 and not kinds.bad:
+        for encoding in ("gbk", "gb18030"):
+            try:
+                return encoding, _count_records(path.open(encoding=encoding, errors="strict", newline=""))
+            except UnicodeDecodeError:
+                continue
+    where = f"第 {kinds.first_bad} 行" if kinds.first_bad else "文件"
+    raise ImportFailed(
+        f"无法识别文件编码（{where}不是 UTF-8 / GBK / GB18030{_guess_encoding(sample)}）。{SAVE_AS}"
+    )
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:
@@ -191,16 +202,17 @@ def _decodes(sample: bytes, encoding: str) -> bool:
         return False
 
 
-def _count_records(path: Path, encoding: str) -> int:
-    with path.open(encoding=encoding, errors="strict", newline="") as fh:
-        return sum(1 for row in csv.reader(fh) if any(row))
+def _count_records(text: io.TextIOBase) -> int:
+    with text:
+        return sum(1 for row in csv.reader(text) if any(row))
 
 
 class _LineFeed:
     """Lines for csv.reader that remember which physical lines each record used, and can replay some."""
 
-    def __init__(self, stream: io.TextIOBase) -> None:
+    def __init__(self, stream: io.TextIOBase, undecodable: Container[int] = frozenset()) -> None:
         self.stream = stream
+        self.undecodable = undecodable
         self.pending: deque[tuple[int, str]] = deque()
         self.taken: list[tuple[int, str]] = []
         self.next_no = 1
@@ -227,8 +239,8 @@ class _LineFeed:
 
 def _open_csv(path: Path, sample: bytes) -> Source:
     encoding, records = _detect_csv_encoding(path, sample)
-    fh = path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline="")
-    feed = _LineFeed(fh)
+    fh = _open_text(path, encoding)
+    feed = _LineFeed(fh, fh.undecodable if isinstance(fh, PerLineText) else frozenset())
     records_iter = _csv_records(feed)
     for first in records_iter:
         if first.cells is None:
@@ -239,6 +251,12 @@ def _open_csv(path: Path, sample: bytes) -> Source:
         return Source("csv", encoding, headers, max(records - 1, 0), rows, fh.close)
     fh.close()
     raise ImportFailed("文件是空的, 没有表头也没有数据 / the file is empty")
+
+
+def _open_text(path: Path, encoding: str) -> io.TextIOBase:
+    if encoding == MIXED:
+        return PerLineText(path)
+    return path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline="")
 
 
 def _csv_records(feed: _LineFeed) -> Iterator[Record]:
@@ -258,12 +276,29 @@ def _csv_records(feed: _LineFeed) -> Iterator[Record]:
             if not taken:
                 return
             feed.pending.extendleft(reversed(taken[1:]))
-            problem = f"CSV 格式错误 (引号未闭合或多余引号: {exc}) / malformed CSV row"
+            problem = (
+                _undecodable(feed, taken[:1])
+                or f"CSV 格式错误 (引号未闭合或多余引号: {exc}) / malformed CSV row"
+            )
             yield Record(taken[0][0], None, taken[0][1], problem)
             continue
         taken = feed.take()
         if any(c.strip() for c in cells):
-            yield Record(taken[0][0], cells, "".join(line for _, line in taken))
+            raw = "".join(line for _, line in taken)
+            problem = _undecodable(feed, taken)
+            yield Record(taken[0][0], None if problem else cells, raw, problem)
+
+
+def _undecodable(feed: _LineFeed, taken: list[tuple[int, str]]) -> str:
+    """The problem of a record with a line that is neither UTF-8 nor GBK, or "" when every line decoded."""
+    bad = next((number for number, _ in taken if number in feed.undecodable), None)
+    if bad is None:
+        return ""
+    return (
+        f"编码无法识别（第 {bad} 行既不是 UTF-8 也不是 GBK / GB18030，可能已损坏），未导入。"
+        "请修正该行，或把整个文件另存为 UTF-8"
+        f" / line {bad} is neither UTF-8 nor GBK; fix it or save the file as UTF-8"
+    )
 
 
 def _fit_columns(records: Iterator[Record], width: int) -> Iterator[Record]:
