@@ -25,6 +25,14 @@ class Settings(BaseSettings):
     queue_immediate: bool = False
     run_consumer_in_process: bool = True
     max_upload_bytes: int = 50 * 1024 * 1024
+    # An XLSX is a zip: these are checked on its directory before openpyxl unpacks anything, because a
+    # 2 MB upload can unpack to GBs in memory (shared strings are held whole even in read-only mode).
+    # 0 = 10 × max_upload_bytes, at most 512 MiB: ordinary workbooks unpack to 4–10 × their size.
+    xlsx_max_unpacked_bytes: int = Field(default=0, ge=0)
+    # Spreadsheet XML compresses about 5–30:1; a bomb of repeated characters about 1000:1.
+    xlsx_max_ratio: int = Field(default=100, ge=1)
+    # Members smaller than this are not ratio-checked (a tiny styles.xml of repeated tags may exceed it).
+    xlsx_ratio_min_bytes: int = Field(default=1024 * 1024, ge=0)
     high_value_threshold: float = 5000.0
     public_rate_limit_per_minute: int = 20
     login_failures_per_minute: int = 10  # failed sign-ins per client and minute before 429
@@ -32,6 +40,10 @@ class Settings(BaseSettings):
     smtp_host: str = "localhost"
     smtp_port: int = 8025
     mail_from: str = "service@feedbackloop.local"
+
+    def xlsx_unpacked_limit(self) -> int:
+        """Most bytes an XLSX upload may unpack to: the setting, or 10 × the upload limit capped at 512 MiB."""
+        return self.xlsx_max_unpacked_bytes or min(10 * self.max_upload_bytes, 512 * 1024 * 1024)
 
     def resolved_database_url(self) -> str:
         """The database URL, defaulting to a SQLite file under var_dir."""

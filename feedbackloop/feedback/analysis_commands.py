@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -45,12 +44,13 @@ def _progress_bar():  # type: ignore[no-untyped-def]
 def analyze_cmd(file: Path, text_column: str, output: Path) -> None:
     """Analyse every text of a CSV and write the results as extra columns."""
     from feedbackloop.analysis import analyze_many
+    from feedbackloop.lib.spreadsheet import DictCsvWriter, open_for_excel
 
     rows, header = _read_column(file, text_column)
     extra = ["sentiment", "score", "intensity", "problem_type", "urgency", "aspects", "keywords", "model_version"]
-    with _progress_bar() as bar, open(output, "w", encoding="utf-8-sig", newline="") as out:
+    with _progress_bar() as bar, open_for_excel(output) as out:
         task = bar.add_task("分析 / analysing", total=len(rows))
-        writer = csv.DictWriter(out, fieldnames=header + [c for c in extra if c not in header])
+        writer = DictCsvWriter(out, fieldnames=header + [c for c in extra if c not in header])
         writer.writeheader()
         for start in range(0, len(rows), 1000):
             chunk = rows[start : start + 1000]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import click
@@ -21,6 +20,7 @@ from rich.text import Text
 
 from feedbackloop.cli import handle_errors
 from feedbackloop.feedback.importer import ImportReport
+from feedbackloop.lib.spreadsheet import CsvWriter, open_for_excel
 
 
 @click.command("import")
@@ -115,9 +115,9 @@ def _print_summary(report: ImportReport) -> None:
 
 
 def _write_errors(report: ImportReport, path: Path) -> None:
-    # utf-8-sig so that Excel on Windows opens the Chinese text correctly.
-    with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        writer = csv.writer(fh)
+    # The raw rows are the customer's text, opened in Excel: a cell like "=HYPERLINK(…)" must stay text.
+    with open_for_excel(path) as fh:
+        writer = CsvWriter(fh)
         writer.writerow(["line", "reason", "raw"])
         for row in report.rejected:
             writer.writerow([row.line, row.reason, row.raw])

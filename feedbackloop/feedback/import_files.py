@@ -1,5 +1,6 @@
 """Reading review exports as a stream of numbered rows: CSV (UTF-8, UTF-8 with BOM, GBK, GB18030 detected
-on the whole stream) and XLSX (openpyxl read-only), with whole-file errors that say what to do."""
+on the whole stream, or UTF-8 and GBK lines mixed, decoded line by line) and XLSX (openpyxl read-only, after a check of what its zip unpacks to), with
+whole-file errors that say what to do."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import io
 import warnings
 import zipfile
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from feedbackloop.errors import ImportFailed
+from feedbackloop.config import get_settings
+from feedbackloop.errors import ImportFailed, PayloadTooLarge
+from feedbackloop.feedback.import_encoding import MIXED, PerLineText, scan_lines
 
 SAMPLE_BYTES = 64 * 1024
 SAVE_AS = "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX / please save the file as a UTF-8 or GBK encoded CSV, or as XLSX"
@@ -65,6 +68,69 @@ def open_source(path: Path) -> Source:
     return _open_csv(path, sample)
 
 
+class XlsxLimits(NamedTuple):
+    """What an XLSX may unpack to, checked on the zip directory before any of its XML is parsed."""
+
+    max_unpacked: int
+    max_ratio: int
+    ratio_min_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> XlsxLimits:
+        settings = get_settings()
+        return cls(settings.xlsx_unpacked_limit(), settings.xlsx_max_ratio, settings.xlsx_ratio_min_bytes)
+
+
+def check_archive(path: Path, limits: XlsxLimits | None = None) -> None:
+    """If the file is a zip (XLSX), refuse it when it would unpack past the limits: a zip bomb."""
+    with path.open("rb") as fh:
+        if fh.read(4) != b"PK\x03\x04":
+            return
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise _not_a_workbook(exc) from exc
+    # The declared sizes can be trusted as bounds: zipfile stops reading a member at its file_size (and
+    # then fails the CRC check), so a member that lies about its size cannot unpack to more.
+    limits = limits or XlsxLimits.from_settings()
+    _check_ratios(members, limits)
+    _check_total(members, limits)
+
+
+def _check_ratios(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
+    for info in members:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size >= limits.ratio_min_bytes and ratio > limits.max_ratio:
+            raise PayloadTooLarge(
+                f"XLSX 中的 {info.filename} 压缩比为 {ratio:,.0f}:1（解压后 {_mb(info.file_size)}），"
+                f"超过 {limits.max_ratio}:1 的上限，疑似压缩炸弹，已拒绝。如果这是正常的工作簿，请另存为 CSV 后导入"
+                f" / {info.filename} in the XLSX is compressed {ratio:,.0f}:1, over the {limits.max_ratio}:1 "
+                "limit (a zip bomb?); if the workbook is genuine, save it as CSV and import that"
+            )
+
+
+def _check_total(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
+    total = sum(info.file_size for info in members)
+    if total > limits.max_unpacked:
+        raise PayloadTooLarge(
+            f"XLSX 解压后共 {_mb(total)}，超过 {_mb(limits.max_unpacked)} 的上限。"
+            "请删除无关的工作表、另存为 CSV，或拆分成多个文件分批导入"
+            f" / the XLSX unpacks to {_mb(total)}, over the {_mb(limits.max_unpacked)} limit; "
+            "remove other sheets, save it as CSV, or split it into several files"
+        )
+
+
+def _mb(size: int) -> str:
+    if size < 1 << 20:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size / (1 << 20):,.1f} MB".replace(".0 MB", " MB")
+
+
+def _not_a_workbook(exc: Exception) -> ImportFailed:
+    return ImportFailed(f"文件是 zip 压缩包但不是有效的 XLSX 工作簿 ({type(exc).__name__})。{SAVE_AS}")
+
+
 def _reject_binary(sample: bytes) -> None:
     kinds = {b"%PDF": "PDF", b"\xd0\xcf\x11\xe0": "旧版 Excel (.xls) / legacy .xls", b"\x89PNG": "PNG 图片",
              b"\xff\xd8\xff": "JPEG 图片", b"\x1f\x8b": "gzip 压缩包", b"Rar!": "RAR 压缩包", b"7z\xbc\xaf": "7z 压缩包"}  # fmt: skip
@@ -98,24 +164,34 @@ def _guess_encoding(sample: bytes) -> str:
 
 
 def _detect_csv_encoding(path: Path, sample: bytes) -> tuple[str, int]:
-    """The first of UTF-8 (BOM optional), GBK, GB18030 that decodes the WHOLE file; and its record count.
+    """UTF-8 (BOM optional), GBK, GB18030 or MIXED (UTF-8 and GBK lines) for the WHOLE file; its record count.
 
-    The sample only orders the candidates: a GBK export whose first 64 KiB are ASCII must not be
-    taken for UTF-8, so every candidate is checked against the full stream before anything is stored.
+    The sample only says whether to try UTF-8 first: a GBK export whose first 64 KiB are ASCII must not be
+    taken for UTF-8, so the choice is checked against the full stream before anything is stored. A file that
+    is not UTF-8 throughout is read as GBK / GB18030 only if no line of it is UTF-8: as a whole, UTF-8 and
+    GBK pasted together (or UTF-8 with a corrupted line) often decode as GB18030, into mojibake.
     """
-    candidates = ["utf-8-sig", "gbk", "gb18030"]
-    if not _decodes(sample, "utf-8-sig"):
-        candidates.remove("utf-8-sig")
-    for encoding in candidates:
+    if _decodes(sample, "utf-8-sig"):
         try:
-            records = _count_records(path, encoding)
+            records = _count_records(path.open(encoding="utf-8-sig", errors="strict", newline=""))
         except UnicodeDecodeError:
-            continue
-        # Decoded as utf-8-sig either way; the name tells the user whether the file had a BOM.
-        if encoding == "utf-8-sig" and not sample.startswith(codecs.BOM_UTF8):
-            encoding = "utf-8"
-        return encoding, records
-    raise ImportFailed(f"无法识别文件编码 (不是 UTF-8 / GBK / GB18030{_guess_encoding(sample)})。{SAVE_AS}")
+            pass
+        else:
+            # Decoded as utf-8-sig either way; the name tells the user whether the file had a BOM.
+            return ("utf-8-sig" if sample.startswith(codecs.BOM_UTF8) else "utf-8"), records
+    kinds = scan_lines(path)
+    if kinds.utf8 and kinds.gb:
+        return MIXED, _count_records(PerLineText(path))
+    if not kinds.utf8 and not kinds.bad:
+        for encoding in ("gbk", "gb18030"):
+            try:
+                return encoding, _count_records(path.open(encoding=encoding, errors="strict", newline=""))
+            except UnicodeDecodeError:
+                continue
+    where = f"第 {kinds.first_bad} 行" if kinds.first_bad else "文件"
+    raise ImportFailed(
+        f"无法识别文件编码（{where}不是 UTF-8 / GBK / GB18030{_guess_encoding(sample)}）。{SAVE_AS}"
+    )
 
 
 def _decodes(sample: bytes, encoding: str) -> bool:
@@ -126,16 +202,17 @@ def _decodes(sample: bytes, encoding: str) -> bool:
         return False
 
 
-def _count_records(path: Path, encoding: str) -> int:
-    with path.open(encoding=encoding, errors="strict", newline="") as fh:
-        return sum(1 for row in csv.reader(fh) if any(row))
+def _count_records(text: io.TextIOBase) -> int:
+    with text:
+        return sum(1 for row in csv.reader(text) if any(row))
 
 
 class _LineFeed:
     """Lines for csv.reader that remember which physical lines each record used, and can replay some."""
 
-    def __init__(self, stream: io.TextIOBase) -> None:
+    def __init__(self, stream: io.TextIOBase, undecodable: Container[int] = frozenset()) -> None:
         self.stream = stream
+        self.undecodable = undecodable
         self.pending: deque[tuple[int, str]] = deque()
         self.taken: list[tuple[int, str]] = []
         self.next_no = 1
@@ -162,8 +239,8 @@ class _LineFeed:
 
 def _open_csv(path: Path, sample: bytes) -> Source:
     encoding, records = _detect_csv_encoding(path, sample)
-    fh = path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline="")
-    feed = _LineFeed(fh)
+    fh = _open_text(path, encoding)
+    feed = _LineFeed(fh, fh.undecodable if isinstance(fh, PerLineText) else frozenset())
     records_iter = _csv_records(feed)
     for first in records_iter:
         if first.cells is None:
@@ -174,6 +251,12 @@ def _open_csv(path: Path, sample: bytes) -> Source:
         return Source("csv", encoding, headers, max(records - 1, 0), rows, fh.close)
     fh.close()
     raise ImportFailed("文件是空的, 没有表头也没有数据 / the file is empty")
+
+
+def _open_text(path: Path, encoding: str) -> io.TextIOBase:
+    if encoding == MIXED:
+        return PerLineText(path)
+    return path.open(encoding="utf-8-sig" if encoding == "utf-8" else encoding, errors="strict", newline="")
 
 
 def _csv_records(feed: _LineFeed) -> Iterator[Record]:
@@ -193,12 +276,29 @@ def _csv_records(feed: _LineFeed) -> Iterator[Record]:
             if not taken:
                 return
             feed.pending.extendleft(reversed(taken[1:]))
-            problem = f"CSV 格式错误 (引号未闭合或多余引号: {exc}) / malformed CSV row"
+            problem = (
+                _undecodable(feed, taken[:1])
+                or f"CSV 格式错误 (引号未闭合或多余引号: {exc}) / malformed CSV row"
+            )
             yield Record(taken[0][0], None, taken[0][1], problem)
             continue
         taken = feed.take()
         if any(c.strip() for c in cells):
-            yield Record(taken[0][0], cells, "".join(line for _, line in taken))
+            raw = "".join(line for _, line in taken)
+            problem = _undecodable(feed, taken)
+            yield Record(taken[0][0], None if problem else cells, raw, problem)
+
+
+def _undecodable(feed: _LineFeed, taken: list[tuple[int, str]]) -> str:
+    """The problem of a record with a line that is neither UTF-8 nor GBK, or "" when every line decoded."""
+    bad = next((number for number, _ in taken if number in feed.undecodable), None)
+    if bad is None:
+        return ""
+    return (
+        f"编码无法识别（第 {bad} 行既不是 UTF-8 也不是 GBK / GB18030，可能已损坏），未导入。"
+        "请修正该行，或把整个文件另存为 UTF-8"
+        f" / line {bad} is neither UTF-8 nor GBK; fix it or save the file as UTF-8"
+    )
 
 
 def _fit_columns(records: Iterator[Record], width: int) -> Iterator[Record]:
@@ -217,15 +317,14 @@ def _open_xlsx(path: Path) -> Source:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
+    check_archive(path)
     try:
         with warnings.catch_warnings():
             # Files from WPS and online tools often lack a default style; openpyxl warns and copes.
             warnings.simplefilter("ignore", UserWarning)
             wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise ImportFailed(
-            f"文件是 zip 压缩包但不是有效的 XLSX 工作簿 ({type(exc).__name__})。{SAVE_AS}"
-        ) from exc
+        raise _not_a_workbook(exc) from exc
     ws = wb.active if wb.active is not None else wb.worksheets[0]
     rows = _xlsx_records(ws.iter_rows(values_only=True))
     for first in rows:

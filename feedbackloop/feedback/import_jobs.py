@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.db import session_scope
 from feedbackloop.errors import FeedbackLoopError, ImportFailed, NotFound
+from feedbackloop.feedback.import_files import check_archive
 from feedbackloop.feedback.importer import import_file, import_upload, parse_mapping_json, spool_upload
 from feedbackloop.feedback.models import CHANNELS
 from feedbackloop.lib.clock import clock
@@ -66,7 +67,10 @@ def start_job(
         raise ImportFailed(f"未知渠道 '{channel}', 可用: {', '.join(CHANNELS)} / unknown channel '{channel}'")
     suffix = Path(filename or "upload").suffix.lower()[:10]
     with tempfile.TemporaryDirectory(prefix="fl-import-") as tmp:
-        data = spool_upload(upload, Path(tmp) / "upload").read_bytes()
+        spooled = spool_upload(upload, Path(tmp) / "upload")
+        # A zip bomb is refused now with 413, not after it has travelled through the queue.
+        check_archive(spooled)
+        data = spooled.read_bytes()
     job_id = uuid.uuid4().hex
     state = {
         "job_id": job_id,
