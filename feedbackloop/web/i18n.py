@@ -367,6 +367,7 @@ EN: dict[str, str] = {
     "您对本次处理满意吗?": "Are you satisfied with how this was handled?",
     "您的来信": "Your message",
     "您的评价": "Your rating",
+    "您已评价过本次处理, 评价已记录, 无需重复提交。": "You have already rated this resolution; your answer is recorded.",
     "感谢您的评价!": "Thank you for your rating!",
     "我们的回复": "Our reply",
     "满意": "Satisfied",
