@@ -241,6 +241,7 @@ EN: dict[str, str] = {
     "页面已过期或请求来源无效 (CSRF 校验失败), 请刷新页面后重试。": "The page expired or the request did not come from this site (CSRF check failed). Reload the page and try again.",
     "无权访问": "Access denied",
     "出错了": "Something went wrong",
+    "系统繁忙": "System busy",
     "返回首页": "Back to start",
     # admin: audit, password, tokens, users
     "变更前": "Before",
