@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     queue_url: str = "sqlite"
     queue_immediate: bool = False
     run_consumer_in_process: bool = True
+    # How long a request waits for the database's write lock or a connection before it is answered 503.
+    db_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     max_upload_bytes: int = 50 * 1024 * 1024
     # An XLSX is a zip: these are checked on its directory before openpyxl unpacks anything, because a
     # 2 MB upload can unpack to GBs in memory (shared strings are held whole even in read-only mode).

@@ -28,6 +28,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from feedbackloop.config import get_settings
+from feedbackloop.errors import DatabaseBusy
+
+BUSY_MESSAGE = "数据库繁忙, 请稍后重试 / the database is busy, please retry in a few seconds"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -66,10 +69,14 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
-    """An engine configured for concurrent use on SQLite (WAL, busy timeout) or PostgreSQL."""
+def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
+    """An engine configured for concurrent use on SQLite (WAL, busy timeout) or PostgreSQL.
+
+    `busy_timeout` (seconds) bounds every wait for a lock or a pooled connection: past it the operation fails
+    (DatabaseBusy, or the driver's lock error) and the request is answered 503 instead of hanging.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -77,7 +84,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             # The feedback table carries many indexes; SQLite's default 2 MB page cache makes every insert
             # re-read index pages once the table outgrows it (imports slowed from 4,800 to 3,400 rows/s).
             # No mmap: mapped pages count towards the process's memory, which then grew with the database
@@ -99,8 +106,8 @@ def make_engine(url: str) -> Engine:
         def _begin(conn):  # type: ignore[no-untyped-def]
             immediate = conn.get_execution_options().get("sqlite_immediate")
             if immediate:
-                if not writer_lock.acquire(timeout=30):
-                    raise TimeoutError("database busy for 30 s / 数据库繁忙, 请稍后重试")
+                if not writer_lock.acquire(timeout=busy_timeout):
+                    raise DatabaseBusy(BUSY_MESSAGE)
                 conn.info["holds_writer_lock"] = True
             try:
                 conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
@@ -116,12 +123,18 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "rollback", _release)
 
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    # lock_timeout: a statement waiting on another transaction's lock fails (55P03) instead of waiting for ever.
+    options = f"-c lock_timeout={int(busy_timeout * 1000)}"
+    return create_engine(
+        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=busy_timeout,
+        connect_args={"options": options, "connect_timeout": max(1, int(busy_timeout))},
+    )  # fmt: skip
 
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().resolved_database_url())
+    settings = get_settings()
+    return make_engine(settings.resolved_database_url(), settings.db_busy_timeout_seconds)
 
 
 @lru_cache

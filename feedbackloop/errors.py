@@ -10,6 +10,7 @@ class FeedbackLoopError(Exception):
 
     status = 400
     code = "bad_request"
+    retry_after: int | None = None  # seconds, sent as the Retry-After header when set
 
     def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
         super().__init__(message)
@@ -62,6 +63,14 @@ class RateLimited(FeedbackLoopError):
 class PayloadTooLarge(FeedbackLoopError):
     status = 413
     code = "payload_too_large"
+
+
+class DatabaseBusy(FeedbackLoopError):
+    """The database did not give this request its lock or connection in time; trying again later will work."""
+
+    status = 503
+    code = "database_busy"
+    retry_after = 5
 
 
 class ImportFailed(FeedbackLoopError):

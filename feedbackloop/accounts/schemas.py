@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from feedbackloop.accounts.models import ROLES
 
@@ -30,6 +31,14 @@ class UserUpdate(BaseModel):
     email: str | None = Field(default=None, max_length=200)
     team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     is_active: bool | None = None
+
+    @field_validator("role", "display_name", "is_active", mode="before")
+    @classmethod
+    def _no_null(cls, v: Any) -> Any:
+        # None here means "not sent"; a sent null would reach a NOT NULL column (email and team_id may be cleared).
+        if v is None:
+            raise ValueError("不能为 null, 不修改请省略该字段 / may not be null; leave the field out to keep it")
+        return v
 
 
 class UserPublic(BaseModel):

@@ -47,6 +47,11 @@ def _check_role(role: str) -> None:
         raise ValidationFailed(f"未知角色 '{role}', 可用: {', '.join(ROLES)} / unknown role")
 
 
+def _check_team(session: Session, team_id: object) -> None:
+    if team_id is not None and session.get(Team, team_id) is None:
+        raise ValidationFailed(f"团队 {team_id} 不存在, 请先创建团队或改用已有团队 / team {team_id} not found")
+
+
 def _check_password_rules(password: str) -> None:
     if len(password) < 8:
         raise ValidationFailed("密码至少 8 位 / password must have at least 8 characters")
@@ -58,6 +63,7 @@ def create_user(
     """Create a user; the password must be at least 8 characters. Audited."""
     _check_role(role)
     _check_password_rules(password)
+    _check_team(session, fields.get("team_id"))
     if session.scalar(select(User).where(User.username == username)):
         raise Conflict(f"用户名 '{username}' 已存在 / username already taken")
     user = User(username=username, password_hash=hash_password(password), role=role, **fields)
@@ -204,8 +210,7 @@ def update_user(session: Session, actor: User, user_id: int, changes: dict[str, 
     user = get_user(session, user_id)
     if "role" in changes:
         _check_role(str(changes["role"]))
-    if changes.get("team_id") is not None and session.get(Team, changes["team_id"]) is None:
-        raise ValidationFailed(f"团队 {changes['team_id']} 不存在 / team not found")
+    _check_team(session, changes.get("team_id"))
     if user.id == actor.id and (changes.get("role", "admin") != "admin" or changes.get("is_active") is False):
         # Otherwise the last admin can lock everybody out of the admin pages.
         raise PermissionDenied("不能降级或停用自己的管理员账号 / you cannot demote or disable yourself")

@@ -2,15 +2,47 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 
 MAX_CONTENT = 10_000
 MAX_SHORT = 200
+# Received times the product can compute with: ids, China-time days and SLA deadlines all derive from them,
+# and near the calendar's ends (year 1, year 9999) that arithmetic leaves the range of datetime.
+EARLIEST_RECEIVED = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_RECEIVED = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def representable(value: datetime) -> datetime:
+    """A moment that has a UTC form (0001-01-01T00:00+14:00 has none: it is before year 1 in UTC)."""
+    if value.tzinfo is None:
+        return value
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            "时间换算为 UTC 后超出公元 1–9999 年, 请检查日期与时区 / the time is outside years 1–9999 once converted to UTC"
+        ) from None
+    return value
+
+
+def plausible_received_at(value: datetime) -> datetime:
+    """A received time between 1970 and 2099: anything else is a typo or a placeholder date."""
+    moment = representable(value)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if not EARLIEST_RECEIVED <= moment < LATEST_RECEIVED:
+        raise ValueError(
+            "反馈时间须在 1970-01-01 与 2099-12-31 之间 / received_at must be between 1970-01-01 and 2099-12-31"
+        )
+    return value
+
+
+Moment = Annotated[datetime, AfterValidator(representable)]
+ReceivedAt = Annotated[datetime, AfterValidator(plausible_received_at)]
 
 
 class _TextInput(BaseModel):
@@ -47,7 +79,7 @@ class FeedbackCreate(_TextInput):
     customer_spend_6m: float | None = Field(default=None, ge=0, le=1e12)
     industry: str | None = Field(default=None, max_length=100)
     region: str | None = Field(default=None, max_length=100)
-    received_at: datetime | None = None
+    received_at: ReceivedAt | None = None
     occurred: str | None = Field(default=None, max_length=MAX_SHORT)
     problem_type: str | None = None
     problem_type_other: str | None = Field(default=None, max_length=MAX_SHORT)

@@ -50,11 +50,14 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def _error(status: int, code: str, message: str, details: object = None) -> JSONResponse:
+def _error(
+    status: int, code: str, message: str, details: object = None, retry_after: int | None = None
+) -> JSONResponse:
     body: dict[str, object] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
-    return JSONResponse({"error": body}, status_code=status)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, object]]:
@@ -70,10 +73,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(FeedbackLoopError)
     async def _domain(request: Request, exc: FeedbackLoopError) -> JSONResponse:
-        response = _error(exc.status, exc.code, exc.message, exc.details)
-        if getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
-        return response
+        return _error(exc.status, exc.code, exc.message, exc.details, exc.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -131,11 +131,13 @@ def create_app(*, demo: bool = False) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, default_limit=settings.max_upload_bytes)
     install_error_handlers(app)
-    dberrors.install(app)  # a value the database refuses (DataError) → 422, not 500
+    dberrors.install(app)  # a value the database refuses → 422, a busy database → 503, not 500 or a hang
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
+    # async on purpose: it then needs no threadpool thread, so it answers even while every thread waits on
+    # the database (it touches nothing that blocks).
     @app.get("/healthz", tags=["meta"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
     # Feature routers: add a feature's module to API_ROUTERS or PAGE_ROUTERS.

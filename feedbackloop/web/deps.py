@@ -28,7 +28,24 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
+def get_read_session() -> Iterator[Session]:
+    """A reader session even for a POST: for routes that must check something before they may write
+    (webhooks verify the signature first); begin_write() makes it a writer when it is time."""
+    session = get_read_sessionmaker()()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body, awaited on the event loop, so that the route itself can be a plain `def`."""
+    return await request.body()
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+RawBody = Annotated[bytes, Depends(raw_body)]
 
 
 def scope_for(request: Request) -> str | None:

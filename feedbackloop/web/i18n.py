@@ -241,6 +241,7 @@ EN: dict[str, str] = {
     "页面已过期或请求来源无效 (CSRF 校验失败), 请刷新页面后重试。": "The page expired or the request did not come from this site (CSRF check failed). Reload the page and try again.",
     "无权访问": "Access denied",
     "出错了": "Something went wrong",
+    "系统繁忙": "System busy",
     "返回首页": "Back to start",
     # admin: audit, password, tokens, users
     "变更前": "Before",
@@ -367,6 +368,7 @@ EN: dict[str, str] = {
     "您对本次处理满意吗?": "Are you satisfied with how this was handled?",
     "您的来信": "Your message",
     "您的评价": "Your rating",
+    "您已评价过本次处理, 评价已记录, 无需重复提交。": "You have already rated this resolution; your answer is recorded.",
     "感谢您的评价!": "Thank you for your rating!",
     "我们的回复": "Our reply",
     "满意": "Satisfied",

@@ -34,7 +34,8 @@ NAME = re.compile(r"^[a-z0-9_-]{2,50}$")
 _REFUSED = "签名无效或来源未知, 请检查密钥与时间戳 / invalid signature or unknown source"
 
 # Event type → handler(session, source, event_id, data) → short result text. Features add theirs
-# (e.g. surveys: "order.completed" → send a satisfaction survey) with register_handler().
+# (e.g. surveys: "order.completed" → send a satisfaction survey) with register_handler(). A handler gets the
+# session in a read transaction (the signature was checked with a short read) and calls begin_write() to write.
 HANDLERS: dict[str, Callable[[Session, str, str, dict[str, Any]], str]] = {}
 
 

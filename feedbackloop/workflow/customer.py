@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
@@ -25,14 +26,45 @@ def by_token(session: Session, token: str) -> Feedback:
     return record
 
 
+RATEABLE = ("resolved", "closed")
+ALREADY_ANSWERED = "already_answered"
+
+
+def _unanswered() -> ColumnElement[bool]:
+    """No answer yet for the item's current resolution (an answer older than the resolution was for an earlier one)."""
+    return or_(Feedback.satisfaction_at.is_(None), Feedback.satisfaction_at < Feedback.resolved_at)
+
+
+def awaits_answer(record: Feedback) -> bool:
+    """Whether the customer may still rate the item's current resolution."""
+    answered_at, resolved_at = record.satisfaction_at, record.resolved_at
+    unanswered = answered_at is None or (resolved_at is not None and answered_at < resolved_at)
+    return record.status in RATEABLE and unanswered
+
+
+def _claim_answer(session: Session, record: Feedback, answer: str, now: datetime) -> None:
+    """Store the answer if this resolution has none yet; one conditional UPDATE, so two answers cannot both win."""
+    claimed = session.execute(
+        update(Feedback)
+        .where(Feedback.id == record.id, Feedback.status.in_(RATEABLE), _unanswered())
+        .values(satisfaction=answer, satisfaction_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(
+            "您已评价过本次处理, 评价已记录, 无需重复提交 / this resolution was already rated; the answer is recorded",
+            code=ALREADY_ANSWERED,
+        )
+
+
 def answer_satisfaction(session: Session, token: str, satisfied: bool) -> Feedback:
-    """The customer's 满意/不满意; 不满意 reopens the item one priority level higher (and escalates VIPs)."""
+    """The customer's 满意/不满意, once per resolution; 不满意 reopens the item one priority level higher."""
     begin_write(session)
     record = by_token(session, token)
-    if record.status not in ("resolved", "closed"):
+    if record.status not in RATEABLE:
         raise Conflict("该反馈尚未解决, 解决后才能评价 / you can rate once the item is resolved")
     now = clock.now()
-    record.satisfaction, record.satisfaction_at = ("satisfied" if satisfied else "dissatisfied"), now
+    _claim_answer(session, record, "satisfied" if satisfied else "dissatisfied", now)
     before = record.status
     if satisfied:
         add_history(session, record, "satisfaction", None, "客户: 满意 / customer satisfied")
@@ -94,5 +126,5 @@ def public_view(session: Session, token: str) -> dict[str, Any]:
         "status_label": label(record.status),
         "steps": [{"at": s.at, "status": s.to_status, "label": label(s.to_status or "")} for s in steps],
         "replies": replies,
-        "can_rate": record.status in ("resolved", "closed") and record.satisfaction is None,
+        "can_rate": awaits_answer(record),
     }

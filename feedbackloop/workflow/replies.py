@@ -17,6 +17,7 @@ from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib import textnorm
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow import mail
+from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
 from feedbackloop.workflow.services import add_history, ensure_token, get_record
 
@@ -390,7 +391,7 @@ def followup_notice(session: Session, feedback_id: str) -> Reply | None:
     link = mail.status_link(record)
     answer = (
         f"如问题仍然存在, 请打开链接选择「不满意」, 我们会重新处理: {link}"
-        if record.satisfaction is None
+        if awaits_answer(record)
         else f"如问题再次出现, 请直接回复本邮件, 负责的客服会跟进。处理进度: {link}"
     )
     body = (

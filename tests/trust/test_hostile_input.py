@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from trust_helpers import deliver as _deliver
 
 from feedbackloop.attachments.services import storage_dir
 from feedbackloop.config import get_settings
@@ -70,17 +71,6 @@ def crm(client, admin_headers):
     r = client.post("/api/v1/webhook-sources", json={"name": "crm"}, headers=admin_headers)
     assert r.status_code == 201
     return r.json()["secret"]
-
-
-def _deliver(client, secret, event, *, ts=None, signature=None, source="crm"):
-    body = json.dumps(event, ensure_ascii=False).encode()
-    ts = str(int(time.time())) if ts is None else str(ts)
-    headers = {
-        "Content-Type": "application/json",
-        "X-FeedbackLoop-Timestamp": ts,
-        "X-FeedbackLoop-Signature": signature or sign(secret, ts, body),
-    }
-    return client.post(f"/api/v1/webhooks/{source}", content=body, headers=headers)
 
 
 REVIEW = {"id": "evt-1", "type": "review.created", "data": {"content": "订单送达太晚了", "contact": "13812345678"}}

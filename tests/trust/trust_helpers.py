@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import time
+from typing import Any
 
 from fastapi.testclient import TestClient
 
 from feedbackloop.db import get_engine
 from feedbackloop.models import Base
+from feedbackloop.webhooks.services import sign
 
 ADMIN_PASSWORD = os.environ["FEEDBACKLOOP_ADMIN_PASSWORD"]
 
@@ -24,3 +28,23 @@ def wipe() -> None:
     with get_engine().begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
+
+
+def signed_delivery(secret: str, event: dict[str, Any], *, ts: object = None, signature: str | None = None
+                    ) -> tuple[bytes, dict[str, str]]:  # fmt: skip
+    """The body and headers of a webhook delivery signed with `secret` (or with the given signature)."""
+    body = json.dumps(event, ensure_ascii=False).encode()
+    stamp = str(int(time.time())) if ts is None else str(ts)
+    headers = {
+        "Content-Type": "application/json",
+        "X-FeedbackLoop-Timestamp": stamp,
+        "X-FeedbackLoop-Signature": signature or sign(secret, stamp, body),
+    }
+    return body, headers
+
+
+def deliver(client: Any, secret: str, event: dict[str, Any], *, ts: object = None, signature: str | None = None,
+            source: str = "crm") -> Any:  # fmt: skip
+    """POST one signed webhook delivery through `client` (a TestClient or an httpx client)."""
+    body, headers = signed_delivery(secret, event, ts=ts, signature=signature)
+    return client.post(f"/api/v1/webhooks/{source}", content=body, headers=headers)

@@ -108,3 +108,48 @@ def test_a_follow_up_check_is_scheduled_after_resolution(client, staff, team, ma
     assert [(r.kind, r.state) for r in conversation] == [("notice", "sent"), ("notice", "sent")]
     assert run_sweep()["followups"] == 0
     assert len(mailbox.to("f@example.com")) == 2  # one follow-up check, not one per sweep
+
+
+def _state(client, headers, fid):  # type: ignore[no-untyped-def]
+    return client.get(f"/api/v1/feedback/{fid}/workflow", headers=headers).json()
+
+
+def test_a_second_answer_for_the_same_resolution_is_refused_on_the_api(client, staff, team, make_feedback):
+    record = make_feedback(content="发票开错了", contact="s2@example.com")
+    _resolve(client, staff["sup"][1], record.id)
+    token = _token(client, staff["sup"][1], record.id)
+    assert client.post(f"/api/v1/public/status/{token}/satisfaction", json={"satisfied": True}).status_code == 200
+    closed = _state(client, staff["sup"][1], record.id)
+    r = client.post(f"/api/v1/public/status/{token}/satisfaction", json={"satisfied": False})
+    assert r.status_code == 409 and r.json()["error"]["code"] == "already_answered"
+    assert "已评价" in r.json()["error"]["message"]
+    after = _state(client, staff["sup"][1], record.id)
+    assert after["status"] == "closed" and after["satisfaction"] == "satisfied"
+    assert (after["priority"], after["reopen_count"]) == (closed["priority"], closed["reopen_count"])
+    assert client.get(f"/api/v1/public/status/{token}").json()["can_rate"] is False
+
+
+def test_a_second_answer_on_the_status_page_shows_it_was_already_recorded(client, staff, team, make_feedback):
+    record = make_feedback(content="快递员态度不好", contact="s3@example.com")
+    _resolve(client, staff["sup"][1], record.id)
+    token = _token(client, staff["sup"][1], record.id)
+    client.post(f"/s/{token}/satisfaction", data={"answer": "satisfied"})
+    page = client.post(f"/s/{token}/satisfaction", data={"answer": "dissatisfied"})
+    assert page.status_code == 200 and 'data-testid="already-rated"' in page.text and "评价已记录" in page.text
+    assert 'data-testid="reopened"' not in page.text
+    assert _state(client, staff["sup"][1], record.id)["status"] == "closed"
+
+
+def test_a_new_resolution_may_be_rated_again(client, staff, team, make_feedback):
+    record = make_feedback(content="退款一直没到账", contact="s4@example.com")
+    _resolve(client, staff["sup"][1], record.id)
+    token = _token(client, staff["sup"][1], record.id)
+    r = client.post(f"/api/v1/public/status/{token}/satisfaction", json={"satisfied": False})
+    assert r.json()["status"] == "reopened"
+    clock.advance(timedelta(minutes=5))
+    _resolve(client, staff["sup"][1], record.id, "已重新退款")
+    assert client.get(f"/api/v1/public/status/{token}").json()["can_rate"] is True
+    r = client.post(f"/api/v1/public/status/{token}/satisfaction", json={"satisfied": True})
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    again = client.post(f"/api/v1/public/status/{token}/satisfaction", json={"satisfied": False})
+    assert again.status_code == 409

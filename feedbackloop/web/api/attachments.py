@@ -29,11 +29,13 @@ class AttachmentPublic(BaseModel):
 
 
 @router.post("/feedback/{feedback_id}/attachments", response_model=AttachmentPublic, status_code=201)
-async def upload_attachment(
+def upload_attachment(
     feedback_id: str, file: Annotated[UploadFile, File()], session: SessionDep, user: WriterUser
 ) -> object:
     """Attach a PNG, JPEG, PDF or UTF-8 text file (≤ 10 MiB) to a feedback item."""
-    data = await file.read(services.max_bytes() + 1)
+    # A plain def: hashing, storing and the database work run in the threadpool, not on the event loop.
+    # The upload is already spooled (memory or a temporary file), so reading it here is a local read.
+    data = file.file.read(services.max_bytes() + 1)
     return services.add_attachment(session, user, feedback_id, file.filename, data)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
@@ -15,6 +14,7 @@ from feedbackloop.feedback.schemas import (
     FeedbackCreate,
     FeedbackPage,
     FeedbackPublic,
+    Moment,
     PublicFeedbackCreate,
 )
 from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser
@@ -54,8 +54,8 @@ def list_feedback(
     sentiment: Literal["negative", "neutral", "positive"] | None = None,
     urgency: Literal["紧急", "一般", "建议"] | None = None,
     touchpoint: Annotated[str | None, Query(max_length=100)] = None,
-    date_from: datetime | None = None,
-    date_to: datetime | None = None,
+    date_from: Moment | None = None,
+    date_to: Moment | None = None,
     q: Annotated[str | None, Query(max_length=200, description="正文子串搜索")] = None,
     vague: Annotated[bool | None, Query(description="只看 (true) 或排除 (false) 内容空泛的反馈")] = None,
     duplicates: Annotated[bool | None, Query(description="只看 (true) 或排除 (false) 重复反馈")] = None,

@@ -9,7 +9,7 @@ from feedbackloop.accounts import services as accounts
 from feedbackloop.errors import FeedbackLoopError
 from feedbackloop.web.deps import DbId, SessionDep
 from feedbackloop.web.pages.admin_users import AdminPage, _message
-from feedbackloop.web.pages.common import PageRoute, render, verify_csrf
+from feedbackloop.web.pages.common import PageForm, PageRoute, render, verify_csrf
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -27,9 +27,8 @@ def tokens_list(request: Request, session: SessionDep, user: AdminPage) -> Respo
 
 
 @router.post("/admin/tokens", dependencies=[Depends(verify_csrf)])
-async def tokens_create(request: Request, session: SessionDep, user: AdminPage) -> Response:
+def tokens_create(request: Request, session: SessionDep, user: AdminPage, form: PageForm) -> Response:
     """Issue a token; its secret is shown on this response only."""
-    form = await request.form()
     scopes = [str(s) for s in form.getlist("scopes")]
     days = str(form.get("expires_in_days", "90"))
     try:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 from fastapi.responses import RedirectResponse
 
 from feedbackloop.feedback import analyzing, services
 from feedbackloop.web.deps import SessionDep
-from feedbackloop.web.pages.common import PageRoute, WriterPage, verify_csrf
+from feedbackloop.web.pages.common import PageForm, PageRoute, WriterPage, verify_csrf
 
 router = APIRouter(route_class=PageRoute)
 SENTIMENT_VALUES = ("negative", "neutral", "positive")
@@ -27,9 +27,9 @@ def _aspect_changes(form: dict[str, str], current: list[dict[str, str]]) -> list
 
 
 @router.post("/feedback/{feedback_id}/correct", dependencies=[Depends(verify_csrf)])
-async def correct_analysis(feedback_id: str, request: Request, session: SessionDep, user: WriterPage) -> Response:
+def correct_analysis(feedback_id: str, session: SessionDep, user: WriterPage, sent: PageForm) -> Response:
     """Store each field the agent changed as a correction, then show the item again."""
-    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form = {k: v for k, v in sent.items() if isinstance(v, str)}
     record = services.get(session, feedback_id)
     analysis = record.analysis or {}
     current = {

@@ -17,13 +17,16 @@ from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
 from feedbackloop.errors import AuthenticationFailed, FeedbackLoopError, PermissionDenied
 from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
-from feedbackloop.web import csrf
+from feedbackloop.web import csrf, dberrors
 from feedbackloop.web.csrf import csrf_token
 from feedbackloop.web.deps import STAFF, get_page_user
 from feedbackloop.web.i18n import LANGUAGES, localize_message, resolve_lang, translator
@@ -107,8 +110,20 @@ def _env() -> Environment:
 templates = Jinja2Templates(env=_env())
 
 
+async def read_form(request: Request) -> FormData:
+    """The request's form, read on the event loop (awaiting the body blocks nothing); Starlette caches it."""
+    return await request.form()
+
+
+# Lets a page's POST handler be a plain `def`, run in the threadpool, and still read its form.
+PageForm = Annotated[FormData, Depends(read_form)]
+
+
 async def verify_csrf(request: Request) -> None:
-    """Reject a state-changing request whose form field (or X-CSRF-Token header) does not match the session."""
+    """Reject a state-changing request whose form field (or X-CSRF-Token header) does not match the session.
+
+    async on purpose: it only awaits the body and compares two strings, nothing that blocks the event loop.
+    """
     sent = request.headers.get(csrf.HEADER)
     if not sent and request.headers.get("content-type", "").startswith(
         ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -187,19 +202,29 @@ def _secure(response: Response, *, embeddable: bool) -> None:
     response.headers["Referrer-Policy"] = "same-origin"
 
 
-def error_page(request: Request, status: int, title: str, message: str) -> HTMLResponse:
+def error_page(
+    request: Request, status: int, title: str, message: str, retry_after: int | None = None
+) -> HTMLResponse:
     """A full HTML error page (the JSON error shape is for the API only)."""
     user = getattr(request.state, "page_user", None)
-    return render(
+    response = render(
         request,
         "error.html",
         {"title": title, "message": message, "status": status},
         user=user,
         status=status,
     )
+    if retry_after:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
-_TITLES = {400: "请求无效", 403: "无权访问", 404: "页面不存在", 422: "请求无效"}
+_TITLES = {400: "请求无效", 403: "无权访问", 404: "页面不存在", 422: "请求无效", 503: "系统繁忙"}
+
+
+def _domain_error_page(request: Request, exc: FeedbackLoopError) -> HTMLResponse:
+    message = localize_message(exc.message, resolve_lang(request))
+    return error_page(request, exc.status, _TITLES.get(exc.status, "出错了"), message, exc.retry_after)
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
@@ -219,8 +244,11 @@ class PageRoute(APIRoute):
             except AuthenticationFailed:
                 return _login_redirect(request)
             except FeedbackLoopError as exc:
-                message = localize_message(exc.message, resolve_lang(request))
-                return error_page(request, exc.status, _TITLES.get(exc.status, "出错了"), message)
+                return _domain_error_page(request, exc)
+            except (OperationalError, PoolTimeout) as exc:
+                if not dberrors.is_busy(exc):
+                    raise
+                return _domain_error_page(request, dberrors.busy_error(exc))
             except RequestValidationError:
                 return error_page(request, 400, "请求无效", "请求参数有误, 请检查链接后重试。")
             except StarletteHTTPException as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from feedbackloop.errors import Conflict
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.pages.common import NAV, ManagerPage, NavItem, PageRoute, StaffPage, render, verify_csrf
@@ -81,5 +82,11 @@ def status_page(token: str, request: Request, session: SessionDep) -> Response:
 def status_answer(token: str, request: Request, session: SessionDep, answer: str = Form(...)) -> Response:
     """满意 / 不满意 from the status page; the unguessable token is the customer's credential."""
     limit_public(request)
-    customer.answer_satisfaction(session, token, answer == "satisfied")
+    try:
+        customer.answer_satisfaction(session, token, answer == "satisfied")
+    except Conflict as exc:
+        if exc.code != customer.ALREADY_ANSWERED:
+            raise
+        # A second answer (a double click, the back button): the status page says the first one counts.
+        return RedirectResponse(f"/s/{token}?done=already", status_code=303)
     return RedirectResponse(f"/s/{token}?done={'1' if answer == 'satisfied' else '0'}", status_code=303)
