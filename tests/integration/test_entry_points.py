@@ -131,3 +131,13 @@ def test_mail_listen_in_a_fresh_process(db):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_a_fresh_sqlite_folder_is_created_not_a_traceback(tmp_path: Path):
+    path = tmp_path / "a.csv"
+    path.write_text("评论内容\n快递三天了还没到\n", encoding="utf-8")
+    env = {**os.environ, "FEEDBACKLOOP_VAR_DIR": str(tmp_path / "var"),
+           "FEEDBACKLOOP_DATABASE_URL": f"sqlite:///{tmp_path / 'new' / 'db' / 'x.db'}"}
+    done = subprocess.run([*CLI, "import", str(path)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "new" / "db" / "x.db").exists()
