@@ -152,7 +152,7 @@ def test_a_product_manager_creates_lists_and_ships_a_plan(client, pm_headers, pr
     listed = client.get("/api/v1/improvements?status=shipped", headers=pm_headers).json()
     assert [p["id"] for p in listed] == [plan["id"]]
     assert client.get("/api/v1/improvements?status=planned", headers=pm_headers).json() == []
-    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.entity == "wf_improvement_plans")).all()
+    actions = db.scalars(select(AuditEntry.action).where(AuditEntry.entity == "wf_improvement_plans").order_by(AuditEntry.seq)).all()
     assert actions == ["wf_improvement_plans.create", "wf_improvement_plans.update"]
 
 
