@@ -3,7 +3,8 @@
 A backup is a zip: `manifest.json` (format, version, row count per table), `tables/<name>.jsonl` (one JSON
 object per row, every table of the models) and `attachments/<file>`. Values that JSON cannot carry are
 tagged: datetimes `{"$dt": iso}`, dates `{"$date": iso}`, decimals `{"$dec": str}`, bytes `{"$b64": str}`.
-Restore needs an empty, migrated database.
+In JSON columns `null` is SQL NULL and `{"$jsonnull": true}` the JSON value null (both read back as None, but
+`analysis IS NULL` is how unanalysed items are found). Restore needs an empty, migrated database.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, func, select, text
+from sqlalchemy import JSON, Integer, Table, func, null, select, text
 from sqlalchemy.engine import Connection, Engine
 
 from feedbackloop import __version__
@@ -26,6 +27,7 @@ from feedbackloop.models import Base
 
 FORMAT = "feedbackloop-backup/1"
 BATCH = 1000
+JSON_NULL = "$jsonnull"
 
 
 def _encode(value: Any) -> Any:
@@ -54,15 +56,41 @@ def _decode(value: Any) -> Any:
     return value
 
 
+def _json_columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if isinstance(c.type, JSON)]
+
+
+def _decode_json(value: Any) -> Any:
+    """A JSON column's value for insert: None must be null(), the JSON type writes None as JSON 'null'."""
+    if value is None:
+        return null()
+    if value == {JSON_NULL: True}:
+        return JSON.NULL
+    return value  # JSON-native already; never tagged, so a stored {"$dt": ...} object stays an object
+
+
+def _backup_lines(conn: Connection, table: Table) -> list[str]:
+    """One JSON line per row; JSON columns are read with their `IS NULL`: None cannot tell the two nulls apart."""
+    names = [c.name for c in table.columns]
+    json_names = _json_columns(table)
+    is_null = [table.c[n].is_(None) for n in json_names]
+    stmt = select(*table.columns, *is_null).order_by(*table.primary_key.columns)
+    lines = []
+    for row in conn.execute(stmt):
+        data = {k: _encode(v) for k, v in zip(names, row[: len(names)], strict=True)}
+        for name, is_sql_null in zip(json_names, row[len(names) :], strict=True):
+            if data[name] is None and not is_sql_null:
+                data[name] = {JSON_NULL: True}
+        lines.append(json.dumps(data, ensure_ascii=False))
+    return lines
+
+
 def backup(engine: Engine, out: Path) -> dict[str, Any]:
     """Write every table and every attachment file to the zip `out`; returns the manifest."""
     counts: dict[str, int] = {}
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf, engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
-            pk = list(table.primary_key.columns)
-            lines = []
-            for row in conn.execute(select(table).order_by(*pk)).mappings():
-                lines.append(json.dumps({k: _encode(v) for k, v in row.items()}, ensure_ascii=False))
+            lines = _backup_lines(conn, table)
             zf.writestr(f"tables/{table.name}.jsonl", "\n".join(lines) + ("\n" if lines else ""))
             counts[table.name] = len(lines)
         files = sorted(p for p in storage_dir().iterdir() if p.is_file())
@@ -115,13 +143,18 @@ def restore(engine: Engine, src: Path) -> dict[str, Any]:
     return manifest
 
 
+def _decode_row(data: dict[str, Any], columns: set[str], json_names: set[str]) -> dict[str, Any]:
+    return {k: _decode_json(v) if k in json_names else _decode(v) for k, v in data.items() if k in columns}
+
+
 def _load_table(conn: Connection, table: Any, zf: zipfile.ZipFile) -> None:
     try:
         raw = zf.read(f"tables/{table.name}.jsonl").decode()
     except KeyError:
         return  # a table added after the backup was made starts empty
     columns = set(table.columns.keys())
-    rows = [{k: _decode(v) for k, v in json.loads(line).items() if k in columns} for line in raw.splitlines() if line]
+    json_names = set(_json_columns(table))
+    rows = [_decode_row(json.loads(line), columns, json_names) for line in raw.splitlines() if line]
     # Rows pointing at rows of the same table (duplicate_of) go in without the link first, then get it back.
     self_refs = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
     deferred = [(r, {c: r[c] for c in self_refs if r.get(c) is not None}) for r in rows] if self_refs else []
