@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
@@ -66,28 +68,50 @@ def _fields(e: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _take_head(session: Session, *, in_flush: bool = False) -> tuple[int, str]:
-    """Lock the head row by writing it first, then read the tip; creates the head on first use."""
-    bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+def _take_head(session: Session, *, in_flush: bool = False, count: int = 1) -> tuple[int, str]:
+    """Lock the head row by writing it first (reserving `count` seqs), then read the last reserved seq and the
+    tip's hash; creates the head on first use."""
+    bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + count)
     # The session holds no AuditHead objects worth syncing; skipping that scan matters in large batches.
     bump = bump.execution_options(synchronize_session=False)
     if session.execute(bump).rowcount == 0:
         if in_flush:  # no savepoint possible inside a flush; the head is normally made long before
-            session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
-            return 1, GENESIS
+            session.execute(insert(AuditHead).values(id=1, seq=count, last_hash=GENESIS))
+            return count, GENESIS
         try:
             with session.begin_nested():
-                session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
+                session.execute(insert(AuditHead).values(id=1, seq=count, last_hash=GENESIS))
         except IntegrityError:
             session.execute(bump)  # another writer created it first
     seq, last = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
     return seq, last
 
 
+def _set_tip(session: Session, last_hash: str) -> None:
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_hash=last_hash),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def _actor_name(actor: object) -> str:
     if actor is None:
         return "system"
     return str(getattr(actor, "username", actor))[:100]
+
+
+def _entry_row(
+    seq: int, at: datetime, actor: str, action: str, entity: str, entity_id: object,
+    before: dict[str, Any] | None, after: dict[str, Any] | None, prev_hash: str,
+) -> dict[str, Any]:
+    """The column values of one entry, its hash included."""
+    row = {
+        "seq": seq, "at": at, "actor": actor, "action": action[:60], "entity": entity[:60],
+        "entity_id": str(entity_id)[:100], "before": _redact(before), "after": _redact(after),
+        "prev_hash": prev_hash,
+    }  # fmt: skip
+    row["hash"] = entry_hash({**row, "at": at.isoformat()})
+    return row
 
 
 def record(
@@ -103,26 +127,34 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (commits with it); actor is a User, a name or None."""
     seq, prev = _take_head(session, in_flush=not flush)
-    entry = AuditEntry(
-        seq=seq,
-        at=clock.now(),
-        actor=_actor_name(actor),
-        action=action[:60],
-        entity=entity[:60],
-        entity_id=str(entity_id)[:100],
-        before=_redact(before),
-        after=_redact(after),
-        prev_hash=prev,
-    )
-    entry.hash = entry_hash(_fields(entry))
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash),
-        execution_options={"synchronize_session": False},
-    )
+    row = _entry_row(seq, clock.now(), _actor_name(actor), action, entity, entity_id, before, after, prev)
+    entry = AuditEntry(**row)
+    _set_tip(session, entry.hash)
     session.add(entry)
     if flush:
         session.flush()
     return entry
+
+
+def record_many(
+    session: Session,
+    actor: object,
+    action: str,
+    entity: str,
+    changes: Sequence[tuple[object, dict[str, Any] | None, dict[str, Any] | None]],
+) -> None:
+    """Append one entry per (entity_id, before, after) in the caller's transaction, as `record` does, with one
+    head lock and one multi-row insert: intake audits batches of 1,000 items this way."""
+    if not changes:
+        return
+    last_seq, prev = _take_head(session, count=len(changes))
+    at, name = clock.now(), _actor_name(actor)
+    rows = []
+    for seq, (entity_id, before, after) in enumerate(changes, start=last_seq - len(changes) + 1):
+        rows.append(_entry_row(seq, at, name, action, entity, entity_id, before, after, prev))
+        prev = rows[-1]["hash"]
+    session.execute(AuditEntry.__table__.insert(), rows)
+    _set_tip(session, prev)
 
 
 @dataclass
