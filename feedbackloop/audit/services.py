@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import String, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -157,17 +157,57 @@ def record_many(
     _set_tip(session, prev)
 
 
+# Rows that must each have a creation entry: (table, entity, action, label zh, label en). Login tokens are
+# left out (they are not audited); rules and settings are audited by autolog but may predate it.
+CREATION_ENTRIES = (
+    ("feedback", "feedback", "feedback.create", "反馈", "feedback items"),
+    ("users", "user", "user.create", "用户", "users"),
+    ("attachments", "attachment", "attachment.create", "附件", "attachments"),
+)
+SAMPLE_IDS = 10
+
+
+@dataclass
+class Unaudited:
+    """Rows of one table without their creation entry: how many, and the first few ids."""
+
+    entity: str
+    label_zh: str
+    label_en: str
+    count: int
+    sample_ids: list[str]
+
+    @property
+    def message(self) -> str:
+        ids = ", ".join(self.sample_ids) + (" …" if self.count > len(self.sample_ids) else "")
+        n = self.count
+        return f"{n} 条{self.label_zh}没有创建审计条目 / {n} {self.label_en} without a creation entry: {ids}"
+
+
 @dataclass
 class VerifyResult:
-    """Outcome of a chain check: ok, how many entries, and the first broken link if any."""
+    """Outcome of a check: ok, how many entries, the first broken link if any, and rows never audited."""
 
     ok: bool
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    unaudited: list[Unaudited] = field(default_factory=list)
+
+    @property
+    def chain_ok(self) -> bool:
+        return self.broken_seq is None
 
 
 def verify(session: Session) -> VerifyResult:
+    """Check the hash chain and that every feedback item, user and attachment has its creation entry."""
+    result = _verify_chain(session)
+    result.unaudited = [u for check in CREATION_ENTRIES if (u := _unaudited(session, *check)) is not None]
+    result.ok = result.ok and not result.unaudited
+    return result
+
+
+def _verify_chain(session: Session) -> VerifyResult:
     """Walk the chain in order; report the first entry that was edited, removed or re-linked."""
     prev, expected_seq, checked = GENESIS, 1, 0
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500))
@@ -183,6 +223,26 @@ def verify(session: Session) -> VerifyResult:
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return VerifyResult(False, checked, checked + 1, "链尾条目被删除 / entries at the end were deleted")
     return VerifyResult(True, checked)
+
+
+def _unaudited(
+    session: Session, table_name: str, entity: str, action: str, label_zh: str, label_en: str
+) -> Unaudited | None:
+    """The rows of `table_name` that no `action` entry names (a change stored without its audit entry)."""
+    # Every model's table; imported here because the models import this package.
+    from feedbackloop.models import Base
+
+    (pk,) = Base.metadata.tables[table_name].primary_key.columns
+    key = pk if isinstance(pk.type, String) else cast(pk, String)
+    logged = select(AuditEntry.seq).where(
+        AuditEntry.entity == entity, AuditEntry.action == action, AuditEntry.entity_id == key
+    )
+    missing = select(pk).where(~logged.exists())
+    count = session.scalar(select(func.count()).select_from(missing.subquery())) or 0
+    if not count:
+        return None
+    ids = session.scalars(missing.order_by(pk).limit(SAMPLE_IDS))
+    return Unaudited(entity, label_zh, label_en, count, [str(i) for i in ids])
 
 
 def entries(
