@@ -17,7 +17,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @handle_errors
 def verify_cmd() -> None:
-    """Check the hash chain; exit 1 and name the first broken entry if any row was edited or deleted."""
+    """Check the hash chain and that every item has its creation entry; exit 1 and say what is wrong."""
     from feedbackloop.audit.services import verify
     from feedbackloop.db import session_scope
 
@@ -26,11 +26,14 @@ def verify_cmd() -> None:
     if result.ok:
         click.echo(f"审计链完整, 共 {result.checked} 条 / audit chain intact, {result.checked} entries")
         return
-    click.secho(
-        f"审计链在第 {result.broken_seq} 条断开: {result.reason} / audit chain broken at entry {result.broken_seq}",
-        fg="red",
-        err=True,
-    )
+    if result.chain_ok:
+        click.secho(f"哈希链未断开, 共 {result.checked} 条, 但有记录缺少审计条目 / chain unbroken, "
+                    f"but records lack their audit entry", fg="red", err=True)  # fmt: skip
+    else:
+        click.secho(f"审计链在第 {result.broken_seq} 条断开: {result.reason} / audit chain broken at entry "
+                    f"{result.broken_seq}", fg="red", err=True)  # fmt: skip
+    for missing in result.unaudited:
+        click.secho(missing.message, fg="red", err=True)
     sys.exit(1)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import String, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -66,28 +68,50 @@ def _fields(e: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _take_head(session: Session, *, in_flush: bool = False) -> tuple[int, str]:
-    """Lock the head row by writing it first, then read the tip; creates the head on first use."""
-    bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+def _take_head(session: Session, *, in_flush: bool = False, count: int = 1) -> tuple[int, str]:
+    """Lock the head row by writing it first (reserving `count` seqs), then read the last reserved seq and the
+    tip's hash; creates the head on first use."""
+    bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + count)
     # The session holds no AuditHead objects worth syncing; skipping that scan matters in large batches.
     bump = bump.execution_options(synchronize_session=False)
     if session.execute(bump).rowcount == 0:
         if in_flush:  # no savepoint possible inside a flush; the head is normally made long before
-            session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
-            return 1, GENESIS
+            session.execute(insert(AuditHead).values(id=1, seq=count, last_hash=GENESIS))
+            return count, GENESIS
         try:
             with session.begin_nested():
-                session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
+                session.execute(insert(AuditHead).values(id=1, seq=count, last_hash=GENESIS))
         except IntegrityError:
             session.execute(bump)  # another writer created it first
     seq, last = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)).one()
     return seq, last
 
 
+def _set_tip(session: Session, last_hash: str) -> None:
+    session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(last_hash=last_hash),
+        execution_options={"synchronize_session": False},
+    )
+
+
 def _actor_name(actor: object) -> str:
     if actor is None:
         return "system"
     return str(getattr(actor, "username", actor))[:100]
+
+
+def _entry_row(
+    seq: int, at: datetime, actor: str, action: str, entity: str, entity_id: object,
+    before: dict[str, Any] | None, after: dict[str, Any] | None, prev_hash: str,
+) -> dict[str, Any]:
+    """The column values of one entry, its hash included."""
+    row = {
+        "seq": seq, "at": at, "actor": actor, "action": action[:60], "entity": entity[:60],
+        "entity_id": str(entity_id)[:100], "before": _redact(before), "after": _redact(after),
+        "prev_hash": prev_hash,
+    }  # fmt: skip
+    row["hash"] = entry_hash({**row, "at": at.isoformat()})
+    return row
 
 
 def record(
@@ -103,39 +127,87 @@ def record(
 ) -> AuditEntry:
     """Append one entry in the caller's transaction (commits with it); actor is a User, a name or None."""
     seq, prev = _take_head(session, in_flush=not flush)
-    entry = AuditEntry(
-        seq=seq,
-        at=clock.now(),
-        actor=_actor_name(actor),
-        action=action[:60],
-        entity=entity[:60],
-        entity_id=str(entity_id)[:100],
-        before=_redact(before),
-        after=_redact(after),
-        prev_hash=prev,
-    )
-    entry.hash = entry_hash(_fields(entry))
-    session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash),
-        execution_options={"synchronize_session": False},
-    )
+    row = _entry_row(seq, clock.now(), _actor_name(actor), action, entity, entity_id, before, after, prev)
+    entry = AuditEntry(**row)
+    _set_tip(session, entry.hash)
     session.add(entry)
     if flush:
         session.flush()
     return entry
 
 
+def record_many(
+    session: Session,
+    actor: object,
+    action: str,
+    entity: str,
+    changes: Sequence[tuple[object, dict[str, Any] | None, dict[str, Any] | None]],
+) -> None:
+    """Append one entry per (entity_id, before, after) in the caller's transaction, as `record` does, with one
+    head lock and one multi-row insert: intake audits batches of 1,000 items this way."""
+    if not changes:
+        return
+    last_seq, prev = _take_head(session, count=len(changes))
+    at, name = clock.now(), _actor_name(actor)
+    rows = []
+    for seq, (entity_id, before, after) in enumerate(changes, start=last_seq - len(changes) + 1):
+        rows.append(_entry_row(seq, at, name, action, entity, entity_id, before, after, prev))
+        prev = rows[-1]["hash"]
+    session.execute(AuditEntry.__table__.insert(), rows)
+    _set_tip(session, prev)
+
+
+# Rows that must each have a creation entry: (table, entity, action, label zh, label en). Login tokens are
+# left out (they are not audited); rules and settings are audited by autolog but may predate it.
+CREATION_ENTRIES = (
+    ("feedback", "feedback", "feedback.create", "反馈", "feedback items"),
+    ("users", "user", "user.create", "用户", "users"),
+    ("attachments", "attachment", "attachment.create", "附件", "attachments"),
+)
+SAMPLE_IDS = 10
+
+
+@dataclass
+class Unaudited:
+    """Rows of one table without their creation entry: how many, and the first few ids."""
+
+    entity: str
+    label_zh: str
+    label_en: str
+    count: int
+    sample_ids: list[str]
+
+    @property
+    def message(self) -> str:
+        ids = ", ".join(self.sample_ids) + (" …" if self.count > len(self.sample_ids) else "")
+        n = self.count
+        return f"{n} 条{self.label_zh}没有创建审计条目 / {n} {self.label_en} without a creation entry: {ids}"
+
+
 @dataclass
 class VerifyResult:
-    """Outcome of a chain check: ok, how many entries, and the first broken link if any."""
+    """Outcome of a check: ok, how many entries, the first broken link if any, and rows never audited."""
 
     ok: bool
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    unaudited: list[Unaudited] = field(default_factory=list)
+
+    @property
+    def chain_ok(self) -> bool:
+        return self.broken_seq is None
 
 
 def verify(session: Session) -> VerifyResult:
+    """Check the hash chain and that every feedback item, user and attachment has its creation entry."""
+    result = _verify_chain(session)
+    result.unaudited = [u for check in CREATION_ENTRIES if (u := _unaudited(session, *check)) is not None]
+    result.ok = result.ok and not result.unaudited
+    return result
+
+
+def _verify_chain(session: Session) -> VerifyResult:
     """Walk the chain in order; report the first entry that was edited, removed or re-linked."""
     prev, expected_seq, checked = GENESIS, 1, 0
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=500))
@@ -151,6 +223,26 @@ def verify(session: Session) -> VerifyResult:
     if head is not None and (head.seq != checked or head.last_hash != prev):
         return VerifyResult(False, checked, checked + 1, "链尾条目被删除 / entries at the end were deleted")
     return VerifyResult(True, checked)
+
+
+def _unaudited(
+    session: Session, table_name: str, entity: str, action: str, label_zh: str, label_en: str
+) -> Unaudited | None:
+    """The rows of `table_name` that no `action` entry names (a change stored without its audit entry)."""
+    # Every model's table; imported here because the models import this package.
+    from feedbackloop.models import Base
+
+    (pk,) = Base.metadata.tables[table_name].primary_key.columns
+    key = pk if isinstance(pk.type, String) else cast(pk, String)
+    logged = select(AuditEntry.seq).where(
+        AuditEntry.entity == entity, AuditEntry.action == action, AuditEntry.entity_id == key
+    )
+    missing = select(pk).where(~logged.exists())
+    count = session.scalar(select(func.count()).select_from(missing.subquery())) or 0
+    if not count:
+        return None
+    ids = session.scalars(missing.order_by(pk).limit(SAMPLE_IDS))
+    return Unaudited(entity, label_zh, label_en, count, [str(i) for i in ids])
 
 
 def entries(

@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from feedbackloop.audit.services import record_many
 from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write, in_list, list_value
 from feedbackloop.errors import NotFound
@@ -24,8 +25,13 @@ from feedbackloop.lib.clock import clock
 
 CHINA = ZoneInfo("Asia/Shanghai")
 
-# Called with the ids of newly stored items after their transaction commits (analysis, routing…).
+# Called with the ids of newly stored items after their transaction commits (analysis, routing…). Nothing that
+# must not be lost goes here: a process that dies after the commit never runs them.
 after_ingest_hooks: list[Callable[[list[str]], None]] = []
+# The columns of a new item that its `feedback.create` audit entry records.
+AUDITED_FIELDS = (
+    "channel", "external_id", "touchpoint", "customer_name", "contact", "problem_type", "content", "status",
+)  # fmt: skip
 
 
 @dataclass
@@ -217,7 +223,7 @@ def _rows_for(
 def ingest(
     session: Session, items: Sequence[FeedbackCreate], normalized: Sequence[str] | None = None
 ) -> IngestResult:
-    """Store new items, skipping those whose (channel, external_id) is already stored; commits.
+    """Store new items, skipping those whose (channel, external_id) is already stored; audited; commits.
 
     `normalized` is each item's content after textnorm.normalize, when the caller already has it (the
     importer does, for the derived external id).
@@ -266,6 +272,9 @@ def _ingest_once(
         rows = _rows_for(session, dialect, fresh, fresh_prints, clock.now())
         session.execute(Feedback.__table__.insert(), rows)
         result.created = [r["id"] for r in rows]
+        # In this transaction, so that no item is ever stored without its creation entry (SPEC §9).
+        changes = [(r["id"], None, {f: r.get(f) for f in AUDITED_FIELDS}) for r in rows]
+        record_many(session, "intake", "feedback.create", "feedback", changes)
     return result
 
 

@@ -61,7 +61,7 @@ def _json_columns(table: Table) -> list[str]:
 
 
 def _decode_json(value: Any) -> Any:
-    """A JSON column's value for insert: None must be null(), which the JSON type would write as JSON 'null'."""
+    """A JSON column's value for insert: None must be null(), the JSON type writes None as JSON 'null'."""
     if value is None:
         return null()
     if value == {JSON_NULL: True}:
@@ -70,10 +70,11 @@ def _decode_json(value: Any) -> Any:
 
 
 def _backup_lines(conn: Connection, table: Table) -> list[str]:
-    """One JSON line per row; JSON columns are read with their `IS NULL`, as None cannot tell the two nulls apart."""
+    """One JSON line per row; JSON columns are read with their `IS NULL`: None cannot tell the two nulls apart."""
     names = [c.name for c in table.columns]
     json_names = _json_columns(table)
-    stmt = select(*table.columns, *(table.c[n].is_(None) for n in json_names)).order_by(*table.primary_key.columns)
+    is_null = [table.c[n].is_(None) for n in json_names]
+    stmt = select(*table.columns, *is_null).order_by(*table.primary_key.columns)
     lines = []
     for row in conn.execute(stmt):
         data = {k: _encode(v) for k, v in zip(names, row[: len(names)], strict=True)}

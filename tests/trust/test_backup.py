@@ -43,12 +43,13 @@ def _dump(engine) -> dict[str, list[dict]]:
 
 
 def _null_counts(engine) -> dict[str, int]:
-    """`column IS NULL` per column of every table: a JSON 'null' reads back as None too, SQL tells them apart."""
+    """`column IS NULL` per column of every table: JSON 'null' reads back as None too, SQL tells them apart."""
     counts: dict[str, int] = {}
     with engine.connect() as conn:
         for t in Base.metadata.sorted_tables:
             for c in t.columns:
-                counts[f"{t.name}.{c.name}"] = conn.scalar(select(func.count()).select_from(t).where(c.is_(None)))
+                nulls = select(func.count()).select_from(t).where(c.is_(None))
+                counts[f"{t.name}.{c.name}"] = conn.scalar(nulls)
     return counts
 
 
@@ -64,9 +65,8 @@ def _populate(client, admin_headers, db):
     # An item not analysed yet: SQL NULL in its JSON columns (null(); a plain None would write JSON 'null').
     unanalysed = client.post("/api/v1/feedback", json={"content": "发票还没开"}, headers=admin_headers).json()
     db.execute(update(Feedback).where(Feedback.id == first["id"]).values(analysis={"sentiment": {"score": 0.12}}))
-    db.execute(
-        update(Feedback).where(Feedback.id == unanalysed["id"]).values(analysis=null(), priority_reasons=null())
-    )
+    unanalyse = update(Feedback).where(Feedback.id == unanalysed["id"])
+    db.execute(unanalyse.values(analysis=null(), priority_reasons=null()))
     db.commit()
     up = client.post(f"/api/v1/feedback/{first['id']}/attachments", files={"file": ("照片.png", PNG, "image/png")},
                      headers=admin_headers)
@@ -153,7 +153,8 @@ def _switch_database(url: str, var_dir: Path, monkeypatch) -> None:
     reset_caches()
 
 
-def test_report_runs_on_a_restored_database_with_unanalysed_items(client, admin_headers, db, tmp_path, monkeypatch):
+def test_report_runs_on_a_restored_database_with_unanalysed_items(client, admin_headers, db, tmp_path,
+                                                                  monkeypatch):
     from feedbackloop.cli import main
 
     _populate(client, admin_headers, db)
