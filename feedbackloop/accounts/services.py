@@ -275,7 +275,10 @@ def revoke_bearer(session: Session, token: str) -> None:
 # Integration-token scopes: "<area>:read" / "<area>:write" for the API area /api/v1/<area>/…, or "admin"
 # (everything the owner's role allows). Login tokens carry "*".
 SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]{2,30}:(read|write))$")
-KNOWN_SCOPES = ("feedback:read", "feedback:write", "analysis:read", "analysis:write", "admin")
+KNOWN_SCOPES = ("feedback:read", "feedback:write", "analyze:write", "imports:write", "admin")
+# Areas that manage who may do what: a narrow scope on one of them would let a token mint an admin user or
+# an admin token. Only "admin" (everything the owner's role allows) reaches them.
+ACCOUNT_AREAS = frozenset({"users", "tokens", "teams", "audit", "privacy", "account", "roles"})
 
 
 def scope_allows(scopes: list[str], needed: str | None) -> bool:
@@ -287,10 +290,11 @@ def create_integration_token(
     session: Session, actor: User, *, name: str, scopes: list[str], expires_in_days: int | None, username: str | None
 ) -> tuple[str, ApiToken]:
     """A scoped token for an integration; the secret is returned once and only its hash is kept; commits."""
-    bad = [s for s in scopes if not SCOPE_PATTERN.match(s)]
+    bad = [s for s in scopes if not SCOPE_PATTERN.match(s) or s.split(":")[0] in ACCOUNT_AREAS]
     if bad or not scopes:
         raise ValidationFailed(
-            f"无效的权限范围 {bad or '[]'}, 例如: {', '.join(KNOWN_SCOPES)} / invalid scopes", details={"scopes": bad}
+            f"无效的权限范围 {bad or '[]'} (用户、令牌、团队、审计与隐私只能用 admin), 例如: {', '.join(KNOWN_SCOPES)}"
+            " / invalid scopes (users, tokens, teams, audit and privacy need 'admin')", details={"scopes": bad}
         )
     begin_write(session)
     owner = actor

@@ -70,7 +70,7 @@ def test_scoped_tokens_open_only_their_area_and_never_a_page(client, db, _app):
     client = TestClient(_app, raise_server_exceptions=False)
     make_role_users(db)
     wrong = []
-    for scopes in (["feedback:write"], ["analysis:read"], ["*"]):
+    for scopes in (["feedback:write"], ["analyze:write"], ["*"]):
         for method, path in endpoints(_app):
             expected = POLICY.get(f"{method} {path}")
             if expected is None or expected is SELF_AUTHENTICATING or ANONYMOUS in expected:
@@ -107,3 +107,14 @@ def test_a_feedback_write_token_cannot_reach_the_admin_pages_or_change_the_passw
     )
     assert changed.status_code == 403
     assert client.post("/api/v1/feedback", headers=bearer, json={"content": "物流太慢了"}).status_code == 201
+
+
+def test_no_narrow_scope_reaches_the_areas_that_grant_rights(client, admin_headers):
+    """The probe's escalation: a tokens:write token minted an admin token, a users:write one an admin user."""
+    for scope in ("users:write", "tokens:write", "teams:write", "audit:read", "privacy:write", "account:write"):
+        r = client.post("/api/v1/tokens", json={"name": "esc", "scopes": [scope]}, headers=admin_headers)
+        assert r.status_code == 422 and "admin" in r.json()["error"]["message"], (scope, r.text)
+    ok = client.post("/api/v1/tokens", json={"name": "shop", "scopes": ["analyze:write"]}, headers=admin_headers)
+    assert ok.status_code == 201
+    bearer = {"Authorization": f"Bearer {ok.json()['token']}"}
+    assert client.post("/api/v1/analyze", json={"texts": ["物流太慢了"]}, headers=bearer).status_code == 200
