@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.audit.models import AuditEntry, AuditHead
+from feedbackloop.db import rows_changed
 from feedbackloop.lib.clock import clock
 from feedbackloop.lib.masking import mask_contact
 
@@ -71,7 +72,7 @@ def _take_head(session: Session, *, in_flush: bool = False) -> tuple[int, str]:
     bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
     # The session holds no AuditHead objects worth syncing; skipping that scan matters in large batches.
     bump = bump.execution_options(synchronize_session=False)
-    if session.execute(bump).rowcount == 0:
+    if rows_changed(session, bump) == 0:
         if in_flush:  # no savepoint possible inside a flush; the head is normally made long before
             session.execute(insert(AuditHead).values(id=1, seq=1, last_hash=GENESIS))
             return 1, GENESIS

@@ -58,7 +58,7 @@ def _error(status: int, code: str, message: str, details: object = None) -> JSON
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, object]]:
-    out = []
+    out: list[dict[str, object]] = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
         out.append({"field": ".".join(loc), "message": str(err.get("msg", "")).removeprefix("Value error, ")})
@@ -71,8 +71,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(FeedbackLoopError)
     async def _domain(request: Request, exc: FeedbackLoopError) -> JSONResponse:
         response = _error(exc.status, exc.code, exc.message, exc.details)
-        if getattr(exc, "retry_after", None):
-            response.headers["Retry-After"] = str(exc.retry_after)  # type: ignore[attr-defined]
+        retry_after = getattr(exc, "retry_after", None)  # only the rate-limit errors carry one
+        if retry_after:
+            response.headers["Retry-After"] = str(retry_after)
         return response
 
     @app.exception_handler(RequestValidationError)

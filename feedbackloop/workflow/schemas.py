@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from feedbackloop.feedback.models import PROBLEM_TYPES
+from feedbackloop.feedback.schemas import ProblemType
 from feedbackloop.workflow.models import PLAN_STATUSES
 from feedbackloop.workflow.states import STATUSES
 
-StatusCode = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # mypy cannot build a Literal from a runtime tuple: to it these are plain strings
+    StatusCode = str
+    PlanStatus = str
+else:  # Literal types, so that validation and the OpenAPI document list the allowed values
+    StatusCode = Literal[tuple(STATUSES)]
+    PlanStatus = Literal[tuple(PLAN_STATUSES)]
 Priority = Literal["urgent", "high", "normal", "low"]
 
 
@@ -20,7 +25,7 @@ class _In(BaseModel):
 
 
 class TransitionIn(_In):
-    to: StatusCode  # type: ignore[valid-type]
+    to: StatusCode
     reason: str | None = Field(default=None, max_length=2000)
     merged_into: str | None = Field(default=None, max_length=24, description="merged 时: 原始反馈编号")
 
@@ -268,8 +273,6 @@ class SatisfactionIn(_In):
 
 # --- Improvement plans (SPEC §6) ---------------------------------------------------------------------------
 
-PlanStatus = Literal[tuple(PLAN_STATUSES)]  # type: ignore[valid-type]
-ProblemType = Literal[tuple(PROBLEM_TYPES)]  # type: ignore[valid-type]
 ThemeKey = Annotated[str, Field(min_length=3, max_length=100, pattern=r"^(aspect|risk|problem_type):\S")]
 DbRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
