@@ -13,9 +13,9 @@ from feedbackloop.audit.commands import audit_group
 from feedbackloop.cli_support import handle_errors
 from feedbackloop.feedback.analysis_commands import COMMANDS as ANALYSIS_COMMANDS
 from feedbackloop.feedback.commands import import_
+from feedbackloop.insight.commands import report_cmd
 from feedbackloop.ops.commands import backup_cmd, restore_cmd
 from feedbackloop.privacy.commands import privacy_group
-from feedbackloop.reports.commands import report_cmd
 from feedbackloop.workflow.commands import mail_listen, sla_group
 
 
