@@ -44,7 +44,6 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
 # The one list of feature modules that define tasks or intake hooks. They import this module for `huey`;
 # this module names them only here, as strings, so that it can be loaded without any of them.
 TASK_MODULES = (
-    "feedbackloop.audit.hooks",
     "feedbackloop.feedback.import_jobs",
     "feedbackloop.feedback.tasks",
     "feedbackloop.workflow.tasks",
