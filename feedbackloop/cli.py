@@ -1,30 +1,22 @@
-"""The `feedbackloop` command: a thin layer that calls services and turns their errors into messages."""
+"""The `feedbackloop` command: assembles the features' command groups; shared helpers are in cli_support.
+
+Only the process commands live here (serve, worker); each feature defines its own in its commands.py."""
 
 from __future__ import annotations
 
-import functools
 import os
-import sys
-from collections.abc import Callable
-from typing import Any
 
 import click
 
-from feedbackloop.errors import FeedbackLoopError
-
-
-def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a FeedbackLoopError as a clear message and exit 1, instead of a traceback."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except FeedbackLoopError as exc:
-            click.secho(f"错误 / error: {exc.message}", fg="red", err=True)
-            sys.exit(1)
-
-    return wrapper
+from feedbackloop.accounts.commands import createuser
+from feedbackloop.audit.commands import audit_group
+from feedbackloop.cli_support import handle_errors
+from feedbackloop.feedback.analysis_commands import COMMANDS as ANALYSIS_COMMANDS
+from feedbackloop.feedback.commands import import_
+from feedbackloop.insight.commands import report_cmd
+from feedbackloop.ops.commands import backup_cmd, restore_cmd
+from feedbackloop.privacy.commands import privacy_group
+from feedbackloop.workflow.commands import mail_listen, sla_group
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,36 +59,20 @@ def worker(workers: int) -> None:
     consumer.run()
 
 
-@main.command("createuser")
-@click.argument("username")
-@click.option("--role", default="agent", show_default=True)
-@click.password_option()
-@handle_errors
-def createuser(username: str, role: str, password: str) -> None:
-    """Create a user with a role (agent, supervisor, product_manager, csm, analyst, admin)."""
-    from feedbackloop.accounts.services import create_user
-    from feedbackloop.bootstrap import prepare_database
-    from feedbackloop.config import get_settings
-    from feedbackloop.db import session_scope
-
-    prepare_database(get_settings())
-    with session_scope() as session:
-        create_user(session, username, password, role=role)
-    click.echo(f"已创建用户 {username} ({role}) / user created")
-
-
-# Feature command groups register here, one line each.
-def _register_feature_commands() -> None:
-    from feedbackloop.feedback.commands import import_; main.add_command(import_)  # noqa: E702, I001
-    from feedbackloop.audit.commands import audit_group; main.add_command(audit_group)  # noqa: E702, I001
-    from feedbackloop.privacy.commands import privacy_group; main.add_command(privacy_group)  # noqa: E702, I001
-    from feedbackloop.ops.commands import backup_cmd, restore_cmd; main.add_command(backup_cmd); main.add_command(restore_cmd)  # noqa: E702, I001, E501
-    from feedbackloop.workflow.commands import mail_listen, sla_group; main.add_command(mail_listen); main.add_command(sla_group)  # noqa: E702, I001, E501
-    from feedbackloop.feedback.analysis_commands import COMMANDS; [main.add_command(c) for c in COMMANDS]  # noqa: E702, I001
-    from feedbackloop.reports.commands import report_cmd; main.add_command(report_cmd)  # noqa: E702, I001
-
-
-_register_feature_commands()
+# The feature command groups, each defined in its package's commands.py.
+for command in (
+    import_,
+    *ANALYSIS_COMMANDS,
+    createuser,
+    audit_group,
+    privacy_group,
+    backup_cmd,
+    restore_cmd,
+    mail_listen,
+    sla_group,
+    report_cmd,
+):
+    main.add_command(command)
 
 if __name__ == "__main__":
     main()

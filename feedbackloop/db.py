@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ARRAY,
@@ -24,8 +24,9 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
+from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
 
 from feedbackloop.config import get_settings
@@ -83,7 +84,7 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -99,7 +100,7 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
         # Emit BEGIN ourselves (SQLAlchemy's documented pysqlite recipe) so that a unit of work that reads
         # and then writes can take the write lock up front; see begin_write().
         @event.listens_for(engine, "connect")
-        def _no_pysqlite_tx(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        def _no_pysqlite_tx(dbapi_conn, _record):
             dbapi_conn.isolation_level = None
 
         # Writers of this process queue on a lock before asking SQLite: SQLite's own busy handler polls with
@@ -107,7 +108,7 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
         writer_lock = threading.Lock()  # not an RLock: a request may begin and commit on different threads
 
         @event.listens_for(engine, "begin")
-        def _begin(conn):  # type: ignore[no-untyped-def]
+        def _begin(conn):
             immediate = conn.get_execution_options().get("sqlite_immediate")
             if immediate:
                 if not writer_lock.acquire(timeout=busy_timeout):
@@ -119,7 +120,7 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
                 _release(conn)
                 raise
 
-        def _release(conn):  # type: ignore[no-untyped-def]
+        def _release(conn):
             if conn.info.pop("holds_writer_lock", False):
                 writer_lock.release()
 
@@ -169,7 +170,14 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={"sqlite_immediate": True})
 
 
-def in_list(dialect: str, column: ColumnElement[Any], name: str) -> ColumnElement[bool]:
+def rows_changed(session: Session, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed (0 where the driver cannot tell).
+
+    The typed `Session.execute` answers a plain Result; DML statements get a CursorResult, which counts."""
+    return cast(CursorResult[Any], session.execute(statement)).rowcount or 0
+
+
+def in_list(dialect: str, column: ColumnElement[Any] | QueryableAttribute[Any], name: str) -> ColumnElement[bool]:
     """`column IN <the list bound to parameter name>`, for lists of any length, in a statement built once.
 
     Bind the list with `list_value`. On SQLite it travels as one JSON text (`IN (SELECT value FROM

@@ -3,6 +3,7 @@ separate `feedbackloop worker` processes (on any number of machines) in producti
 
 from __future__ import annotations
 
+import importlib
 import logging
 from functools import lru_cache
 
@@ -34,14 +35,22 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
         return None
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
     # The web server owns this process's signals; the consumer's threads stop with stop(graceful=True).
-    consumer._set_signal_handlers = lambda: None  # type: ignore[method-assign]
+    consumer._set_signal_handlers = lambda: None
     consumer.start()
     log.info("in-process task consumer started with %d workers", workers)
     return consumer
 
 
+# The one list of feature modules that define tasks or intake hooks. They import this module for `huey`;
+# this module names them only here, as strings, so that it can be loaded without any of them.
+TASK_MODULES = (
+    "feedbackloop.feedback.import_jobs",
+    "feedbackloop.feedback.tasks",
+    "feedbackloop.workflow.tasks",
+)
+
+
 def load_task_modules() -> None:
-    """Import every feature's task module so that tasks and intake hooks are registered (web and workers)."""
-    import feedbackloop.feedback.import_jobs  # noqa: F401
-    import feedbackloop.feedback.tasks  # noqa: F401
-    import feedbackloop.workflow.tasks  # noqa: F401
+    """Import every module in TASK_MODULES so that tasks and intake hooks are registered (every entry point)."""
+    for name in TASK_MODULES:
+        importlib.import_module(name)

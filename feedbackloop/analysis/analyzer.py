@@ -18,7 +18,7 @@ from .aspects import (
     merge_aspects,
 )
 from .lexicon import AspectDef
-from .model import SentimentModel, load_model
+from .model import SentimentModel, load_model, on_current_changed
 from .result import Analysis, AspectSentiment, Mentions, Sentiment, Term
 from .signals import MentionFinder, emoji_bias, emotions, intensity, keywords, label_for
 from .triage import Cue, ProblemTyper, urgency
@@ -175,6 +175,7 @@ def default_analyzer() -> Analyzer:
     return _default
 
 
+@on_current_changed  # the default analyzer holds the old model
 def reset_default_analyzer() -> None:
     """Forget the cached analyzer (after marking a new model current)."""
     global _default

@@ -5,10 +5,10 @@ from __future__ import annotations
 try:  # the analysis package is usable on its own, without the rest of FeedbackLoop
     from feedbackloop.errors import FeedbackLoopError as _Base
 except ImportError:  # pragma: no cover - only when vendored elsewhere
-    _Base = Exception  # type: ignore[misc,assignment]
+    _Base = Exception  # type: ignore[misc,assignment]  # mypy sees the import above; this is its stand-in
 
 
-class AnalysisError(_Base):  # type: ignore[misc,valid-type]
+class AnalysisError(_Base):
     """Base of every analysis error."""
 
     status = 400

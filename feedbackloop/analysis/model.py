@@ -8,7 +8,7 @@ import json
 import math
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +44,7 @@ class FeatureSpec:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeatureSpec:
-        return cls(int(d["n_features"]), tuple(d["char_ngrams"]), tuple(d["word_ngrams"]),  # type: ignore[arg-type]
+        return cls(int(d["n_features"]), tuple(d["char_ngrams"]), tuple(d["word_ngrams"]),
                    bool(d["negation"]))
 
 
@@ -478,9 +478,19 @@ def set_current(version: str, directory: Path | str | None = None) -> None:
     (d / CURRENT_FILE).write_text(json.dumps({"version": version}) + "\n", encoding="utf-8")
     with _lock:
         _cache.clear()
-    from .analyzer import reset_default_analyzer  # the default analyzer holds the old model
+    for hook in _current_changed_hooks:
+        hook()
 
-    reset_default_analyzer()
+
+# Called after a new version becomes current. Whoever caches a model (the default analyzer) registers
+# here, so this module needs to know nothing of its users.
+_current_changed_hooks: list[Callable[[], None]] = []
+
+
+def on_current_changed(hook: Callable[[], None]) -> Callable[[], None]:
+    """Register hook() to run after `set_current` switches the current model (to drop a cached one)."""
+    _current_changed_hooks.append(hook)
+    return hook
 
 
 def load_model(version: str | None = None, directory: Path | str | None = None) -> SentimentModel:

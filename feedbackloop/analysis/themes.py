@@ -83,9 +83,10 @@ def theme_keys(text: str, analysis: Analysis | Mapping[str, Any]) -> list[tuple[
             found.append((f"risk:{category}", "risk", text))
     if a.get("sentiment", {}).get("label") == "negative":
         found.append((f"problem_type:{a.get('problem_type') or '其他'}", "problem_type", text))
-    out = [(key, kind, theme_label(key), example) for key, kind, example in found]
-    seen: set[str] = set()
-    return [t for t in out if not (t[0] in seen or seen.add(t[0]))]  # type: ignore[func-returns-value]
+    first: dict[str, tuple[str, str, str, str]] = {}  # key → its first occurrence, in order
+    for key, kind, example in found:
+        first.setdefault(key, (key, kind, theme_label(key), example))
+    return list(first.values())
 
 
 def themes(items: Iterable[tuple[str, Any, Analysis | Mapping[str, Any]]], *, now: Any = None,

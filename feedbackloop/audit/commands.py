@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from feedbackloop.cli import handle_errors
+from feedbackloop.cli_support import handle_errors
 
 
 @click.group("audit")

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.audit.models import AuditEntry, AuditHead
+from feedbackloop.db import Base, rows_changed
 from feedbackloop.lib.clock import clock
 from feedbackloop.lib.masking import mask_contact
 
@@ -74,7 +75,7 @@ def _take_head(session: Session, *, in_flush: bool = False, count: int = 1) -> t
     bump = update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + count)
     # The session holds no AuditHead objects worth syncing; skipping that scan matters in large batches.
     bump = bump.execution_options(synchronize_session=False)
-    if session.execute(bump).rowcount == 0:
+    if rows_changed(session, bump) == 0:
         if in_flush:  # no savepoint possible inside a flush; the head is normally made long before
             session.execute(insert(AuditHead).values(id=1, seq=count, last_hash=GENESIS))
             return count, GENESIS
@@ -153,7 +154,7 @@ def record_many(
     for seq, (entity_id, before, after) in enumerate(changes, start=last_seq - len(changes) + 1):
         rows.append(_entry_row(seq, at, name, action, entity, entity_id, before, after, prev))
         prev = rows[-1]["hash"]
-    session.execute(AuditEntry.__table__.insert(), rows)
+    session.execute(insert(AuditEntry), rows)
     _set_tip(session, prev)
 
 
@@ -229,9 +230,7 @@ def _unaudited(
     session: Session, table_name: str, entity: str, action: str, label_zh: str, label_en: str
 ) -> Unaudited | None:
     """The rows of `table_name` that no `action` entry names (a change stored without its audit entry)."""
-    # Every model's table; imported here because the models import this package.
-    from feedbackloop.models import Base
-
+    # The callers (CLI, API, page) run with every model loaded, so the metadata knows the table.
     (pk,) = Base.metadata.tables[table_name].primary_key.columns
     key = pk if isinstance(pk.type, String) else cast(pk, String)
     logged = select(AuditEntry.seq).where(

@@ -6,8 +6,9 @@ import json
 from pathlib import Path
 
 import click
+from rich.progress import TaskID
 
-from feedbackloop.cli import handle_errors
+from feedbackloop.cli_support import handle_errors, progress_bar
 from feedbackloop.errors import ValidationFailed
 
 
@@ -30,12 +31,6 @@ def _read_column(path: Path, *columns: str) -> tuple[list[dict[str, str]], list[
     return rows, header
 
 
-def _progress_bar():  # type: ignore[no-untyped-def]
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-
-
 @click.command("analyze")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--text-column", required=True, help="含文本的列 / column holding the text")
@@ -48,7 +43,7 @@ def analyze_cmd(file: Path, text_column: str, output: Path) -> None:
 
     rows, header = _read_column(file, text_column)
     extra = ["sentiment", "score", "intensity", "problem_type", "urgency", "aspects", "keywords", "model_version"]
-    with _progress_bar() as bar, open_for_excel(output) as out:
+    with progress_bar() as bar, open_for_excel(output) as out:
         task = bar.add_task("分析 / analysing", total=len(rows))
         writer = DictCsvWriter(out, fieldnames=header + [c for c in extra if c not in header])
         writer.writeheader()
@@ -109,8 +104,8 @@ def train_cmd(data: Path | None, no_corrections: bool, no_current: bool, limit: 
     extra: list[tuple[str, int]] = []
     if not no_corrections:
         extra = _stored_corrections()
-    bar = _progress_bar()
-    tasks: dict[str, int] = {}
+    bar = progress_bar()
+    tasks: dict[str, TaskID] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         if stage not in tasks:
@@ -154,7 +149,7 @@ def reanalyze_cmd(background: bool) -> None:
         reanalyze_job()
         click.echo("已加入后台队列 / enqueued; the worker re-analyses in chunks")
         return
-    with _progress_bar() as bar, session_scope() as session:
+    with progress_bar() as bar, session_scope() as session:
         task = bar.add_task("重新分析 / re-analysing", total=None)
         done = analyzing.reanalyze_all(session, lambda d, t: bar.update(task, completed=d, total=t))
     click.echo(f"已重新分析 {done} 条 / re-analysed {done} items")

@@ -6,19 +6,9 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
-from feedbackloop.cli import handle_errors
+from feedbackloop.cli_support import handle_errors, progress_bar
 from feedbackloop.feedback.importer import ImportReport
 from feedbackloop.lib.spreadsheet import CsvWriter, open_for_excel
 
@@ -50,7 +40,7 @@ def import_(file: Path, channel: str, mappings: tuple[str, ...], errors_csv: Pat
     mapping = parse_mapping_option(mappings)
     prepare_database(get_settings())
     console = Console(stderr=True)
-    with _progress_bar(console) as bar, session_scope() as session:
+    with progress_bar(console, rows=True) as bar, session_scope() as session:
         task = bar.add_task("导入 / importing", total=None)
         report = import_file(
             session,
@@ -68,27 +58,6 @@ def import_(file: Path, channel: str, mappings: tuple[str, ...], errors_csv: Pat
     if errors_csv is not None:
         _write_errors(report, errors_csv)
         click.echo(f"被拒绝的行已写入 / rejected rows written to {errors_csv}")
-
-
-def _progress_bar(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("行 rows"),
-        _RateColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=False,
-    )
-
-
-class _RateColumn(ProgressColumn):
-    """Rows per second; rich's own speed column shows bytes."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f} 行/秒 rows/s" if speed else "")
 
 
 def _print_summary(report: ImportReport) -> None:

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 
+if TYPE_CHECKING:  # mypy cannot build a Literal from a runtime tuple: to it these are plain strings
+    ChannelCode = str
+    ProblemType = str
+    CustomerType = str
+else:  # closed sets as Literal types, so that validation and the OpenAPI document list the allowed values
+    ChannelCode = Literal[tuple(CHANNELS)]
+    ProblemType = Literal[tuple(PROBLEM_TYPES)]
+    CustomerType = Literal[tuple(CUSTOMER_TYPES)]
 MAX_CONTENT = 10_000
 MAX_SHORT = 200
 # Received times the product can compute with: ids, China-time days and SLA deadlines all derive from them,

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import Table, bindparam, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -270,7 +270,7 @@ def _ingest_once(
             fresh_prints.append(fp)
     if fresh:
         rows = _rows_for(session, dialect, fresh, fresh_prints, clock.now())
-        session.execute(Feedback.__table__.insert(), rows)
+        session.execute(cast(Table, Feedback.__table__).insert(), rows)  # declarative types it as FromClause
         result.created = [r["id"] for r in rows]
         # In this transaction, so that no item is ever stored without its creation entry (SPEC §9).
         changes = [(r["id"], None, {f: r.get(f) for f in AUDITED_FIELDS}) for r in rows]

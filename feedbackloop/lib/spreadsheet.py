@@ -55,7 +55,7 @@ class CsvWriter:
             self.writerow(values)
 
 
-class DictCsvWriter(csv.DictWriter):  # type: ignore[type-arg]
+class DictCsvWriter(csv.DictWriter):
     """csv.DictWriter whose every cell, header included (headers come from customers' files), is safe."""
 
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:

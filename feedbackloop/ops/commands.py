@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from feedbackloop.cli import handle_errors
+from feedbackloop.cli_support import handle_errors
 
 
 @click.command("backup")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
-from feedbackloop.cli import handle_errors
+from feedbackloop.cli_support import echo_json, handle_errors
 
 
 @click.group("privacy")
@@ -23,7 +21,7 @@ def export_cmd(contact: str) -> None:
     from feedbackloop.privacy.services import export_customer
 
     with session_scope() as session:
-        click.echo(json.dumps(export_customer(session, "cli", contact), ensure_ascii=False, indent=2, default=str))
+        echo_json(export_customer(session, "cli", contact), indent=2)
 
 
 @privacy_group.command("erase")

@@ -61,7 +61,7 @@ def _error(
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, object]]:
-    out = []
+    out: list[dict[str, object]] = []
     for err in exc.errors():
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
         out.append({"field": ".".join(loc), "message": str(err.get("msg", "")).removeprefix("Value error, ")})

@@ -19,6 +19,11 @@ from feedbackloop.workflow.routing import get_team
 MAX_CAUSES = 200
 
 
+def list_rules(session: Session) -> list[AlertRule]:
+    """Every threshold-alert rule, oldest first."""
+    return list(session.scalars(select(AlertRule).order_by(AlertRule.id)))
+
+
 def save_rule(session: Session, fields: dict[str, Any], rule_id: int | None = None) -> AlertRule:
     """Create or update an alert rule; it needs a problem type or a keyword, and a team."""
     rule = get_rule(session, rule_id) if rule_id else AlertRule()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import time
 
 import click
 
-from feedbackloop.cli import handle_errors
+from feedbackloop.cli_support import echo_json, handle_errors
 
 
 def _prepare() -> None:
@@ -54,7 +53,7 @@ def sla_sweep() -> None:
     from feedbackloop.workflow.tasks import run_sweep
 
     _prepare()
-    click.echo(json.dumps(run_sweep(), ensure_ascii=False))
+    echo_json(run_sweep())
 
 
 @sla_group.command("policies")

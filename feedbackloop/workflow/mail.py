@@ -25,6 +25,7 @@ from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow.models import Reply
+from feedbackloop.workflow.services import add_history, notify, transition
 
 log = logging.getLogger(__name__)
 FB_TOKEN = re.compile(r"\[(FB\d{8,})\]")
@@ -34,10 +35,6 @@ MAX_BODY = 10_000
 
 def is_email(value: str | None) -> bool:
     return bool(value and EMAIL_RE.match(value.strip()))
-
-
-def status_link(record: Feedback) -> str:
-    return f"{get_settings().base_url.rstrip('/')}/s/{record.status_token}"
 
 
 def subject_for(record: Feedback, text: str) -> str:
@@ -67,7 +64,7 @@ def deliver_reply(session: Session, reply_id: int) -> Reply:
     """Send a queued reply and record the outcome (sent, or failed with the reason); commits."""
     reply = session.get(Reply, reply_id)
     if reply is None or reply.state not in ("queued", "failed"):
-        return reply  # type: ignore[return-value]
+        return reply  # type: ignore[return-value]  # None only if the row was erased since it was queued
     last_in = session.scalar(
         select(Reply.message_id)
         .where(Reply.feedback_id == reply.feedback_id, Reply.direction == "in", Reply.message_id.is_not(None))
@@ -155,8 +152,6 @@ def _thread(
     message_id: str | None,
     refs: list[str],
 ) -> str:
-    from feedbackloop.workflow.services import add_history, notify, transition
-
     begin_write(session)
     session.add(
         Reply(

@@ -23,21 +23,6 @@ TEAM_KINDS: dict[str, int] = {
 LEVEL_KINDS: dict[int, str] = {1: "一线客服", 2: "专家团队", 3: "部门经理", 4: "高管"}
 ROUTING_STRATEGIES = {"round_robin": "轮询", "least_loaded": "最少负载", "pool": "公共池(认领)"}
 PRIORITY_LEVELS: dict[str, str] = {"urgent": "紧急", "high": "高", "normal": "普通", "low": "低"}
-# Improvement plan life cycle (SPEC §6): status → zh-CN name, and the moves a product manager may make.
-PLAN_STATUSES: dict[str, str] = {
-    "planned": "计划中",
-    "in_progress": "进行中",
-    "shipped": "已上线",
-    "verified": "已验证",
-    "cancelled": "已取消",
-}
-PLAN_TRANSITIONS: dict[str, tuple[str, ...]] = {
-    "planned": ("in_progress", "shipped", "cancelled"),
-    "in_progress": ("shipped", "cancelled"),
-    "shipped": ("verified", "in_progress"),  # back to work when the review shows no effect
-    "verified": (),
-    "cancelled": ("planned",),
-}
 TEMPLATE_KINDS: dict[str, str] = {
     "complaint": "投诉",
     "suggestion": "建议",
@@ -225,27 +210,3 @@ class AlertEvent(Base):
     share_pct: Mapped[float]
     feedback_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ImprovementPlan(Base):
-    """A product or process change owned by a department, linked to the themes it should make smaller."""
-
-    __tablename__ = "wf_improvement_plans"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    title: Mapped[str] = mapped_column(String(200))
-    problem_type: Mapped[str | None] = mapped_column(String(20))
-    # Nullable so that deleting a team keeps its plans (shown as 未指定); the API requires one on create.
-    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    due_date: Mapped[date | None] = mapped_column(Date)
-    measures: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="planned", index=True)
-    theme_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
-    shipped_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-
-    @property
-    def status_label(self) -> str:
-        return PLAN_STATUSES.get(self.status, self.status)

@@ -69,7 +69,9 @@ def risk_signals(content: str, analysis: dict[str, Any] | None) -> dict[str, lis
 def sentiment_of(record: Any) -> tuple[str | None, int]:
     """(label, intensity 0–5) from the analysis, else the denormalised column, else the star rating."""
     analysis = record.analysis or {}
-    sent = analysis.get("sentiment") if isinstance(analysis.get("sentiment"), dict) else {}
+    sent = analysis.get("sentiment")
+    if not isinstance(sent, dict):
+        sent = {}
     label = sent.get("label") or record.sentiment
     intensity = sent.get("intensity") or 0
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,8 +20,10 @@ from feedbackloop.lib.clock import clock
 from feedbackloop.workflow import mail
 from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
-from feedbackloop.workflow.services import add_history, ensure_token, get_record
+from feedbackloop.workflow.services import add_history, ensure_token, get_record, status_link
 
+# Called with the reply's id once an email reply is committed; workflow/tasks.py registers the sending.
+after_email_reply_hooks: list[Callable[[int], None]] = []
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = {
     "customer_name": "客户称呼",
@@ -98,7 +101,7 @@ def placeholder_values(
         "owner": (owner.display_name or owner.username) if owner else "客服团队",
         "deadline": due.astimezone(mail_tz()).strftime("%Y-%m-%d %H:%M") if due else "尽快",
         "next_step": "我们会核实情况并尽快与您联系",
-        "status_link": mail.status_link(record),
+        "status_link": status_link(record),
     }
     values.update({k: v for k, v in (extra or {}).items() if v})
     return values
@@ -303,7 +306,7 @@ def create_reply(
             code="no_email",
         )
     ensure_token(record)
-    link = mail.status_link(record)
+    link = status_link(record)
     if kind == "email" and link not in body:
         body = f"{body.rstrip()}\n\n处理进度 / status: {link}"
     now = clock.now()
@@ -333,9 +336,8 @@ def create_reply(
     )
     session.commit()
     if kind == "email":
-        from feedbackloop.workflow import tasks
-
-        tasks.send_reply(reply.id)
+        for hook in after_email_reply_hooks:
+            hook(reply.id)
     return reply
 
 
@@ -365,7 +367,7 @@ def resolution_notice(session: Session, feedback_id: str) -> Reply | None:
         .order_by(HistoryEntry.id.desc())
         .limit(1)
     )
-    link = mail.status_link(record)
+    link = status_link(record)
     body = (
         f"{record.customer_name or '尊敬的客户'} 您好:\n\n您的反馈 {record.id} 已处理完成。\n"
         f"处理结果: {done or (last or '问题已解决').splitlines()[0]}\n\n"
@@ -388,7 +390,7 @@ def followup_notice(session: Session, feedback_id: str) -> Reply | None:
     record = get_record(session, feedback_id)
     if record.status not in ("resolved", "closed") or not mail.is_email(record.contact):
         return None
-    link = mail.status_link(record)
+    link = status_link(record)
     answer = (
         f"如问题仍然存在, 请打开链接选择「不满意」, 我们会重新处理: {link}"
         if awaits_answer(record)

@@ -207,7 +207,8 @@ class Router:
             .where(User.team_id.is_not(None), User.is_active.is_(True), User.role != "customer")
             .order_by(User.id)
         ):
-            self.members.setdefault(tid, []).append(uid)
+            if tid is not None:  # never None (the query excludes those), but the column is nullable
+                self.members.setdefault(tid, []).append(uid)
         self._load: Counter[int] | None = None
         self.level_cache: dict[int, list[int]] = {}  # escalation level → member ids, for this batch
 
@@ -240,18 +241,16 @@ class Router:
 
     def _least_loaded(self, members: list[int], count: int) -> list[int | None]:
         if self._load is None:
-            self._load = Counter(
-                dict(
-                    self.session.execute(
-                        select(Feedback.owner_id, func.count())
-                        .where(Feedback.status.in_(OPEN_STATUSES), Feedback.owner_id.is_not(None))
-                        .group_by(Feedback.owner_id)
-                    ).all()
-                )
+            rows = self.session.execute(
+                select(Feedback.owner_id, func.count())
+                .where(Feedback.status.in_(OPEN_STATUSES), Feedback.owner_id.is_not(None))
+                .group_by(Feedback.owner_id)
             )
+            self._load = Counter({owner: n for owner, n in rows if owner is not None})
+        load = self._load
         picked: list[int | None] = []
         for _ in range(count):
-            uid = min(members, key=lambda u: (self._load[u], u))  # type: ignore[index]
-            self._load[uid] += 1
+            uid = min(members, key=lambda u: (load[u], u))
+            load[uid] += 1
             picked.append(uid)
         return picked

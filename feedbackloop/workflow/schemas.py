@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from feedbackloop.feedback.models import PROBLEM_TYPES
-from feedbackloop.workflow.models import PLAN_STATUSES
 from feedbackloop.workflow.states import STATUSES
 
-StatusCode = Literal[tuple(STATUSES)]  # type: ignore[valid-type]
+if TYPE_CHECKING:  # mypy cannot build a Literal from a runtime tuple: to it this is a plain string
+    StatusCode = str
+else:  # a Literal type, so that validation and the OpenAPI document list the allowed values
+    StatusCode = Literal[tuple(STATUSES)]
 Priority = Literal["urgent", "high", "normal", "low"]
 
 
@@ -20,7 +21,7 @@ class _In(BaseModel):
 
 
 class TransitionIn(_In):
-    to: StatusCode  # type: ignore[valid-type]
+    to: StatusCode
     reason: str | None = Field(default=None, max_length=2000)
     merged_into: str | None = Field(default=None, max_length=24, description="merged 时: 原始反馈编号")
 
@@ -264,59 +265,3 @@ class ReadIn(_In):
 
 class SatisfactionIn(_In):
     satisfied: bool
-
-
-# --- Improvement plans (SPEC §6) ---------------------------------------------------------------------------
-
-PlanStatus = Literal[tuple(PLAN_STATUSES)]  # type: ignore[valid-type]
-ProblemType = Literal[tuple(PROBLEM_TYPES)]  # type: ignore[valid-type]
-ThemeKey = Annotated[str, Field(min_length=3, max_length=100, pattern=r"^(aspect|risk|problem_type):\S")]
-DbRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
-
-class ImprovementCreate(_In):
-    title: str = Field(min_length=1, max_length=200, description="改进计划标题")
-    problem_type: ProblemType | None = None
-    team_id: DbRef = Field(description="负责部门 (团队 id)")
-    owner_id: DbRef | None = None
-    due_date: date | None = None
-    measures: str = Field(default="", max_length=10_000, description="改进措施")
-    theme_keys: list[ThemeKey] = Field(default_factory=list, max_length=20, description="关联主题键")
-
-
-class ImprovementUpdate(_In):
-    """Only the fields sent are changed; `status` moves the plan along its life cycle."""
-
-    title: str | None = Field(default=None, min_length=1, max_length=200)
-    problem_type: ProblemType | None = None
-    team_id: DbRef | None = None
-    owner_id: DbRef | None = None
-    due_date: date | None = None
-    measures: str | None = Field(default=None, max_length=10_000)
-    theme_keys: list[ThemeKey] | None = Field(default=None, max_length=20)
-    status: PlanStatus | None = None
-
-
-class ThemeRef(BaseModel):
-    key: str
-    label: str
-
-
-class ImprovementOut(BaseModel):
-    id: int
-    title: str
-    problem_type: str | None
-    team_id: int | None
-    team: str | None
-    owner_id: int | None
-    due_date: date | None
-    overdue: bool
-    measures: str
-    status: str
-    status_label: str
-    allowed_next: list[str]
-    themes: list[ThemeRef]
-    shipped_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    effect: dict[str, Any] | None = None

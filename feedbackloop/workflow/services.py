@@ -5,6 +5,7 @@ Plain functions over a session; each public write commits its own unit of work."
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
-from feedbackloop.db import begin_write
+from feedbackloop.config import get_settings
+from feedbackloop.db import begin_write, rows_changed
 from feedbackloop.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
@@ -22,6 +24,14 @@ from feedbackloop.workflow.models import LEVEL_KINDS, HistoryEntry, Notification
 from feedbackloop.workflow.states import STATUS_EN, allowed_next, label
 
 SUPERVISORS = ("supervisor", "admin")
+# Called with the item's id after a transition to "resolved" is committed. The task layer registers the
+# customer's resolution notice here (workflow/tasks.py), so this module knows nothing of the queue.
+after_resolve_hooks: list[Callable[[str], None]] = []
+
+
+def status_link(record: Feedback) -> str:
+    """The customer's page showing this item's progress."""
+    return f"{get_settings().base_url.rstrip('/')}/s/{record.status_token}"
 
 
 def _actor(user: User | None) -> tuple[int | None, str]:
@@ -210,9 +220,8 @@ def transition(
         notify(session, [record.owner_id], record, "reopened", f"反馈 {record.id} 已重开 / reopened")
     session.commit()
     if to == "resolved":
-        from feedbackloop.workflow import tasks
-
-        tasks.notify_resolution(record.id)
+        for hook in after_resolve_hooks:
+            hook(record.id)
     return record
 
 
@@ -221,14 +230,15 @@ def claim(session: Session, feedback_id: str, user: User) -> Feedback:
     begin_write(session)
     record = get_record(session, feedback_id)
     before = record.status
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Feedback)
         .where(Feedback.id == feedback_id, Feedback.owner_id.is_(None))
         .where(Feedback.status.in_(("new", "triaged", "reopened")))
         .values(owner_id=user.id, status="assigned", updated_at=clock.now())
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if changed != 1:
         session.rollback()
         session.expire_all()
         record = get_record(session, feedback_id)
@@ -300,19 +310,19 @@ def notifications_for(
 
 def mark_read(session: Session, user: User, ids: list[int]) -> int:
     """Mark the user's own notifications read."""
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Notification)
         .where(Notification.user_id == user.id, Notification.id.in_(ids), Notification.read_at.is_(None))
         .values(read_at=clock.now())
     )
     session.commit()
-    return result.rowcount or 0
+    return changed
 
 
 def state(session: Session, feedback_id: str) -> dict[str, Any]:
     """Everything an agent needs beside the item: status and next steps, owner, priority and reasons, SLA."""
     from feedbackloop.accounts.models import Team
-    from feedbackloop.workflow.mail import status_link
     from feedbackloop.workflow.models import PRIORITY_LEVELS
 
     record = get_record(session, feedback_id)

@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, func, insert, literal, or_, select, true, upd
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
+from feedbackloop.db import rows_changed
 from feedbackloop.errors import NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.workflow.calendar import Hours, add_minutes, working_minutes
@@ -230,13 +231,14 @@ def _remind(session: Session, now: datetime) -> int:
             ),
             and_(Feedback.resolution_due > now, Feedback.resolution_due <= horizon),
         )
-        result = session.execute(
+        changed = rows_changed(
+            session,
             update(Feedback)
             .where(running, Feedback.priority == prio, due_soon)
             .values(sla_reminded_at=now)
             .execution_options(synchronize_session=False)
         )
-        count += result.rowcount or 0
+        count += changed
     if count:
         session.execute(
             insert(Notification).from_select(
@@ -254,7 +256,8 @@ def _remind(session: Session, now: datetime) -> int:
 
 
 def _breach(session: Session, due_col: Any, marker: Any, extra: Any, now: datetime) -> int:
-    result = session.execute(
+    changed = rows_changed(
+        session,
         update(Feedback)
         .where(
             Feedback.status.in_(ACTIVE_STATUSES),
@@ -273,7 +276,7 @@ def _breach(session: Session, due_col: Any, marker: Any, extra: Any, now: dateti
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return changed
 
 
 def _record_breaches(session: Session, now: datetime) -> None:

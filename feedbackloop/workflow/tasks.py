@@ -4,6 +4,8 @@ reminders, follow-ups, threshold alerts and notification mail (embedded consumer
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from huey import crontab
 from sqlalchemy import select, update
@@ -14,9 +16,12 @@ from feedbackloop.feedback import services as feedback_services
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.tasks import huey
+from feedbackloop.workflow import replies
+from feedbackloop.workflow import services as workflow_services
 from feedbackloop.workflow.models import Notification
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MAIL_BATCH = 200
 # Items per triage unit of work: big enough to share the rule/team lookups, small enough that per-flush
 # work over the session's objects (the audit trail's, for one) stays cheap.
@@ -91,7 +96,7 @@ def run_sweep() -> dict[str, int]:
     return result.as_dict()
 
 
-def _retry_resolution_notices(session) -> None:  # type: ignore[no-untyped-def]
+def _retry_resolution_notices(session) -> None:
     from feedbackloop.workflow.sla import NOTIFY_CUSTOMER_WITHIN
 
     now = clock.now()
@@ -164,5 +169,12 @@ def send_notification_mail() -> int:
     return sent
 
 
-if on_ingest not in feedback_services.after_ingest_hooks:
-    feedback_services.after_ingest_hooks.append(on_ingest)
+def _register(hooks: list[Callable[[T], None]], hook: Callable[[T], None]) -> None:
+    if hook not in hooks:  # a test may import this module again
+        hooks.append(hook)
+
+
+# The lower modules raise these events; the queue is this module's business, not theirs.
+_register(feedback_services.after_ingest_hooks, on_ingest)
+_register(workflow_services.after_resolve_hooks, notify_resolution)
+_register(replies.after_email_reply_hooks, send_reply)

@@ -63,7 +63,7 @@ def _repeat_contacts(session: Session, records: list[Feedback], now: datetime) -
         .group_by(Feedback.contact)
         .having(func.count() > 1)
     )
-    return set(rows.scalars())
+    return {contact for contact in rows.scalars() if contact is not None}
 
 
 def triage(session: Session, ids: list[str]) -> dict[str, int]:

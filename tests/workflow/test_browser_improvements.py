@@ -12,7 +12,7 @@ from improvement_helpers import analysed
 from playwright.sync_api import expect
 from sqlalchemy import update
 
-from feedbackloop.workflow.models import ImprovementPlan
+from feedbackloop.insight.models import ImprovementPlan
 
 pytestmark = pytest.mark.browser
 ADMIN_PASSWORD = os.environ["FEEDBACKLOOP_ADMIN_PASSWORD"]

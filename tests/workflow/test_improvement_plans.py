@@ -11,8 +11,8 @@ from sqlalchemy import select
 from feedbackloop.accounts import services as accounts
 from feedbackloop.audit.models import AuditEntry
 from feedbackloop.errors import Conflict, ValidationFailed
+from feedbackloop.insight import improvements
 from feedbackloop.lib.clock import clock
-from feedbackloop.workflow import improvements
 
 
 @pytest.fixture

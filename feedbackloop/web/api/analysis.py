@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from feedbackloop.feedback import analyzing, services
 from feedbackloop.feedback.schemas import FeedbackPublic
+from feedbackloop.insight.themes import recent_themes
 from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["analysis"])
@@ -66,5 +67,5 @@ def themes(
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     """Themes of the last `days` days against the previous period of the same length."""
-    found = analyzing.recent_themes(session, timedelta(days=days))
+    found = recent_themes(session, timedelta(days=days))
     return {"days": days, "themes": [t.to_dict() for t in found]}

@@ -7,24 +7,22 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from feedbackloop.feedback import services
-from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 from feedbackloop.feedback.schemas import (
     BatchResult,
+    ChannelCode,
+    CustomerType,
     FeedbackBatch,
     FeedbackCreate,
     FeedbackPage,
     FeedbackPublic,
     Moment,
+    ProblemType,
     PublicFeedbackCreate,
 )
 from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser
 from feedbackloop.web.ratelimit import limit_public
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
-# Closed sets as Literal types, so that the OpenAPI document lists the allowed values.
-ChannelCode = Literal[tuple(CHANNELS)]  # type: ignore[valid-type]
-ProblemType = Literal[tuple(PROBLEM_TYPES)]  # type: ignore[valid-type]
-CustomerType = Literal[tuple(CUSTOMER_TYPES)]  # type: ignore[valid-type]
 
 
 @router.post("/feedback", response_model=FeedbackPublic, status_code=201)

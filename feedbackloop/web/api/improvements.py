@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Query
 
 from feedbackloop.accounts.models import User
 from feedbackloop.accounts.policy import PLANNERS
+from feedbackloop.insight import improvements
+from feedbackloop.insight import schemas as s
 from feedbackloop.web.deps import DbId, SessionDep, StaffUser, require_role
-from feedbackloop.workflow import improvements
-from feedbackloop.workflow import schemas as s
 
 router = APIRouter(prefix="/api/v1/improvements", tags=["improvements"])
 # SPEC §1: product managers own improvement plans; supervisors and admins may act for them.

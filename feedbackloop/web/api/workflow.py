@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
 
 from feedbackloop.accounts.models import User
+from feedbackloop.web.crud import Entity, add_crud_routes
 from feedbackloop.web.deps import DbId, SessionDep, StaffUser, WriterUser, require_role
 from feedbackloop.web.ratelimit import limit_public
 from feedbackloop.workflow import alerts, customer, replies, routing, services, sla
@@ -97,25 +98,10 @@ def kb_from_item(feedback_id: str, body: s.KbFromItemIn, session: SessionDep, us
 # --- Routing rules, teams, SLA --------------------------------------------------------------------------------
 
 
-@router.get("/routing-rules", response_model=list[s.RuleOut])
-def list_rules(session: SessionDep, user: StaffUser) -> object:
-    return routing.list_rules(session)
-
-
-@router.post("/routing-rules", response_model=s.RuleOut, status_code=201)
-def create_rule(body: s.RuleIn, session: SessionDep, user: ManagerUser) -> object:
-    return routing.save_rule(session, body.model_dump())
-
-
-@router.put("/routing-rules/{rule_id}", response_model=s.RuleOut)
-def update_rule(rule_id: DbId, body: s.RuleIn, session: SessionDep, user: ManagerUser) -> object:
-    return routing.save_rule(session, body.model_dump(), rule_id)
-
-
-@router.delete("/routing-rules/{rule_id}", status_code=204)
-def delete_rule(rule_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
-    routing.delete_rule(session, rule_id)
-    return Response(status_code=204)
+add_crud_routes(router, Entity(
+    "/routing-rules", "rule", "rules", s.RuleIn, s.RuleOut, routing.save_rule, StaffUser, ManagerUser,
+    list_all=routing.list_rules, delete=routing.delete_rule,
+))  # fmt: skip
 
 
 @router.get("/workflow/teams")
@@ -178,25 +164,10 @@ def sla_sweep(user: ManagerUser) -> dict[str, int]:
 # --- Templates, knowledge base ---------------------------------------------------------------------------------
 
 
-@router.get("/templates", response_model=list[s.TemplateOut])
-def list_templates(session: SessionDep, user: StaffUser) -> object:
-    return replies.list_templates(session)
-
-
-@router.post("/templates", response_model=s.TemplateOut, status_code=201)
-def create_template(body: s.TemplateIn, session: SessionDep, user: ManagerUser) -> object:
-    return replies.save_template(session, body.model_dump())
-
-
-@router.put("/templates/{template_id}", response_model=s.TemplateOut)
-def update_template(template_id: DbId, body: s.TemplateIn, session: SessionDep, user: ManagerUser) -> object:
-    return replies.save_template(session, body.model_dump(), template_id)
-
-
-@router.delete("/templates/{template_id}", status_code=204)
-def delete_template(template_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
-    replies.delete_template(session, template_id)
-    return Response(status_code=204)
+add_crud_routes(router, Entity(
+    "/templates", "template", "templates", s.TemplateIn, s.TemplateOut, replies.save_template, StaffUser, ManagerUser,
+    list_all=replies.list_templates, delete=replies.delete_template,
+))  # fmt: skip
 
 
 @router.get("/kb", response_model=list[s.KbOut])
@@ -211,53 +182,20 @@ def search_kb(
     return replies.search_articles(session, q, tag, due_review)
 
 
-@router.post("/kb", response_model=s.KbOut, status_code=201)
-def create_article(body: s.KbIn, session: SessionDep, user: WriterUser) -> object:
-    return replies.save_article(session, body.model_dump())
-
-
-@router.get("/kb/{article_id}", response_model=s.KbOut)
-def get_article(article_id: DbId, session: SessionDep, user: StaffUser) -> object:
-    return replies.get_article(session, article_id)
-
-
-@router.put("/kb/{article_id}", response_model=s.KbOut)
-def update_article(article_id: DbId, body: s.KbIn, session: SessionDep, user: WriterUser) -> object:
-    return replies.save_article(session, body.model_dump(), article_id)
-
-
-@router.delete("/kb/{article_id}", status_code=204)
-def delete_article(article_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
-    replies.delete_article(session, article_id)
-    return Response(status_code=204)
+# Listing is the search above; writers keep articles, managers delete them.
+add_crud_routes(router, Entity(
+    "/kb", "article", "articles", s.KbIn, s.KbOut, replies.save_article, StaffUser, WriterUser,
+    deleters=ManagerUser, get_one=replies.get_article, delete=replies.delete_article,
+))  # fmt: skip
 
 
 # --- Threshold alerts, notifications --------------------------------------------------------------------------
 
 
-@router.get("/alert-rules", response_model=list[s.AlertRuleOut])
-def list_alert_rules(session: SessionDep, user: StaffUser) -> object:
-    from sqlalchemy import select
-
-    from feedbackloop.workflow.models import AlertRule
-
-    return session.scalars(select(AlertRule).order_by(AlertRule.id)).all()
-
-
-@router.post("/alert-rules", response_model=s.AlertRuleOut, status_code=201)
-def create_alert_rule(body: s.AlertRuleIn, session: SessionDep, user: ManagerUser) -> object:
-    return alerts.save_rule(session, body.model_dump())
-
-
-@router.put("/alert-rules/{rule_id}", response_model=s.AlertRuleOut)
-def update_alert_rule(rule_id: DbId, body: s.AlertRuleIn, session: SessionDep, user: ManagerUser) -> object:
-    return alerts.save_rule(session, body.model_dump(), rule_id)
-
-
-@router.delete("/alert-rules/{rule_id}", status_code=204)
-def delete_alert_rule(rule_id: DbId, session: SessionDep, user: ManagerUser) -> Response:
-    alerts.delete_rule(session, rule_id)
-    return Response(status_code=204)
+add_crud_routes(router, Entity(
+    "/alert-rules", "alert_rule", "alert_rules", s.AlertRuleIn, s.AlertRuleOut, alerts.save_rule, StaffUser, ManagerUser,
+    list_all=alerts.list_rules, delete=alerts.delete_rule, id_name="rule_id",
+))  # fmt: skip
 
 
 @router.post("/alert-rules/evaluate", response_model=list[s.AlertEventOut])

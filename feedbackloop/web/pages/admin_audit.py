@@ -24,4 +24,4 @@ def audit_list(request: Request, session: SessionDep, user: AdminPage) -> Respon
     rows, total = audit.entries(session, entity_id=entity_id, actor=actor, page=page, per_page=50)
     context = {"entries": rows, "total": total, "page": page, "check": audit.verify(session) if q.get("verify") == "1" else None,
                "entity_id": entity_id or "", "actor": actor or ""}  # fmt: skip
-    return render(request, "admin/audit.html", context, user=user)  # type: ignore[arg-type]
+    return render(request, "admin/audit.html", context, user=user)

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from feedbackloop.accounts import services as accounts
+from feedbackloop.accounts.models import User
 from feedbackloop.errors import FeedbackLoopError
 from feedbackloop.web.deps import DbId, SessionDep
 from feedbackloop.web.pages.admin_users import AdminPage, _message
@@ -14,10 +15,10 @@ from feedbackloop.web.pages.common import PageForm, PageRoute, render, verify_cs
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
-def _page(request: Request, session: SessionDep, user: object, **extra: object) -> Response:
+def _page(request: Request, session: SessionDep, user: User, **extra: object) -> Response:
     context = {"tokens": accounts.list_integration_tokens(session), "scopes": accounts.KNOWN_SCOPES,
                "new_token": None, "error": None, **extra}  # fmt: skip
-    return render(request, "admin/tokens.html", context, user=user, status=422 if extra.get("error") else 200)  # type: ignore[arg-type]
+    return render(request, "admin/tokens.html", context, user=user, status=422 if extra.get("error") else 200)
 
 
 @router.get("/admin/tokens")
@@ -33,7 +34,7 @@ def tokens_create(request: Request, session: SessionDep, user: AdminPage, form: 
     days = str(form.get("expires_in_days", "90"))
     try:
         token, _ = accounts.create_integration_token(
-            session, user, name=str(form.get("name", "")).strip()[:100], scopes=scopes,  # type: ignore[arg-type]
+            session, user, name=str(form.get("name", "")).strip()[:100], scopes=scopes,
             expires_in_days=int(days) if days.isdigit() and int(days) > 0 else None, username=None,
         )  # fmt: skip
     except FeedbackLoopError as exc:
@@ -45,5 +46,5 @@ def tokens_create(request: Request, session: SessionDep, user: AdminPage, form: 
 @router.post("/admin/tokens/{token_id}/revoke", dependencies=[Depends(verify_csrf)])
 def tokens_revoke(token_id: DbId, session: SessionDep, user: AdminPage) -> Response:
     """Revoke a token at once."""
-    accounts.revoke_integration_token(session, user, token_id)  # type: ignore[arg-type]
+    accounts.revoke_integration_token(session, user, token_id)
     return RedirectResponse("/admin/tokens", status_code=303)

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from feedbackloop.accounts import services as accounts
-from feedbackloop.accounts.models import ROLES
+from feedbackloop.accounts.models import ROLES, User
 from feedbackloop.errors import FeedbackLoopError
 from feedbackloop.web.deps import DbId, SessionDep
 from feedbackloop.web.i18n import EN, localize_message, resolve_lang
 from feedbackloop.web.pages.common import PageRoute, page_user, render, verify_csrf
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-AdminPage = Annotated[object, page_user("admin")]
-AnyUserPage = Annotated[object, page_user()]
+AdminPage = Annotated[User, page_user("admin")]
+AnyUserPage = Annotated[User, page_user()]
 
 EN.update(
     {
@@ -43,10 +43,10 @@ EN.update(
 )
 
 
-def _users_page(request: Request, session: SessionDep, user: object, **extra: object) -> Response:
+def _users_page(request: Request, session: SessionDep, user: User, **extra: object) -> Response:
     context = {"users": accounts.list_users(session), "teams": accounts.list_teams(session), "roles": ROLES,
                "error": None, "saved": request.query_params.get("saved"), **extra}  # fmt: skip
-    return render(request, "admin/users.html", context, user=user, status=422 if extra.get("error") else 200)  # type: ignore[arg-type]
+    return render(request, "admin/users.html", context, user=user, status=422 if extra.get("error") else 200)
 
 
 def _message(request: Request, exc: FeedbackLoopError) -> str:
@@ -98,7 +98,7 @@ def users_update(
     changes: dict[str, object] = {"role": role, "is_active": active == "on",
                                   "team_id": int(team_id) if team_id.isdigit() else None}  # fmt: skip
     try:
-        target = accounts.update_user(session, user, user_id, changes)  # type: ignore[arg-type]
+        target = accounts.update_user(session, user, user_id, changes)
     except FeedbackLoopError as exc:
         session.rollback()
         return _users_page(request, session, user, error=_message(request, exc))
@@ -108,7 +108,7 @@ def users_update(
 @router.get("/account/password")
 def password_form(request: Request, user: AnyUserPage) -> Response:
     """The form to change one's own password."""
-    return render(request, "admin/password.html", {"error": None, "done": False}, user=user)  # type: ignore[arg-type]
+    return render(request, "admin/password.html", {"error": None, "done": False}, user=user)
 
 
 @router.post("/account/password", dependencies=[Depends(verify_csrf)])
@@ -122,9 +122,9 @@ def password_change(
     """Change one's own password (the browser session stays signed in)."""
     try:
         keep = request.state.session_token_id  # this browser stays signed in; every other sign-in ends
-        accounts.change_password(session, user, old_password, new_password, keep_token_id=keep)  # type: ignore[arg-type]
+        accounts.change_password(session, user, old_password, new_password, keep_token_id=keep)
     except FeedbackLoopError as exc:
         session.rollback()
         ctx = {"error": _message(request, exc), "done": False}
-        return render(request, "admin/password.html", ctx, user=user, status=422)  # type: ignore[arg-type]
-    return render(request, "admin/password.html", {"error": None, "done": True}, user=user)  # type: ignore[arg-type]
+        return render(request, "admin/password.html", ctx, user=user, status=422)
+    return render(request, "admin/password.html", {"error": None, "done": True}, user=user)

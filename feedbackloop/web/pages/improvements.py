@@ -15,14 +15,14 @@ from feedbackloop.accounts.models import User
 from feedbackloop.accounts.policy import PLANNERS
 from feedbackloop.analysis.themes import theme_label
 from feedbackloop.errors import FeedbackLoopError, ValidationFailed
-from feedbackloop.feedback.analyzing import recent_themes
 from feedbackloop.feedback.models import PROBLEM_TYPES
+from feedbackloop.insight import improvements
+from feedbackloop.insight import schemas as s
+from feedbackloop.insight.models import PLAN_STATUSES
+from feedbackloop.insight.themes import recent_themes
 from feedbackloop.web.deps import DbId, SessionDep
 from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import NAV, NavItem, PageRoute, StaffPage, page_user, render, verify_csrf
-from feedbackloop.workflow import improvements
-from feedbackloop.workflow import schemas as s
-from feedbackloop.workflow.models import PLAN_STATUSES
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV.append(NavItem("/workflow/improvements", "改进计划", "chart"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode, urlsplit
@@ -17,7 +18,7 @@ from feedbackloop.web.pages.common import CHINA, STATUS_LABELS, PageRoute, Staff
 
 router = APIRouter(route_class=PageRoute)
 PER_PAGE_CHOICES = (20, 50, 100)
-_CHOICES: dict[str, object] = {
+_CHOICES: dict[str, Collection[str]] = {
     "channel": CHANNELS,
     "problem_type": PROBLEM_TYPES,
     "status": STATUS_LABELS,
@@ -43,7 +44,7 @@ class InboxQuery:
         kwargs: dict[str, object] = {}
         for name, allowed in _CHOICES.items():
             value = params.get(name, "").strip()
-            if value and value in allowed:  # type: ignore[operator]
+            if value and value in allowed:
                 kwargs[name] = query.values[name] = value
         for name, limit in (("q", 200), ("touchpoint", 100)):
             text = params.get(name, "").strip()[:limit]
@@ -51,7 +52,7 @@ class InboxQuery:
                 kwargs[name] = query.values[name] = text
         kwargs["date_from"] = query._date(params, "from", end=False)
         kwargs["date_to"] = query._date(params, "to", end=True)
-        query.filters = services.FeedbackFilter(**kwargs)  # type: ignore[arg-type]
+        query.filters = services.FeedbackFilter(**kwargs)  # type: ignore[arg-type]  # values checked against _CHOICES above
         query.page = _int(params.get("page"), 1, 1, 100_000)
         per_page = _int(params.get("per_page"), 50, 1, 100)
         query.per_page = per_page if per_page in PER_PAGE_CHOICES else 50

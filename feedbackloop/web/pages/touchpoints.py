@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
+from feedbackloop.accounts.models import User
 from feedbackloop.errors import Conflict, ValidationFailed
 from feedbackloop.feedback import touchpoints
 from feedbackloop.web.deps import SessionDep
@@ -23,7 +24,7 @@ from feedbackloop.web.pages.common import (
 router = APIRouter(route_class=PageRoute)
 
 
-def _list_page(request: Request, session: SessionDep, user: object, **extra: object) -> Response:
+def _list_page(request: Request, session: SessionDep, user: User, **extra: object) -> Response:
     context = {
         "points": touchpoints.list_touchpoints(session),
         "kinds": touchpoints.TOUCHPOINT_KINDS,
@@ -33,7 +34,7 @@ def _list_page(request: Request, session: SessionDep, user: object, **extra: obj
         "error": None,
         **extra,
     }
-    return render(request, "touchpoints.html", context, user=user, status=422 if extra.get("error") else 200)  # type: ignore[arg-type]
+    return render(request, "touchpoints.html", context, user=user, status=422 if extra.get("error") else 200)
 
 
 @router.get("/touchpoints")

@@ -14,8 +14,9 @@ from feedbackloop.accounts import services as accounts
 from feedbackloop.cli import main
 from feedbackloop.feedback.analyzing import analyze_stored
 from feedbackloop.feedback.models import Feedback
+from feedbackloop.insight import improvements
 from feedbackloop.lib.clock import clock
-from feedbackloop.workflow import improvements, routing
+from feedbackloop.workflow import routing
 
 NOW = datetime(2026, 3, 15, 4, 0, tzinfo=UTC)
 SLOW = ["外卖送餐太慢了, 等了两个小时才送到, 饭菜都凉了", "送餐速度太慢, 超时一个多小时, 再也不点了",

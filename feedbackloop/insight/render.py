@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from feedbackloop.reports.periodic import CHINA, PeriodReport
+from feedbackloop.insight.periodic import CHINA, PeriodReport
 
 TREND = {"up": "↑", "down": "↓", "flat": "→", "new": "新"}
 

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from feedbackloop.errors import ValidationFailed
-from feedbackloop.feedback.analyzing import analysed_items
 from feedbackloop.feedback.models import CHANNELS, Feedback
+from feedbackloop.insight import improvements
+from feedbackloop.insight.themes import analysed_items
 from feedbackloop.lib.clock import clock
-from feedbackloop.workflow import improvements
 
 CHINA = ZoneInfo("Asia/Shanghai")
 PERIODS = {"week": 7, "month": 30}

@@ -21,8 +21,8 @@ from feedbackloop.accounts.models import Team, User
 from feedbackloop.analysis.themes import theme_label
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import PROBLEM_TYPES, Feedback
+from feedbackloop.insight.models import PLAN_STATUSES, PLAN_TRANSITIONS, ImprovementPlan
 from feedbackloop.lib.clock import clock
-from feedbackloop.workflow.models import PLAN_STATUSES, PLAN_TRANSITIONS, ImprovementPlan
 from feedbackloop.workflow.routing import Router
 
 CHINA = ZoneInfo("Asia/Shanghai")

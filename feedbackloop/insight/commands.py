@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from feedbackloop.cli import handle_errors
+from feedbackloop.cli_support import handle_errors
 
 
 @click.command("report")
@@ -27,8 +27,8 @@ def report_cmd(period: str, start: datetime | None, end: datetime | None, fmt: s
     from feedbackloop.bootstrap import prepare_database
     from feedbackloop.config import get_settings
     from feedbackloop.db import get_read_sessionmaker
-    from feedbackloop.reports import build_report, period_bounds
-    from feedbackloop.reports.render import RENDERERS
+    from feedbackloop.insight import build_report, period_bounds
+    from feedbackloop.insight.render import RENDERERS
 
     prepare_database(get_settings())
     lo, hi = period_bounds(period, start.date() if start else None, end.date() if end else None)
