@@ -10,7 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts import services as accounts
-from feedbackloop.accounts.models import User
+from feedbackloop.accounts.models import ApiToken, User
 from feedbackloop.db import get_read_sessionmaker, get_sessionmaker
 from feedbackloop.errors import AuthenticationFailed, PermissionDenied
 from feedbackloop.web.csrf import SAFE_METHODS, check_cookie_request
@@ -69,14 +69,20 @@ def _check_scope(request: Request, scopes: list[str], needed: str | None) -> Non
         )
 
 
-def _bearer_user(request: Request, session: Session, token: str) -> User:
-    user, record = accounts.user_for_token(session, token)
+def _admit(request: Request, session: Session, user: User, record: ApiToken, scopes: list[str]) -> User:
+    """End the authentication transaction and remember who is asking, with what scopes."""
     touch = accounts.token_use_is_stale(record)
     session.commit()
     if touch:
         accounts.record_token_use(record.id)
     session.info["actor"] = user.username  # who the audit log names for this request's changes
-    request.state.token_scopes = record.scopes
+    request.state.token_scopes = scopes
+    return user
+
+
+def _bearer_user(request: Request, session: Session, token: str) -> User:
+    user, record = accounts.user_for_token(session, token)
+    _admit(request, session, user, record, record.scopes)
     _check_scope(request, record.scopes, scope_for(request))
     return user
 
@@ -96,14 +102,16 @@ def session_user(request: Request, session: Session) -> User:
         session.commit()
         request.session.pop(SESSION_KEY, None)
         raise AuthenticationFailed("登录已失效, 请重新登录 / session ended, please log in again") from None
-    touch = accounts.token_use_is_stale(record)
-    session.commit()
-    if touch:
-        accounts.record_token_use(record.id)
-    session.info["actor"] = user.username
-    request.state.token_scopes = ["*"]
     request.state.session_token_id = record.id
-    return user
+    return _admit(request, session, user, record, ["*"])
+
+
+def end_browser_session(request: Request, session: Session) -> None:
+    """Log the browser out on the server too: its session record is revoked, so that a copy of the
+    cookie opens nothing afterwards; the cookie loses the secret."""
+    secret = request.session.pop(SESSION_KEY, None) if "session" in request.scope else None
+    if isinstance(secret, str):
+        accounts.revoke_bearer(session, secret)
 
 
 def get_current_user(request: Request, session: SessionDep, token: Annotated[str | None, Depends(oauth2)]) -> User:

@@ -6,9 +6,12 @@ import threading
 import time
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 
+from feedbackloop.accounts import services as accounts
+from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
-from feedbackloop.errors import RateLimited
+from feedbackloop.errors import AuthenticationFailed, RateLimited
 
 _lock = threading.Lock()
 _hits: dict[tuple[str, int], int] = {}
@@ -40,6 +43,16 @@ def check_login_budget(request: Request) -> None:
             f"登录失败次数过多, 请 {wait} 秒后再试 / too many failed sign-ins from this address, retry in {wait} s",
             retry_after=wait,
         )
+
+
+def authenticate(request: Request, session: Session, username: str, password: str) -> User:
+    """Sign-in through the per-client throttle: refused (429) past the budget, each failure counted."""
+    check_login_budget(request)
+    try:
+        return accounts.authenticate(session, username, password)
+    except AuthenticationFailed:
+        count_login_failure(request)
+        raise
 
 
 def count_login_failure(request: Request) -> None:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, update
+from trust_helpers import write_concurrently
 
 from feedbackloop import audit
 from feedbackloop.audit.models import AuditEntry
 from feedbackloop.cli import main
-from feedbackloop.db import begin_write, get_sessionmaker
+from feedbackloop.db import begin_write
 
 
 def test_user_changes_are_recorded_with_before_and_after(client, admin_headers, db):
@@ -102,26 +101,13 @@ def test_cli_verify_reports_the_first_broken_link(db):
 
 
 def test_concurrent_appends_form_one_chain(db):
-    errors: list[BaseException] = []
+    def appends(session, n: int) -> None:  # type: ignore[no-untyped-def]
+        for i in range(15):
+            begin_write(session)
+            audit.record(session, f"w{n}", "setting.update", "setting", f"{n}-{i}", None, {"i": i})
+            session.commit()
 
-    def writer(n: int) -> None:
-        session = get_sessionmaker()()
-        try:
-            for i in range(15):
-                begin_write(session)
-                audit.record(session, f"w{n}", "setting.update", "setting", f"{n}-{i}", None, {"i": i})
-                session.commit()
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert write_concurrently(4, appends) == []
     result = audit.verify(db)
     assert result.ok and result.checked == 1 + 4 * 15
 

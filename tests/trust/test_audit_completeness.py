@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import csv
 import re
-import threading
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, event, func, select
-from trust_helpers import ADMIN_PASSWORD
+from trust_helpers import ADMIN_PASSWORD, write_concurrently
 
 from feedbackloop import audit
 from feedbackloop.audit.models import AuditEntry
 from feedbackloop.cli import main
-from feedbackloop.db import get_sessionmaker
 from feedbackloop.feedback import services
 from feedbackloop.feedback.importer import import_file
 from feedbackloop.feedback.models import Feedback
@@ -72,24 +70,11 @@ def test_the_creation_entry_commits_with_the_item(db):
 
 
 def test_concurrent_ingests_form_one_chain_with_every_entry(db):
-    errors: list[BaseException] = []
+    def ingests(session, n: int) -> None:  # type: ignore[no-untyped-def]
+        for i in range(8):
+            services.ingest(session, [FeedbackCreate(content=f"并发写入 {n}-{i}-{k}") for k in range(5)])
 
-    def writer(n: int) -> None:
-        session = get_sessionmaker()()
-        try:
-            for i in range(8):
-                services.ingest(session, [FeedbackCreate(content=f"并发写入 {n}-{i}-{k}") for k in range(5)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert write_concurrently(4, ingests) == []
     db.rollback()
     ids = list(db.scalars(select(Feedback.id)))
     assert len(ids) == 4 * 8 * 5 and _creation_entries(db, ids) == len(ids)

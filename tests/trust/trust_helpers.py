@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from feedbackloop.db import get_engine
+from feedbackloop.db import get_engine, get_sessionmaker
 from feedbackloop.models import Base
 from feedbackloop.webhooks.services import sign
 
@@ -48,3 +50,24 @@ def deliver(client: Any, secret: str, event: dict[str, Any], *, ts: object = Non
     """POST one signed webhook delivery through `client` (a TestClient or an httpx client)."""
     body, headers = signed_delivery(secret, event, ts=ts, signature=signature)
     return client.post(f"/api/v1/webhooks/{source}", content=body, headers=headers)
+
+
+def write_concurrently(writers: int, work: Callable[[Any, int], None]) -> list[BaseException]:
+    """Run `work(session, n)` in `writers` threads at once, each with its own writer session; the errors."""
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        session = get_sessionmaker()()
+        try:
+            work(session, n)
+        except BaseException as exc:  # noqa: BLE001 - returned to the test
+            errors.append(exc)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors

@@ -17,7 +17,15 @@ from feedbackloop.accounts.schemas import (
     UserPublic,
     UserUpdate,
 )
-from feedbackloop.web.deps import SESSION_KEY, AdminUser, CurrentUser, DbId, SessionDep, StaffUser, oauth2
+from feedbackloop.web.deps import (
+    AdminUser,
+    CurrentUser,
+    DbId,
+    SessionDep,
+    StaffUser,
+    end_browser_session,
+    oauth2,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
@@ -28,9 +36,7 @@ def logout(request: Request, session: SessionDep, user: CurrentUser, token: Anno
     if token:
         accounts.revoke_bearer(session, token)
     elif "session" in request.scope:
-        secret = request.session.get(SESSION_KEY)
-        if isinstance(secret, str):
-            accounts.revoke_bearer(session, secret)
+        end_browser_session(request, session)
         request.session.clear()
     return Response(status_code=204)
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
 
 from feedbackloop.accounts import services as accounts
-from feedbackloop.errors import AuthenticationFailed
 from feedbackloop.web import ratelimit
 from feedbackloop.web.deps import CurrentUser, SessionDep
 
@@ -35,12 +34,7 @@ def login_for_token(
     password: Annotated[str, Form(max_length=200)],
 ) -> TokenOut:
     """Exchange a username and password for a bearer token valid 12 hours."""
-    ratelimit.check_login_budget(request)
-    try:
-        user = accounts.authenticate(session, username, password)
-    except AuthenticationFailed:
-        ratelimit.count_login_failure(request)
-        raise
+    user = ratelimit.authenticate(request, session, username, password)
     token = accounts.issue_token(session, user)
     session.commit()
     return TokenOut(access_token=token, expires_in=int(accounts.LOGIN_TOKEN_TTL.total_seconds()))

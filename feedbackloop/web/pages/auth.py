@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 from feedbackloop.accounts import services as accounts
 from feedbackloop.errors import AuthenticationFailed, RateLimited
 from feedbackloop.web import ratelimit
-from feedbackloop.web.deps import SESSION_KEY, SessionDep
+from feedbackloop.web.deps import SESSION_KEY, SessionDep, end_browser_session
 from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import PageRoute, csrf_token, render, verify_csrf
 
@@ -45,11 +45,8 @@ def login(
 ) -> Response:
     """Check the credentials, start a fresh session and go where the user was heading."""
     try:
-        ratelimit.check_login_budget(request)
-        user = accounts.authenticate(session, username.strip(), password)
+        user = ratelimit.authenticate(request, session, username.strip(), password)
     except (AuthenticationFailed, RateLimited) as exc:
-        if isinstance(exc, AuthenticationFailed):
-            ratelimit.count_login_failure(request)
         context = {
             "next": safe_next(next),
             "username": username,
@@ -70,9 +67,7 @@ def login(
 @router.post("/logout", dependencies=[Depends(verify_csrf)])
 def logout(request: Request, session: SessionDep) -> RedirectResponse:
     """End the browser session, on the server too (a copy of the cookie opens nothing afterwards)."""
-    secret = request.session.get(SESSION_KEY)
-    if isinstance(secret, str):
-        accounts.revoke_bearer(session, secret)
+    end_browser_session(request, session)
     lang = request.session.get("lang")
     request.session.clear()
     if lang:
