@@ -6,6 +6,17 @@ from feedbackloop.audit.models import AuditEntry, AuditHead  # noqa: F401
 from feedbackloop.db import Base
 from feedbackloop.feedback.models import Correction, CustomAspect, Feedback, IdSequence
 from feedbackloop.feedback.touchpoints import Touchpoint  # noqa: F401  (web UI: touchpoints)
+from feedbackloop.ideas.models import (  # noqa: F401,E501
+    Idea,
+    IdeaFeedback,
+    IdeaKey,
+    IdeaTask,
+    IdeaToken,
+    Notice,
+    VerificationCode,
+    Vote,
+    Voter,
+)
 from feedbackloop.insight.models import ImprovementPlan  # noqa: F401
 from feedbackloop.webhooks.models import WebhookEvent, WebhookSource  # noqa: F401
 from feedbackloop.workflow.models import (  # noqa: F401

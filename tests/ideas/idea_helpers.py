@@ -1,0 +1,50 @@
+"""Helpers of the idea-board tests: go through the public API exactly as a customer's phone does."""
+
+from __future__ import annotations
+
+import re
+import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+
+class Sink:
+    """aiosmtpd handler that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.arrived = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))  # type: ignore[arg-type]
+        self.arrived.set()
+        return "250 OK"
+
+    def to(self, addr: str) -> list[EmailMessage]:
+        return [m for m in self.messages if addr in str(m["To"])]
+
+    def body(self, msg: EmailMessage) -> str:
+        part = msg.get_body(preferencelist=("plain",))
+        return part.get_content() if part is not None else ""
+
+    def last_code(self, addr: str) -> str:
+        found = re.search(r"验证码是 (\d{6})", self.body(self.to(addr)[-1]))
+        assert found, "no code in the mail"
+        return found.group(1)
+
+
+def new_idea(client, headers, title: str, description: str = "", **fields) -> dict:  # type: ignore[no-untyped-def]
+    """A published idea made by staff through the API."""
+    r = client.post("/api/v1/ideas", json={"title": title, "description": description, **fields}, headers=headers)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+def verified_token(client, mailbox: Sink, contact: str) -> str:  # type: ignore[no-untyped-def]
+    """A voter token got the customer's way: ask for a code, read it from the mail, send it back."""
+    r = client.post("/api/v1/public/ideas/verify", json={"contact": contact})
+    assert r.status_code == 202, r.text
+    code = mailbox.last_code(contact)
+    r2 = client.post(f"/api/v1/public/ideas/verify/{r.json()['challenge']}", json={"code": code})
+    assert r2.status_code == 200, r2.text
+    return r2.json()["voter_token"]
