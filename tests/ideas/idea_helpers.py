@@ -44,7 +44,19 @@ def verified_token(client, mailbox: Sink, contact: str) -> str:  # type: ignore[
     """A voter token got the customer's way: ask for a code, read it from the mail, send it back."""
     r = client.post("/api/v1/public/ideas/verify", json={"contact": contact})
     assert r.status_code == 202, r.text
-    code = mailbox.last_code(contact)
+    code = mailbox.last_code(contact.strip().lower())
     r2 = client.post(f"/api/v1/public/ideas/verify/{r.json()['challenge']}", json={"code": code})
     assert r2.status_code == 200, r2.text
     return r2.json()["voter_token"]
+
+
+def status_token_of(db, record) -> str:  # type: ignore[no-untyped-def]
+    """The token of the item's status link /s/<token> (as the workflow gives it when the item is triaged)."""
+    from feedbackloop.db import begin_write
+    from feedbackloop.workflow.services import ensure_token
+
+    begin_write(db)
+    db.add(record)
+    token = ensure_token(record)
+    db.commit()
+    return token
