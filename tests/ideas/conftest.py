@@ -50,9 +50,15 @@ def _no_intake_hooks(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def pm(client, make_user):  # type: ignore[no-untyped-def]
     """A product manager's API headers."""
-    from conftest import token_for
+    from idea_helpers import headers_for
 
     name, pw = make_user("product_manager", display_name="产品经理王五")
-    return token_for(client, name, pw)
+    return headers_for(client, name, pw)
 
 
+
+
+@pytest.fixture(autouse=True)
+def _vote_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests vote many times from one client; the tests of the budget itself set it low again."""
+    monkeypatch.setattr(get_settings(), "idea_votes_per_minute", 1000)

@@ -60,3 +60,9 @@ def status_token_of(db, record) -> str:  # type: ignore[no-untyped-def]
     token = ensure_token(record)
     db.commit()
     return token
+
+
+def headers_for(client, username: str, password: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
