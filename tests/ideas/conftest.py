@@ -34,6 +34,7 @@ def _smtp() -> Iterator[tuple[Sink, int]]:
 def mailbox(_smtp: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> Sink:
     sink, port = _smtp
     sink.messages.clear()
+    sink.port = port
     monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
     monkeypatch.setattr(get_settings(), "smtp_port", port)
     return sink

@@ -13,6 +13,7 @@ class Sink:
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.port = 0
         self.arrived = threading.Event()
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
@@ -66,3 +67,21 @@ def headers_for(client, username: str, password: str) -> dict[str, str]:  # type
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+SLOW = "aspect:送餐速度:negative"
+
+
+def slow_delivery(db, make_feedback, at, contact: str | None = None, n: int = 0):  # type: ignore[no-untyped-def]
+    """A complaint about slow delivery received at `at`, whose analysis is stated (not the model's)."""
+    from sqlalchemy import update
+
+    from feedbackloop.feedback.models import Feedback
+
+    analysis = {"sentiment": {"label": "negative", "score": 0.1}, "problem_type": "物流", "urgency": "一般",
+                "aspects": [{"aspect": "送餐速度", "sentiment": "negative"}], "urgency_reasons": [], "keywords": []}  # fmt: skip
+    record = make_feedback(content=f"送餐太慢了, 等了一个多小时 #{n} {at.isoformat()}", contact=contact, received_at=at)
+    db.execute(update(Feedback).where(Feedback.id == record.id)
+               .values(analysis=analysis, sentiment="negative", duplicate_of=None))  # fmt: skip
+    db.commit()
+    return record
