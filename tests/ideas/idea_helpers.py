@@ -29,7 +29,7 @@ class Sink:
         return part.get_content() if part is not None else ""
 
     def last_code(self, addr: str) -> str:
-        found = re.search(r"验证码是 (\d{6})", self.body(self.to(addr)[-1]))
+        found = re.search(r"验证码是 (\d{6})", self.body(self.to(addr.strip().lower())[-1]))
         assert found, "no code in the mail"
         return found.group(1)
 
