@@ -294,3 +294,20 @@ def outbox(session: Session, limit: int = 200) -> dict[str, Any]:
                      "address": mask_contact(n.address) if n.address else None, "error": n.error,
                      "sent_at": n.sent_at, "created_at": n.created_at} for n in latest],
     }  # fmt: skip
+
+
+def forget_contact(session: Session, contact: str) -> None:
+    """Erasure (privacy): the voter with this phone / e-mail keeps no address and gets no more notices."""
+    try:
+        kind, canonical = identity.normalize_contact(contact)
+    except ValidationFailed:
+        return
+    ident = identity.identity_hash(identity.installation_secret(session), kind, canonical)
+    voter = session.scalar(select(Voter).where(Voter.identity_hash == ident))
+    if voter is None:
+        return
+    voter.notify, voter.contact = False, None
+    for notice in session.scalars(select(Notice).where(Notice.voter_id == voter.id, Notice.address.is_not(None))):
+        notice.address = None
+        if notice.state != "sent":
+            notice.state = "unsubscribed"

@@ -10,6 +10,7 @@ from huey import crontab
 from feedbackloop.db import session_scope
 from feedbackloop.ideas import notify, staff
 from feedbackloop.insight import improvements
+from feedbackloop.privacy import services as privacy
 from feedbackloop.tasks import huey
 
 log = logging.getLogger(__name__)
@@ -45,3 +46,4 @@ def _register(hooks: list[Any], hook: Any) -> None:
 
 _register(improvements.after_status_hooks, plan_status_changed)
 _register(staff.after_ship_hooks, idea_shipped)
+_register(privacy.erase_hooks, notify.forget_contact)

@@ -156,3 +156,15 @@ def test_a_pending_idea_cannot_be_voted_on(client, mailbox):
     token = verified_token(client, mailbox, "early@example.com")
     r = client.post(f"/api/v1/public/ideas/{pending['id']}/votes", json={"voter_token": token})
     assert r.status_code == 404
+
+
+def test_erasing_a_customer_also_forgets_their_voter_address(client, idea, mailbox, make_feedback, admin_headers, db):
+    make_feedback(content="晚上太亮了", contact="erase.me@example.com")
+    token = verified_token(client, mailbox, "erase.me@example.com")
+    client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"voter_token": token})
+    r = client.post("/api/v1/privacy/erase", json={"contact": "erase.me@example.com", "confirm": True}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    db.rollback()
+    voter = db.scalars(select(Voter)).one()
+    assert voter.contact is None and voter.notify is False
+    assert _votes_in_db(db, idea["id"]) == (1, 1)  # the vote itself stays (counts stay true)
