@@ -36,14 +36,14 @@ def require(kind: str) -> None:
         raise ChannelUnavailable(_NO_SMS)
 
 
-_NO_SMS = "短信通道尚未开通, 请改用邮箱或反馈状态链接 / SMS is not available yet; use e-mail or your status link"
+_NO_SMS = "短信通道尚未开通，请改用邮箱或反馈状态链接 / SMS is not available yet; use e-mail or your status link"
 
 
 def send_email(to: str, subject: str, body: str) -> None:
     try:
         mail.send(to, subject, body)
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryFailed(f"邮件发送失败, 请稍后再试 / could not send the mail ({type(exc).__name__})") from exc
+        raise DeliveryFailed(f"邮件发送失败，请稍后再试 / could not send the mail ({type(exc).__name__})") from exc
 
 
 def send_sms(phone: str, text: str) -> None:
@@ -54,7 +54,7 @@ def send_sms(phone: str, text: str) -> None:
     except FeedbackLoopError:
         raise
     except Exception as exc:  # a provider's own errors: the caller retries later
-        raise DeliveryFailed(f"短信发送失败, 请稍后再试 / could not send the text message ({type(exc).__name__})") from exc
+        raise DeliveryFailed(f"短信发送失败，请稍后再试 / could not send the text message ({type(exc).__name__})") from exc
 
 
 def send_code(kind: str, contact: str, code: str) -> None:

@@ -80,11 +80,11 @@ def voter_from_token(secret: str, token: str) -> int:
         value = _serializer(secret).loads(token, max_age=VOTER_TOKEN_SECONDS)
     except SignatureExpired:
         raise AuthenticationFailed(
-            "验证已过期, 请重新获取验证码 / verification expired, request a new code", code="voter_expired"
+            "验证已过期，请重新获取验证码 / verification expired, request a new code", code="voter_expired"
         ) from None
     except BadSignature:
         raise AuthenticationFailed(
-            "投票凭证无效, 请先验证手机号或邮箱 / invalid voter token, verify your phone or e-mail first",
+            "投票凭证无效，请先验证手机号或邮箱 / invalid voter token, verify your phone or e-mail first",
             code="invalid_voter",
         ) from None
     if not isinstance(value, int):

@@ -168,15 +168,15 @@ def _queue(session: Session, subject: str, told: set[str], voter: Voter, secret:
 
 def _message(role: str, channel: str, headline: str, reply: str, link: str, unsub: str) -> tuple[str, str]:
     if role == "customer":
-        title = "您反馈的问题已在新版本中修复, 欢迎体验"
-        lead = f"您说, 我们做: 您反馈的问题「{headline}」已在新版本中修复 (已上线), 欢迎体验。"
+        title = "您反馈的问题已在新版本中修复，欢迎体验"
+        lead = f"您说，我们做：您反馈的问题「{headline}」已在新版本中修复（已上线），欢迎体验。"
     else:
         title = f"您支持的想法已上线: {headline}"[:200]
-        lead = f"您说, 我们做: 您投票支持的想法「{headline}」已上线, 欢迎体验。"
+        lead = f"您说，我们做：您投票支持的想法「{headline}」已上线，欢迎体验。"
     stop = f"{_base()}/ideas/unsubscribe/{unsub}"
     if channel == "sms":
         return title, f"【FeedbackLoop】{lead} 详情: {link} 退订: {stop}"
-    parts = [lead, reply, f"查看「您说, 我们做」: {link}", "", f"不想再收到此类通知? 退订: {stop}"]
+    parts = [lead, reply, f"查看「您说，我们做」: {link}", "", f"不想再收到此类通知？退订: {stop}"]
     return title, "\n".join(p for p in parts if p is not None)
 
 

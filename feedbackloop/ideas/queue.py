@@ -54,7 +54,7 @@ def check_threshold(session: Session, idea: Idea) -> IdeaTask | None:
     session.add(task)
     if assignee:
         notify(session, [assignee], None, "idea_queue",
-               f"想法「{idea.title[:60]}」已获 {idea.vote_count} 票, 进入优先队列 / idea #{idea.id} passed the vote threshold",
+               f"想法「{idea.title[:60]}」已获 {idea.vote_count} 票，进入优先队列 / idea #{idea.id} passed the vote threshold",
                "请评估并创建改进计划 (/workflow/ideas) / review it and plan an improvement")  # fmt: skip
     return task
 

@@ -155,7 +155,7 @@ class IdeaOut(BaseModel):
 
 class Moderation(_In):
     decision: Literal["publish", "reject"]
-    reason: str | None = Field(default=None, max_length=200, description="如: 垃圾信息 / 含个人信息 / 辱骂")
+    reason: str | None = Field(default=None, max_length=200, description="如：垃圾信息 / 含个人信息 / 辱骂")
 
 
 class MergeIn(_In):

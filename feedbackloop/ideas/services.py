@@ -166,7 +166,7 @@ def request_code(session: Session, contact: str) -> CodeRequest:
         )
     )
     if (recent or 0) >= CODES_PER_IDENTITY:
-        raise RateLimited("验证码发送过于频繁, 请 10 分钟后再试 / too many codes for this address, retry in 10 minutes",
+        raise RateLimited("验证码发送过于频繁，请 10 分钟后再试 / too many codes for this address, retry in 10 minutes",
                           retry_after=600)  # fmt: skip
     challenge, code = secrets.token_urlsafe(18), identity.new_code()
     session.add(VerificationCode(challenge=challenge, identity_hash=ident, kind=kind, contact=canonical,
@@ -176,7 +176,7 @@ def request_code(session: Session, contact: str) -> CodeRequest:
     return CodeRequest(challenge, kind, canonical, code)
 
 
-_BAD_CODE = "验证码错误或已失效, 请重新获取 / wrong or expired code, request a new one"
+_BAD_CODE = "验证码错误或已失效，请重新获取 / wrong or expired code, request a new one"
 
 
 def verify_code(session: Session, challenge: str, code: str, notify: bool = True) -> tuple[Voter, str]:
@@ -262,7 +262,7 @@ def cast_vote(
     elif status_token:
         voter = voter_by_status_token(session, status_token)
     else:
-        raise AuthenticationFailed("请先验证手机号或邮箱, 或使用反馈状态链接 / verify first", code="voter_required")
+        raise AuthenticationFailed("请先验证手机号或邮箱，或使用反馈状态链接 / verify first", code="voter_required")
     idea = public_idea(session, idea_id)
     if idea.status not in VOTABLE:
         raise Conflict(f"该想法{idea.status_label}, 不再接受投票 / this idea no longer takes votes", code="not_votable")
@@ -272,7 +272,7 @@ def cast_vote(
             session.add(Vote(idea_id=idea.id, voter_id=voter.id, comment=text, created_at=clock.now()))
     except IntegrityError:
         session.rollback()
-        raise Conflict("您已为该想法投过票, 每人限投一票 / you have already voted for this idea",
+        raise Conflict("您已为该想法投过票，每人限投一票 / you have already voted for this idea",
                        code="already_voted") from None  # fmt: skip
     count = recount(session, idea.id)
     audit.record(session, "customer", "idea.vote", "idea_ideas", idea.id, None,

@@ -68,7 +68,7 @@ def _check(session: Session, fields: dict[str, Any]) -> None:
     if fields.get("status") and fields["status"] not in IDEA_STATUSES:
         raise ValidationFailed(f"状态应为 {', '.join(IDEA_STATUSES)} / unknown status", code="invalid_status")
     if fields.get("status") == "duplicate":
-        raise ValidationFailed("标记重复请使用合并 (POST /api/v1/ideas/{id}/merge), 票数会随之转移 / use merge")
+        raise ValidationFailed("标记重复请使用合并 (POST /api/v1/ideas/{id}/merge)，票数会随之转移 / use merge")
     if fields.get("plan_id") is not None and session.get(ImprovementPlan, fields["plan_id"]) is None:
         raise ValidationFailed(f"改进计划 {fields['plan_id']} 不存在 / unknown plan_id")
     if fields.get("owner_id") is not None:
@@ -164,7 +164,7 @@ def merge(session: Session, source_id: int, target_id: int) -> dict[str, Any]:
     begin_write(session)
     source, target = get_idea(session, source_id), get_idea(session, target_id)
     if target.merged_into_id is not None or target.status == "duplicate":
-        raise Conflict(f"想法 {target_id} 本身已被合并, 请合并到 {target.merged_into_id} / target is itself merged")
+        raise Conflict(f"想法 {target_id} 本身已被合并，请合并到 {target.merged_into_id} / target is itself merged")
     moved_votes = _move_votes(session, source.id, target.id)
     moved_links = _move_links(session, source.id, target.id)
     source.status, source.merged_into_id = "duplicate", target.id

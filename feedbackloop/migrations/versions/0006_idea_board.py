@@ -1,8 +1,8 @@
-"""idea board, votes, changelog notices
+"""idea board: ideas, verified voters and votes, one-time codes, search index, queue tasks, notice outbox (issue 15)
 
 Revision ID: 0006
 Revises: 0002
-Create Date: 2026-12-02 14:36:51.777404
+Create Date: 2026-12-02 15:13:54.511428
 """
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def upgrade() -> None:
     with op.batch_alter_table('idea_ideas', schema=None) as batch_op:
         batch_op.create_index('ix_idea_ideas_board', ['moderation', 'vote_count'], unique=False)
         batch_op.create_index(batch_op.f('ix_idea_ideas_plan_id'), ['plan_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_idea_ideas_status'), ['status'], unique=False)
+        batch_op.create_index('ix_idea_ideas_public', ['moderation', 'status'], unique=False)
 
     op.create_table('idea_notices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -193,7 +193,7 @@ def downgrade() -> None:
 
     op.drop_table('idea_notices')
     with op.batch_alter_table('idea_ideas', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_idea_ideas_status'))
+        batch_op.drop_index('ix_idea_ideas_public')
         batch_op.drop_index(batch_op.f('ix_idea_ideas_plan_id'))
         batch_op.drop_index('ix_idea_ideas_board')
 
