@@ -6,13 +6,14 @@ from feedbackloop.audit.models import AuditEntry, AuditHead  # noqa: F401
 from feedbackloop.db import Base
 from feedbackloop.feedback.models import Correction, CustomAspect, Feedback, IdSequence
 from feedbackloop.feedback.touchpoints import Touchpoint  # noqa: F401  (web UI: touchpoints)
-from feedbackloop.ideas.models import (  # noqa: F401,E501
+from feedbackloop.ideas.models import (  # noqa: F401
     Idea,
     IdeaFeedback,
     IdeaKey,
     IdeaTask,
     IdeaToken,
     Notice,
+    Subscription,
     VerificationCode,
     Vote,
     Voter,

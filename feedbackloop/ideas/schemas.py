@@ -93,6 +93,17 @@ class VoteIn(_In):
     comment: str | None = Field(default=None, max_length=1000, description="附议留言 (审核后公开)")
 
 
+class SubscribeIn(_In):
+    voter_token: str | None = Field(default=None, max_length=500)
+    status_token: str | None = Field(default=None, max_length=64)
+
+
+class SubscriptionOut(BaseModel):
+    idea_id: int
+    subscribed: bool
+    notify: bool
+
+
 class VoteOut(BaseModel):
     idea_id: int
     votes: int

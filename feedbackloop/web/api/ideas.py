@@ -89,6 +89,13 @@ def vote(idea_id: DbId, body: s.VoteIn, session: SessionDep) -> object:
                               comment=body.comment)  # fmt: skip
 
 
+@router.post("/api/v1/public/ideas/{idea_id}/subscriptions", response_model=s.SubscriptionOut, status_code=201,
+             dependencies=Guarded)  # fmt: skip
+def subscribe(idea_id: DbId, body: s.SubscribeIn, session: SessionDep) -> object:
+    """Follow an idea without voting: told when it ships (same identity as a vote)."""
+    return services.subscribe(session, idea_id, voter_token=body.voter_token, status_token=body.status_token)
+
+
 @router.get("/api/v1/public/changelog", response_model=list[s.ChangelogEntry], dependencies=Public)
 def changelog(session: SessionDep) -> object:
     """您说，我们做: shipped improvements with the feedback that asked for them and, once verified, the effect."""

@@ -77,6 +77,8 @@ _EN = {
     "相关投诉持平": "related complaints unchanged", "查看想法": "View the idea", "还没有上线的改进。": "Nothing shipped yet.",
     "投票成功，感谢您的支持！上线时我们会通知您。": "Vote counted, thank you! We will tell you when it ships.",
     "验证成功，现在可以投票了。": "Verified: you can vote now.",
+    "已关注，上线时我们会通知您。": "Following: we will tell you when it ships.", "只关注，不投票": "Follow without voting",
+    "您已关注此想法，上线时会通知您。": "You follow this idea; we will tell you when it ships.",
     "验证码已发送到您的邮箱，10 分钟内有效。": "We sent a code to your e-mail; it is valid for 10 minutes.",
     "验证码已发送到您的手机，10 分钟内有效。": "We sent a code to your phone; it is valid for 10 minutes.",
     "请用至少 4 个字概括您的想法。": "Describe your idea in at least 4 characters.",
@@ -233,6 +235,7 @@ def idea_page(idea_id: DbId, request: Request, session: SessionDep) -> Response:
     view = services.public_detail(session, idea_id)
     voter_id = services.voter_id_from(session, request.session.get(VOTER_KEY))
     context = {"idea": view, "verified": voter_id is not None, "voted": services.has_voted(session, idea_id, voter_id),
+               "subscribed": services.is_subscribed(session, idea_id, voter_id),
                "votable": view["status"] in ("open", "planned", "in_progress"), "flash": _take_flash(request),
                "sms": channels.sms_available()}  # fmt: skip
     return render(request, "public/idea.html", context)
@@ -250,6 +253,18 @@ def vote_page(idea_id: DbId, request: Request, session: SessionDep, form: PageFo
         _flash(request, "warn" if exc.code == "already_voted" else "error", _text(request, exc))
         return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
     _flash(request, "ok", "投票成功，感谢您的支持！上线时我们会通知您。")
+    return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
+
+
+@router.post("/ideas/{idea_id}/subscribe", dependencies=Writes)
+def subscribe_page(idea_id: DbId, request: Request, session: SessionDep) -> Response:
+    """Follow the idea without voting, as the verified browser."""
+    try:
+        services.subscribe(session, idea_id, voter_token=request.session.get(VOTER_KEY))
+    except FeedbackLoopError as exc:
+        _flash(request, "error", _text(request, exc))
+        return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
+    _flash(request, "ok", "已关注，上线时我们会通知您。")
     return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
 
 
