@@ -164,6 +164,15 @@ def comments(session: Session, idea_id: int) -> list[dict[str, Any]]:
     return [{"id": v.id, "text": v.comment, "published": v.comment_published, "at": v.created_at} for v in rows]
 
 
+def pending_comments(session: Session, limit: int = 100) -> list[dict[str, Any]]:
+    """Co-signing comments not shown yet, oldest first (what the moderator reviews)."""
+    rows = session.execute(select(Vote.id, Vote.idea_id, Vote.comment, Vote.created_at, Idea.title)
+                           .join(Idea, Idea.id == Vote.idea_id)
+                           .where(Vote.comment.is_not(None), Vote.comment_published.is_(False))
+                           .order_by(Vote.id).limit(limit))  # fmt: skip
+    return [{"id": i, "idea_id": idea, "text": text, "at": at, "idea": title} for i, idea, text, at, title in rows]
+
+
 def merge(session: Session, source_id: int, target_id: int) -> dict[str, Any]:
     """Merge a duplicate into the idea that stays: its voters vote for the target (once each), its linked
     feedback moves along, it becomes 重复 pointing at the target. Commits."""

@@ -92,6 +92,7 @@ _EN = {
     "对客户的回复（公开）": "Answer to customers (public)", "保存": "Save", "暂无想法": "No ideas",
     "上线通知": "Shipped notices", "暂无": "None", "待审核": "Awaiting review", "已发布": "Published",
     "未通过": "Rejected", "邮件": "E-mail", "短信": "SMS", "待发送": "Queued", "已发送": "Sent", "发送失败": "Failed",
+    "待审核的附议": "Comments awaiting review", "公开": "Show", "隐藏": "Hide",
     "等待短信通道": "Waiting for SMS", "未知操作。": "Unknown action.", "想法已更新。": "Idea updated.",
 }  # fmt: skip
 for _zh, _en in _EN.items():
@@ -282,7 +283,7 @@ def staff_page(request: Request, session: SessionDep, user: StaffPage,
                moderation: Annotated[str, Query(max_length=20)] = "") -> Response:  # fmt: skip
     """Ideas awaiting review first, the priority queue, and the notices sent."""
     context = {"ideas": staff.list_ideas(session, moderation if moderation in MODERATION else None),
-               "queue": idea_queue.queue(session), "outbox": notify.outbox(session, 20), "moderation": moderation,
+               "queue": idea_queue.queue(session), "comments": staff.pending_comments(session), "outbox": notify.outbox(session, 20), "moderation": moderation,
                "statuses": IDEA_STATUSES, "moderations": MODERATION, "threshold": idea_queue.threshold(),
                "flash": _take_flash(request), "can_edit": user.role in PLANNERS}  # fmt: skip
     return render(request, "workflow/ideas.html", context, user=user)
@@ -298,6 +299,9 @@ def staff_action(idea_id: DbId, request: Request, session: SessionDep, user: Pla
         elif action == "merge":
             into = _field(form, "into_id", 10)
             staff.merge(session, idea_id, int(into) if into.isdigit() else 0)
+        elif action in ("show_comment", "hide_comment"):
+            vote = _field(form, "vote_id", 10)
+            staff.moderate_comment(session, int(vote) if vote.isdigit() else 0, action == "show_comment")
         elif action == "save":
             fields = {k: _field(form, k) for k in ("status", "public_reply", "internal_note") if form.get(k) is not None}
             staff.save_idea(session, fields, idea_id, user)
