@@ -123,6 +123,7 @@ EN: dict[str, str] = {
     "更正分析": "Correct the analysis",
     "已保存更正, 重新训练时会用到。": "Correction saved; the next retraining learns from it.",
     "方面": "Aspect",
+    "送餐速度:negative": "aspect name[:negative]",
     "删除": "Remove",
     "补充方面": "Add aspect",
     "如: 停车": "e.g. parking",
