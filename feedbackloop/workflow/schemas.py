@@ -115,6 +115,9 @@ class RuleIn(_In):
     channel: str | None = None
     customer_type: str | None = None
     keyword: str | None = Field(default=None, max_length=100)
+    urgency: str | None = None
+    sentiment: str | None = None
+    aspect: str | None = Field(default=None, max_length=60)
 
 
 class RuleOut(RuleIn):

@@ -209,3 +209,10 @@ def test_ids_beyond_the_database_integer_range_are_refused_cleanly(client, admin
     r = client.patch("/api/v1/users/2147483648", json={"role": "agent"}, headers=admin_headers)
     assert r.status_code == 422
     assert client.delete("/api/v1/tokens/99999999999", headers=admin_headers).status_code == 422
+
+
+def test_the_api_schema_offers_null_only_where_null_is_accepted(client):
+    props = client.get("/openapi.json").json()["components"]["schemas"]["UserUpdate"]["properties"]
+    for name in ("role", "display_name", "is_active"):
+        assert "anyOf" not in props[name] and props[name]["type"] in ("string", "boolean"), props[name]
+    assert {"type": "null"} in props["email"]["anyOf"] and {"type": "null"} in props["team_id"]["anyOf"]
