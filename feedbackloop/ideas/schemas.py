@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from feedbackloop.ideas.models import IDEA_STATUSES
 from feedbackloop.insight.schemas import ImprovementCreate
+from feedbackloop.lib.refs import DbRef
 
 if TYPE_CHECKING:
     IdeaStatus = str
 else:  # a Literal, so that validation and the OpenAPI document list the allowed values
     IdeaStatus = Literal[tuple(IDEA_STATUSES)]
 
-DbRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 FeedbackRef = Annotated[str, Field(min_length=3, max_length=24)]
 
 

@@ -1,7 +1,7 @@
 """idea board: ideas, verified voters, votes and subscriptions, one-time codes, search index, queue tasks, notice outbox (issue 15)
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 15:24:34.459026
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import feedbackloop.db
 
 revision = '0006'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from feedbackloop.accounts.models import User
 from feedbackloop.accounts.policy import PLANNERS
 from feedbackloop.config import get_settings
+from feedbackloop.errors import ValidationFailed
 from feedbackloop.ideas import channels, identity, notify, services, staff
 from feedbackloop.ideas import queue as idea_queue
 from feedbackloop.ideas import schemas as s
@@ -166,13 +167,11 @@ def idea_comments(idea_id: DbId, session: SessionDep, user: StaffUser) -> object
     return staff.comments(session, idea_id)
 
 
-def _save(session: Any, fields: dict[str, Any], idea_id: int | None) -> object:
+def _save(session: Any, user: User, fields: dict[str, Any], idea_id: int | None) -> object:
     fields = {k: v for k, v in fields.items() if v is not None}
     if idea_id is None and not fields.get("title"):
-        from feedbackloop.errors import ValidationFailed
-
         raise ValidationFailed("请填写标题 / title is required")
-    return staff.save_idea(session, fields, idea_id)
+    return staff.save_idea(session, fields, idea_id, user)
 
 
 def _list(session: Any) -> object:
@@ -184,4 +183,4 @@ def _get(session: Any, idea_id: int) -> object:
 
 
 add_crud_routes(router, Entity("/api/v1/ideas", "idea", "ideas", s.IdeaIn, s.IdeaOut, _save, StaffUser, PlannerUser,
-                               list_all=_list, get_one=_get))  # fmt: skip
+                               list_all=_list, get_one=_get, with_actor=True))  # fmt: skip
