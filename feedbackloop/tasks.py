@@ -48,6 +48,7 @@ TASK_MODULES = (
     "feedbackloop.feedback.tasks",
     "feedbackloop.workflow.tasks",
     "feedbackloop.surveys.tasks",
+    "feedbackloop.insight.tasks",
 )
 
 

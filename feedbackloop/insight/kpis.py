@@ -413,12 +413,12 @@ def _met(value: float | None, target: float | None, direction: str) -> bool | No
     return value >= target if direction == "higher" else value <= target
 
 
-def overview(session: Session, date_from: date, date_to: date, filters: Filters | None = None) -> dict[str, Any]:
-    """Every KPI with its definition, target, whether it is met, and the change against the previous period of
-    the same length (what the API, the KPI page and the CLI show)."""
-    lo, hi = bounds(date_from, date_to)
-    now = compute_range(session, lo, hi, filters)
-    before = compute_range(session, lo - (hi - lo), lo, filters)
+def overview_range(session: Session, lo: datetime, hi: datetime, filters: Filters | None = None,
+                   keys: list[str] | None = None) -> dict[str, dict[str, Any]]:  # fmt: skip
+    """Each KPI over [lo, hi) with its definition, target, whether it is met, and the change against the
+    period of the same length just before."""
+    now = compute_range(session, lo, hi, filters, keys)
+    before = compute_range(session, lo - (hi - lo), lo, filters, keys)
     goals = targets(session)
     out: dict[str, Any] = {}
     for key, v in now.items():
@@ -430,7 +430,40 @@ def overview(session: Session, date_from: date, date_to: date, filters: Filters 
                     "met": _met(v.value, target, direction), "previous": prev, "previous_n": before[key].n,
                     "change": change, "better": better, "name": d.name, "name_en": d.name_en, "unit": d.unit,
                     "formula": d.formula, "formula_en": d.formula_en, "source": d.source, **v.extra}  # fmt: skip
-    prev_to = date_from - timedelta(days=1)
+    return out
+
+
+def overview(session: Session, date_from: date, date_to: date, filters: Filters | None = None) -> dict[str, Any]:
+    """Every KPI of whole days `date_from`..`date_to` with targets and trend (what the API, the KPI page and the
+    CLI show)."""
+    lo, hi = bounds(date_from, date_to)
+    days = (date_to - date_from).days + 1
     return {"from": date_from.isoformat(), "to": date_to.isoformat(),
-            "previous_from": (date_from - (date_to - date_from) - timedelta(days=1)).isoformat(),
-            "previous_to": prev_to.isoformat(), "filters": (filters or Filters()).as_dict(), "kpis": out}  # fmt: skip
+            "previous_from": (date_from - timedelta(days=days)).isoformat(),
+            "previous_to": (date_from - timedelta(days=1)).isoformat(), "filters": (filters or Filters()).as_dict(),
+            "kpis": overview_range(session, lo, hi, filters)}  # fmt: skip
+
+
+def default_range(date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    """The given range, else the last 30 days up to today (China time)."""
+    from feedbackloop.lib.clock import clock
+
+    date_to = date_to or clock.now().astimezone(CHINA).date()
+    return date_from or date_to - timedelta(days=29), date_to
+
+
+def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
+    """A KPI value for people: 85.5%, +32.0, 5.40 / 7, 2 小时 30 分."""
+    if value is None:
+        return "—"
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "nps":
+        return f"{value:+.1f}"
+    if unit == "score":
+        return f"{value:.2f} / 7"
+    days, rest = divmod(round(value), 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [(days, "天", "d"), (hours, "小时", "h"), (mins, "分", "min")]
+    shown = [f"{n} {en if lang == 'en' else zh}" for n, zh, en in parts if n][:2]
+    return " ".join(shown) or ("0 min" if lang == "en" else "0 分")

@@ -20,23 +20,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from kpi_fixture import build
-from sqlalchemy import select
-
-from feedbackloop.accounts.models import User
 from feedbackloop.insight import kpi_facts, kpis
 
 APRIL = (date(2024, 4, 1), date(2024, 4, 30))
-
-
-@pytest.fixture
-def month(db, make_user):
-    x, _ = make_user("agent")
-    y, _ = make_user("agent")
-    ids = {u.username: u.id for u in db.scalars(select(User))}
-    build(db, ids[x], ids[y])
-    assert kpi_facts.refresh(db) == 8
-    return db
 
 
 def values(db, **filters):

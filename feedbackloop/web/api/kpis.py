@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -10,20 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from feedbackloop.accounts.models import User
 from feedbackloop.insight import kpi_facts, kpis
-from feedbackloop.lib.clock import clock
 from feedbackloop.web.deps import SessionDep, StaffUser, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
 ManagerUser = Annotated[User, Depends(require_role("supervisor", "admin"))]
 DbRef = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Text = Annotated[str | None, Query(max_length=200)]
-
-
-def default_range(date_from: date | None, date_to: date | None) -> tuple[date, date]:
-    """The last 30 days up to today (China time) unless given."""
-    today = clock.now().astimezone(kpis.CHINA).date()
-    date_to = date_to or today
-    return date_from or date_to - timedelta(days=29), date_to
 
 
 def kpi_filters(
@@ -48,7 +40,7 @@ def list_kpis(
 ) -> dict[str, Any]:
     """Every KPI with value, n, low_n, target, direction, met, the previous period and the change."""
     kpi_facts.refresh(session)
-    lo, hi = default_range(date_from, date_to)
+    lo, hi = kpis.default_range(date_from, date_to)
     return kpis.overview(session, lo, hi, filters)
 
 

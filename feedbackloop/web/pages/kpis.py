@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 from feedbackloop.insight import kpi_facts, kpis
-from feedbackloop.web.api.kpis import default_range
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import (
@@ -33,24 +32,6 @@ MAIN = ["csat", "nps", "ces", "ces_share", "response_rate", "first_response_minu
         "complaint_rate", "positive_rate", "retention"]  # fmt: skip
 
 
-def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
-    """A KPI value for people: 85.5%, +32, 5.4 / 7, 2 小时 30 分."""
-    if value is None:
-        return "—"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "nps":
-        return f"{value:+.1f}"
-    if unit == "score":
-        return f"{value:.2f} / 7"
-    minutes = round(value)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [(days, "天", "d"), (hours, "小时", "h"), (mins, "分", "min")]
-    shown = [f"{n} {zh if lang != 'en' else en}" for n, zh, en in parts if n][:2]
-    return " ".join(shown) or ("0 分" if lang != "en" else "0 min")
-
-
 def _day(text: str | None) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
@@ -66,15 +47,15 @@ def _int(text: str | None) -> int | None:
 def kpi_page(request: Request, session: SessionDep, user: StaffPage) -> Response:
     """KPI tiles for a range and filters; red/green against the target, the change against the previous period."""
     q = request.query_params
-    lo, hi = default_range(_day(q.get("from")), _day(q.get("to")))
+    lo, hi = kpis.default_range(_day(q.get("from")), _day(q.get("to")))
     filters = kpis.Filters(q.get("channel") or None, _int(q.get("team_id")), _int(q.get("agent_id")),
                            q.get("problem_type") or None, q.get("product") or None, q.get("customer_type") or None)  # fmt: skip
     kpi_facts.refresh(session)
     data = kpis.overview(session, lo, hi, filters)
     lang = resolve_lang(request)
     order = MAIN + [k for k in data["kpis"] if k not in MAIN]
-    tiles = [{"key": k, **data["kpis"][k], "shown": human(data["kpis"][k]["value"], data["kpis"][k]["unit"], lang),
-              "target_shown": human(data["kpis"][k]["target"], data["kpis"][k]["unit"], lang)} for k in order]  # fmt: skip
+    tiles = [{"key": k, **data["kpis"][k], "shown": kpis.human(data["kpis"][k]["value"], data["kpis"][k]["unit"], lang),
+              "target_shown": kpis.human(data["kpis"][k]["target"], data["kpis"][k]["unit"], lang)} for k in order]  # fmt: skip
     context: dict[str, Any] = {"data": data, "tiles": tiles, "main": set(MAIN), "channels": CHANNELS,
                                "problem_types": PROBLEM_TYPES, "customer_types": CUSTOMER_TYPES, "q": q,
                                "saved": q.get("saved"), "error": ""}  # fmt: skip
