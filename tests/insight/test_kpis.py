@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+
 from feedbackloop.insight import kpi_facts, kpis
 
 APRIL = (date(2024, 4, 1), date(2024, 4, 30))
