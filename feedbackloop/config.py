@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     smtp_host: str = "localhost"
     smtp_port: int = 8025
     mail_from: str = "service@feedbackloop.local"
+    # Surveys (SPEC §7): nobody is surveyed again within the quiet period, across every channel and survey.
+    survey_quiet_days: int = Field(default=30, ge=0, le=3650)
+    survey_expiry_days: int = Field(default=14, ge=1, le=3650)
 
     def xlsx_unpacked_limit(self) -> int:
         """Most bytes an XLSX upload may unpack to: the setting, or 10 × the upload limit capped at 512 MiB."""

@@ -47,6 +47,8 @@ TASK_MODULES = (
     "feedbackloop.feedback.import_jobs",
     "feedbackloop.feedback.tasks",
     "feedbackloop.workflow.tasks",
+    "feedbackloop.surveys.tasks",
+    "feedbackloop.insight.tasks",
 )
 
 

@@ -155,6 +155,28 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /workflow/knowledge": STAFF,
     "GET /workflow/notifications": STAFF,
     "POST /workflow/notifications/read": STAFF,
+    # surveys (SPEC §7, §11): supervisors define them, agents send one by hand, customers answer without login
+    "GET /api/v1/surveys": STAFF,
+    "POST /api/v1/surveys": MANAGERS,
+    "GET /api/v1/surveys/{survey_id}": STAFF,
+    "PUT /api/v1/surveys/{survey_id}": MANAGERS,
+    "POST /api/v1/surveys/{survey_id}/invitations": WRITERS,
+    "POST /api/v1/surveys/{survey_id}/invitations/bulk": MANAGERS,
+    "POST /api/v1/public/surveys/{token}": PUBLIC,
+    "GET /survey/{token}": PUBLIC,
+    "POST /survey/{token}": PUBLIC,
+    "GET /surveys": STAFF,
+    "POST /surveys": MANAGERS,
+    "POST /surveys/{survey_id}": MANAGERS,
+    "POST /surveys/{survey_id}/bulk": MANAGERS,
+    "GET /feedback/{feedback_id}/survey": WRITERS,
+    "POST /feedback/{feedback_id}/survey": WRITERS,
+    # KPIs (SPEC §7, §11): every member of staff reads them, supervisors set the targets
+    "GET /api/v1/kpis": STAFF,
+    "GET /api/v1/kpis/targets": STAFF,
+    "PUT /api/v1/kpis/targets/{key}": MANAGERS,
+    "GET /kpis": STAFF,
+    "POST /kpis/targets": MANAGERS,
 }
 
 
