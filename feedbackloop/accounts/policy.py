@@ -40,6 +40,7 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /api/v1/feedback": WRITERS,
     "POST /api/v1/feedback/batch": WRITERS,
     "GET /api/v1/feedback": STAFF,
+    "GET /api/v1/feedback/export": STAFF,
     "GET /api/v1/feedback/{feedback_id}": STAFF,
     "POST /api/v1/public/feedback": PUBLIC,
     "POST /api/v1/imports": WRITERS,

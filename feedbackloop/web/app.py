@@ -27,6 +27,7 @@ from feedbackloop.web.api import (
     attachments,
     audit,
     auth,
+    exports,
     feedback,
     imports,
     improvements,
@@ -42,8 +43,8 @@ from feedbackloop.web.pages import router as pages_router
 from feedbackloop.web.pages import workflow as workflow_pages
 from feedbackloop.web.pages.common import error_page
 
-API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow,
-               improvements]
+API_ROUTERS = [auth, exports, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments,
+               workflow, improvements]  # exports before feedback, whose /feedback/{feedback_id} takes "export"
 PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit]
 
 log = logging.getLogger(__name__)
