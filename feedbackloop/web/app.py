@@ -27,6 +27,7 @@ from feedbackloop.web.api import (
     attachments,
     audit,
     auth,
+    dashboard,
     exports,
     feedback,
     imports,
@@ -44,7 +45,7 @@ from feedbackloop.web.pages import workflow as workflow_pages
 from feedbackloop.web.pages.common import error_page
 
 API_ROUTERS = [auth, exports, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments,
-               workflow, improvements]  # exports before feedback, whose /feedback/{feedback_id} takes "export"
+               workflow, improvements, dashboard]  # exports before feedback, whose /feedback/{feedback_id} takes "export"
 PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit]
 
 log = logging.getLogger(__name__)
