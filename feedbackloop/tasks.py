@@ -47,6 +47,7 @@ TASK_MODULES = (
     "feedbackloop.feedback.import_jobs",
     "feedbackloop.feedback.tasks",
     "feedbackloop.workflow.tasks",
+    "feedbackloop.insight.tasks",
 )
 
 

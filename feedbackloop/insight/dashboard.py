@@ -255,6 +255,13 @@ def backlog(session: Session, view: View, today: date) -> dict[str, Any]:
             "ages": [label for _, _, label in AGE_BUCKETS], "cells": cells, "open": sum(per.values())}  # fmt: skip
 
 
+def products(session: Session, limit: int = 100) -> list[str]:
+    """The products customers named most often (the filter's suggestions)."""
+    n = func.count().label("n")
+    stmt = select(Feedback.product, n).where(Feedback.product.is_not(None)).group_by(Feedback.product)
+    return [str(p) for p, _ in session.execute(stmt.order_by(n.desc()).limit(limit))]
+
+
 # --- summary tiles, themes, alerts ------------------------------------------------------------------------------
 
 
@@ -266,12 +273,15 @@ def summary(session: Session, view: View) -> dict[str, Any]:
 
     def figures(v: View) -> dict[str, Any]:
         stmt = select(Feedback.sentiment, Feedback.status, func.count()).where(*v.conditions())
-        total = negative = open_ = 0
+        total = analysed = negative = open_ = 0
         for sentiment, status, n in session.execute(stmt.group_by(Feedback.sentiment, Feedback.status)):
             total += n
+            analysed += n if sentiment else 0
             negative += n if sentiment == "negative" else 0
             open_ += n if status not in HANDLED else 0
-        return {"total": total, "negative": negative, "negative_share": _pct(negative, total), "open": open_}
+        # The share is of the analysed items: an item still waiting for its analysis is neither.
+        return {"total": total, "analysed": analysed, "negative": negative, "negative_share": _pct(negative, analysed),
+                "open": open_}  # fmt: skip
 
     now, before = figures(view), figures(prev)
     return {**now, "sla_compliance": sla(session, view)["compliance"], "previous": before,

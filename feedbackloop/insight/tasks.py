@@ -1,0 +1,23 @@
+"""Background work of the insight half on Huey: the scheduled reports (issue 13)."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from feedbackloop.db import get_read_sessionmaker
+from feedbackloop.tasks import huey
+
+
+@huey.periodic_task(crontab(minute="7"))
+def scheduled_reports() -> int:
+    """Every hour: mail the weekly and monthly reports whose period has ended, with the PDF attached."""
+    from feedbackloop.insight.schedule import send_due
+    from feedbackloop.workflow.mail import send
+
+    # A reader: building the report and its PDF takes seconds, and must not hold SQLite's write lock;
+    # send_due takes it only to claim and to finish each subscription.
+    session = get_read_sessionmaker()()
+    try:
+        return send_due(session, send)
+    finally:
+        session.close()
