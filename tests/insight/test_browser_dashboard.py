@@ -78,3 +78,46 @@ def test_charts_render_and_a_click_opens_exactly_their_items(browser, live_serve
     expect(page.locator("[data-testid=tiles]")).to_contain_text("10")
     assert not errors, errors
     context.close()
+
+
+def test_figures_refresh_and_a_fired_alert_shows_without_a_reload(browser, live_server, db, make_feedback):
+    from feedbackloop.accounts.models import Team
+    from feedbackloop.db import begin_write
+    from feedbackloop.workflow.models import AlertEvent, AlertRule
+
+    now = datetime.now(UTC)
+    ids = [make_feedback(content=text, channel=channel, received_at=now - timedelta(hours=n)).id
+           for n, (text, channel) in enumerate(ITEMS)]  # fmt: skip
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{live_server}/login?next=/dashboard?view=exec%26refresh=5")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", ADMIN_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#dashboard[data-ready='1']", timeout=30_000)
+    tiles = page.locator("[data-testid=tiles] .dash-tile-value").first
+    expect(tiles).to_have_text("10")
+    # (these items are all new, so their themes show as emerging already; no threshold alert yet)
+    expect(page.locator("[data-testid=alerts]")).not_to_contain_text("物流投诉激增")
+
+    make_feedback(content="物流太慢了, 等了十天", channel="jd", received_at=now)
+    begin_write(db)
+    team = Team(name="物流组")
+    db.add(team)
+    db.flush()
+    rule = AlertRule(name="物流投诉激增", problem_type="物流", team_id=team.id, threshold_pct=5.0)
+    db.add(rule)
+    db.flush()
+    db.add(AlertEvent(rule_id=rule.id, window_start=now - timedelta(hours=24), window_end=now, matched=3, total=11,
+                      share_pct=27.3, feedback_ids=ids[-2:], created_at=now))  # fmt: skip
+    db.commit()
+
+    expect(tiles).to_have_text("11", timeout=15_000)  # the next poll, no reload
+    banner = page.locator("[data-testid=alerts]")
+    expect(banner).to_be_visible(timeout=15_000)
+    expect(banner).to_contain_text("物流投诉激增")
+    expect(banner).to_have_class(re.compile(r"is-new"))
+    banner.locator("a", has_text="物流投诉激增").click()
+    page.wait_for_url(re.compile(r".*/inbox\?ids="))
+    assert _inbox_total(page) == 2
+    context.close()

@@ -137,3 +137,20 @@ def test_a_theme_that_jumps_this_week_is_emerging(client, db, make_feedback, adm
     themes = client.get("/api/v1/dashboard/themes?from=2026-11-24&to=2026-11-30", headers=admin_headers).json()
     assert themes["emerging"], themes["top"]
     assert all(t["count"] >= 2 for t in themes["emerging"])
+
+
+def test_the_page_keeps_the_filters_in_its_tabs_and_links_and_says_what_is_wrong(client, data):
+    from insight_helpers import login
+
+    login(client)
+    page = client.get("/dashboard?view=business&from=2026-10-01&to=2026-11-30&channel=meituan")
+    assert page.status_code == 200
+    assert 'data-api-query="from=2026-10-01&amp;to=2026-11-30&amp;channel=meituan"' in page.text
+    assert "/dashboard?from=2026-10-01&amp;to=2026-11-30&amp;channel=meituan&amp;view=tech" in page.text
+    assert 'src="/static/vendor/echarts/echarts.min.js"' in page.text and "<script>" not in page.text
+    assert 'data-chart="aspects"' in page.text and 'data-list="churn"' in page.text
+    bad = client.get("/dashboard?from=2026-12-01&to=2026-11-01")
+    assert bad.status_code == 200 and "早于开始日期" in bad.text
+    english = client.get("/dashboard?view=tech&lang=en")
+    assert "Product and module mentions" in english.text and "产品与模块提及" not in english.text
+    assert client.get("/static/vendor/echarts/LICENSE").status_code == 200
