@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.errors import ValidationFailed
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.models import PROBLEM_TYPES, URGENCIES, Correction, CustomAspect, Feedback
 from feedbackloop.lib.clock import clock
 
@@ -69,13 +70,16 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         begin_write(session)
-        rows = session.execute(select(Feedback.id, Feedback.content).where(Feedback.id.in_(chunk))).all()
+        rows = session.execute(
+            select(Feedback.id, Feedback.content, Feedback.received_at).where(Feedback.id.in_(chunk))
+        ).all()
         if not rows:
             continue
-        results = analyze_many([content for _, content in rows], extra_aspects=aspects or None)
-        corrections = _latest_corrections(session, [fid for fid, _ in rows])
+        results = analyze_many([content for _, content, _ in rows], extra_aspects=aspects or None)
+        corrections = _latest_corrections(session, [fid for fid, _, _ in rows])
         now = clock.now()
-        for (fid, _), analysis in zip(rows, results, strict=True):
+        stored = []
+        for (fid, _, received), analysis in zip(rows, results, strict=True):
             data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
             session.execute(
                 update(Feedback)
@@ -89,6 +93,8 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
                     problem_type=func.coalesce(Feedback.problem_type, data.get("problem_type")),
                 )
             )
+            stored.append((fid, received, data))
+        facets.store(session, stored)  # the countable rows the dashboard groups (issue 13)
         session.commit()
         done += len(rows)
         for hook in after_analysis_hooks:
@@ -147,6 +153,7 @@ def correct(session: Session, record: Feedback, field: str, value: Any, user_id:
         record.urgency = value
     elif field == "problem_type":
         record.problem_type = value
+    facets.store(session, [(record.id, record.received_at, record.analysis)])
     session.commit()
     for hook in after_correction_hooks:
         hook(record.id)
