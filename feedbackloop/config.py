@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     high_value_threshold: float = 5000.0
     public_rate_limit_per_minute: int = 20
     login_failures_per_minute: int = 10  # failed sign-ins per client and minute before 429
+    # Idea board (ideas/): votes an idea needs to enter the product manager's priority queue; vote and
+    # verification-code requests per client and minute (on top of the public limit).
+    idea_vote_threshold: int = Field(default=50, ge=1)
+    idea_votes_per_minute: int = Field(default=10, ge=1)
     base_url: str = "http://localhost:8000"
     smtp_host: str = "localhost"
     smtp_port: int = 8025

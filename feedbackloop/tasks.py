@@ -49,6 +49,7 @@ TASK_MODULES = (
     "feedbackloop.workflow.tasks",
     "feedbackloop.surveys.tasks",
     "feedbackloop.insight.tasks",
+    "feedbackloop.ideas.tasks",
 )
 
 

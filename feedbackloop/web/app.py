@@ -30,12 +30,13 @@ from feedbackloop.web.api import (
     dashboard,
     exports,
     feedback,
+    ideas,
     imports,
     improvements,
     kpis,
     privacy,
-    surveys,
     reports,
+    surveys,
     tokens,
     webhooks,
     workflow,
@@ -43,6 +44,7 @@ from feedbackloop.web.api import (
 from feedbackloop.web.bodylimit import BodySizeLimit
 from feedbackloop.web.pages import admin_audit, admin_tokens, admin_users
 from feedbackloop.web.pages import dashboard as dashboard_pages
+from feedbackloop.web.pages import ideas as idea_pages
 from feedbackloop.web.pages import improvements as improvement_pages
 from feedbackloop.web.pages import kpis as kpi_pages
 from feedbackloop.web.pages import reports as report_pages
@@ -52,9 +54,9 @@ from feedbackloop.web.pages import workflow as workflow_pages
 from feedbackloop.web.pages.common import error_page
 
 API_ROUTERS = [auth, exports, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments,
-               workflow, improvements, dashboard, reports, surveys, kpis]  # exports before feedback, whose /feedback/{feedback_id} takes "export"
+               workflow, improvements, dashboard, reports, surveys, kpis, ideas]  # exports before feedback, whose /feedback/{feedback_id} takes "export"
 PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit, dashboard_pages,
-                report_pages, survey_pages, kpi_pages]
+                report_pages, survey_pages, kpi_pages, idea_pages]
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
