@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-from functools import lru_cache
+import time
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisExpireHuey, SqliteHuey
 from huey.consumer import Consumer
 
 from feedbackloop.config import get_settings
@@ -19,7 +22,9 @@ log = logging.getLogger(__name__)
 def get_huey() -> Huey:
     settings = get_settings()
     if settings.queue_url.startswith("redis://"):
-        return RedisHuey("feedbackloop", url=settings.queue_url, immediate=settings.queue_immediate)
+        # RedisExpireHuey: results expire (a day) instead of piling up, and put_if_empty takes a TTL, which
+        # the once-per-period claims below use.
+        return RedisExpireHuey("feedbackloop", url=settings.queue_url, immediate=settings.queue_immediate)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(
         "feedbackloop", filename=str(settings.var_dir / "queue.db"), immediate=settings.queue_immediate
@@ -39,6 +44,43 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
     consumer.start()
     log.info("in-process task consumer started with %d workers", workers)
     return consumer
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def claim_period(name: str, seconds: int, now: float | None = None) -> bool:
+    """Claim this period's run of the periodic task `name` for this process; False if another took it.
+
+    Every worker process runs Huey's scheduler, so each enqueues every periodic task once per period; the
+    first to claim the period in the shared queue storage (Redis SET NX with a TTL, or the SQLite queue's
+    kv table) runs it, the others skip. Worker clocks must agree to well under a period (NTP).
+    """
+    if huey.immediate:
+        return True  # tasks run inline in the caller (tests): no other worker to share the period with
+    slot = int((time.time() if now is None else now) // seconds)
+    key = f"periodic.{name}.{slot}"
+    try:
+        return bool(huey.put_if_empty(key, "1", seconds * 3))
+    except NotImplementedError:  # the SQLite queue has no TTLs: forget an older period's claim instead
+        huey.delete(f"periodic.{name}.{slot - 2}")
+        return bool(huey.put_if_empty(key, "1"))
+
+
+def once_per_period(seconds: int) -> Callable[[F], F]:
+    """Make a periodic task's body run once per `seconds` across all workers (see claim_period)."""
+
+    def wrap(fn: F) -> F:
+        @wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            if not claim_period(fn.__name__, seconds):
+                log.info("periodic task %s: this period already ran on another worker", fn.__name__)
+                return None
+            return fn(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]  # same signature, wrapped
+
+    return wrap
 
 
 # The one list of feature modules that define tasks or intake hooks. They import this module for `huey`;

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,6 +31,7 @@ from feedbackloop.web.api import (
     feedback,
     imports,
     improvements,
+    metrics,
     privacy,
     tokens,
     webhooks,
@@ -41,9 +43,10 @@ from feedbackloop.web.pages import improvements as improvement_pages
 from feedbackloop.web.pages import router as pages_router
 from feedbackloop.web.pages import workflow as workflow_pages
 from feedbackloop.web.pages.common import error_page
+from feedbackloop.web.timing import RequestTiming
 
 API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow,
-               improvements]
+               improvements, metrics]
 PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit]
 
 log = logging.getLogger(__name__)
@@ -130,6 +133,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
         https_only=settings.base_url.startswith("https://"),
     )
     app.add_middleware(BodySizeLimit, default_limit=settings.max_upload_bytes)
+    app.add_middleware(RequestTiming)  # outermost: times everything, 413s and 503s included
     install_error_handlers(app)
     dberrors.install(app)  # a value the database refuses → 422, a busy database → 503, not 500 or a hang
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -145,3 +149,8 @@ def create_app(*, demo: bool = False) -> FastAPI:
         app.include_router(module.router)
     app.include_router(pages_router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory `feedbackloop serve --workers N` hands to uvicorn (each worker process calls it)."""
+    return create_app(demo=os.environ.get("FEEDBACKLOOP_SERVE_DEMO") == "1")

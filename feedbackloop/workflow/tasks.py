@@ -15,7 +15,7 @@ from feedbackloop.db import session_scope
 from feedbackloop.feedback import services as feedback_services
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
-from feedbackloop.tasks import huey
+from feedbackloop.tasks import huey, once_per_period
 from feedbackloop.workflow import replies
 from feedbackloop.workflow import services as workflow_services
 from feedbackloop.workflow.models import Notification
@@ -115,12 +115,14 @@ def _retry_resolution_notices(session) -> None:
 
 
 @huey.periodic_task(crontab(minute="*"))
+@once_per_period(60)
 def sla_sweep() -> dict[str, int]:
     """Every minute: reminders, breaches and escalations, follow-ups."""
     return run_sweep()
 
 
 @huey.periodic_task(crontab(minute="*/5"))
+@once_per_period(300)
 def threshold_alerts() -> int:
     """Every five minutes: evaluate the threshold alert rules."""
     from feedbackloop.workflow import alerts
@@ -133,6 +135,7 @@ def threshold_alerts() -> int:
 
 
 @huey.periodic_task(crontab(minute="*/2"))
+@once_per_period(120)
 def reprioritise() -> int:
     """Every two minutes: re-score items whose analysis arrived after triage."""
     from feedbackloop.workflow.triage import reprioritise_analysed
