@@ -88,6 +88,9 @@ def worker(workers: int, worker_type: str, metrics_port: int | None) -> None:
     from feedbackloop.ops.metrics import install_task_metrics
     from feedbackloop.tasks import huey, load_task_modules
 
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     load_task_modules()
     prepare_database(get_settings())
     get_engine().dispose()  # forked worker processes must not share the parent's pooled connections

@@ -49,22 +49,23 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def claim_period(name: str, seconds: int, now: float | None = None) -> bool:
+def claim_period(name: str, seconds: int, now: float | None = None, queue: Huey | None = None) -> bool:
     """Claim this period's run of the periodic task `name` for this process; False if another took it.
 
     Every worker process runs Huey's scheduler, so each enqueues every periodic task once per period; the
     first to claim the period in the shared queue storage (Redis SET NX with a TTL, or the SQLite queue's
     kv table) runs it, the others skip. Worker clocks must agree to well under a period (NTP).
     """
-    if huey.immediate:
+    queue = queue or huey
+    if queue.immediate:
         return True  # tasks run inline in the caller (tests): no other worker to share the period with
     slot = int((time.time() if now is None else now) // seconds)
     key = f"periodic.{name}.{slot}"
     try:
-        return bool(huey.put_if_empty(key, "1", seconds * 3))
+        return bool(queue.put_if_empty(key, "1", seconds * 3))
     except NotImplementedError:  # the SQLite queue has no TTLs: forget an older period's claim instead
-        huey.delete(f"periodic.{name}.{slot - 2}")
-        return bool(huey.put_if_empty(key, "1"))
+        queue.delete(f"periodic.{name}.{slot - 2}")
+        return bool(queue.put_if_empty(key, "1"))
 
 
 def once_per_period(seconds: int) -> Callable[[F], F]:
