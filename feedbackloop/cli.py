@@ -82,13 +82,13 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
 )  # fmt: skip
 def worker(workers: int, worker_type: str, metrics_port: int | None) -> None:
     """Run a task-queue worker process (production: several, on any machines sharing the queue)."""
+    import logging
+
     from feedbackloop.bootstrap import prepare_database
     from feedbackloop.config import get_settings
     from feedbackloop.db import get_engine
     from feedbackloop.ops.metrics import install_task_metrics
     from feedbackloop.tasks import huey, load_task_modules
-
-    import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     load_task_modules()
