@@ -136,11 +136,11 @@ def assert_nothing_lost(cluster: Cluster, prefix: str, accepted: list[str], time
     }
     missing = set(accepted) - stored
     assert not missing, f"{len(missing)} accepted items are not in the database, e.g. {sorted(missing)[:5]}"
-    wait_until(
-        lambda: owed(cluster, prefix) == (0, 0),
-        timeout,
-        f"every item analysed and triaged (owed: {owed(cluster, prefix)})",
-    )
+    try:
+        wait_until(lambda: owed(cluster, prefix) == (0, 0), timeout, "every item analysed and triaged")
+    except AssertionError as exc:
+        logs = "\n".join(f"--- {name}\n{cluster.log(name)[-1500:]}" for name in ("worker0", "worker1"))
+        raise AssertionError(f"{exc}; still owed (analysis, triage): {owed(cluster, prefix)}\n{logs}") from None
     dupes = sql(
         cluster,
         "SELECT h.feedback_id, count(*) FROM wf_history h JOIN feedback f ON f.id = h.feedback_id"

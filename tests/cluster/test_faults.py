@@ -63,3 +63,19 @@ def test_kill_9_of_a_web_node_under_load_fails_over_and_sessions_survive(cluster
         assert total == len(set(load.accepted)), "a retried request was stored twice"
     finally:
         cluster.start_web(0)
+
+
+def test_postgres_restart_under_8_clients_answers_503_with_retry_after_never_500(cluster: Cluster) -> None:
+    load = Load(cluster, admin_token(cluster), prefix="pgrestart", clients=8).start()
+    try:
+        time.sleep(2)
+        cluster.restart_postgres(down_seconds=1.0)
+        time.sleep(3)  # the app recovers by itself: pools reconnect (pre-ping), no manual step
+    finally:
+        load.stop()
+    print("statuses during the PostgreSQL restart:", load.statuses, "slowest", round(load.slowest, 2), "s")
+    assert 500 not in load.statuses and 502 not in load.statuses, load.statuses
+    assert set(load.statuses) <= {200, 201, 503}, load.statuses
+    assert load.errors == [], load.errors[:5]  # no connection reset, no 503 without Retry-After
+    assert load.slowest < 10, f"a request hung {load.slowest:.1f} s"
+    assert_nothing_lost(cluster, "pgrestart", load.accepted)
