@@ -24,7 +24,14 @@ def get_huey() -> Huey:
     if settings.queue_url.startswith("redis://"):
         # RedisExpireHuey: results expire (a day) instead of piling up, and put_if_empty takes a TTL, which
         # the once-per-period claims below use.
-        return RedisExpireHuey("feedbackloop", url=settings.queue_url, immediate=settings.queue_immediate)
+        # Bounded socket waits: with Redis unreachable, intake's enqueue fails within a second (the item is
+        # stored and owed; see feedback/tasks.py) instead of hanging the request.
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(
+            settings.queue_url, socket_connect_timeout=1, socket_timeout=10, health_check_interval=30
+        )
+        return RedisExpireHuey("feedbackloop", connection_pool=pool, immediate=settings.queue_immediate)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(
         "feedbackloop", filename=str(settings.var_dir / "queue.db"), immediate=settings.queue_immediate
