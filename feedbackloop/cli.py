@@ -95,6 +95,14 @@ def worker(workers: int, worker_type: str, metrics_port: int | None) -> None:
     prepare_database(get_settings())
     get_engine().dispose()  # forked worker processes must not share the parent's pooled connections
     install_task_metrics(huey)
+    # Whatever the last run of this worker left unfinished (kill -9, a crash) is owed in the database:
+    # look for it once the tasks other workers hold have had time to finish.
+    from feedbackloop.tasks import reconcile_now
+
+    try:
+        reconcile_now.schedule(delay=get_settings().reconcile_after_seconds)
+    except Exception as exc:  # noqa: BLE001 - the queue is down: the periodic reconciler covers it later
+        click.echo(f"reconcile at start not scheduled: {exc}", err=True)
     if metrics_port:
         from prometheus_client import start_http_server
 

@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     queue_url: str = "sqlite"
     queue_immediate: bool = False
     run_consumer_in_process: bool = True
+    # Owed work (an item not yet analysed or triaged) older than this that no task finished is queued again
+    # by the reconciler (every minute, and on each worker's start after this long).
+    reconcile_after_seconds: float = Field(default=120.0, gt=0, le=86400)
     # Shared state of several web nodes (public rate limits, sign-in throttle): a redis:// URL; empty = the
     # queue's Redis when the queue is on Redis, else per process.
     redis_url: str = ""

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
-from huey import Huey, RedisExpireHuey, SqliteHuey
+from huey import Huey, RedisExpireHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from feedbackloop.config import get_settings
@@ -45,7 +45,9 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
     """Run the consumer in threads of this process (the embedded default)."""
     if huey.immediate:
         return None
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+    consumer = huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=False
+    )
     # The web server owns this process's signals; the consumer's threads stop with stop(graceful=True).
     consumer._set_signal_handlers = lambda: None
     consumer.start()
@@ -89,6 +91,38 @@ def once_per_period(seconds: int) -> Callable[[F], F]:
         return inner  # type: ignore[return-value]  # same signature, wrapped
 
     return wrap
+
+
+def coalesces() -> bool:
+    """Whether intake wakes a drain of owed work instead of queueing a task per batch of new ids: on a
+    shared Redis queue (which has TTL claims). The embedded queue and immediate mode (tests) keep one
+    task per batch, run for exactly the ids just stored."""
+    return not huey.immediate and isinstance(huey, RedisExpireHuey)
+
+
+# Functions that re-queue work the database says is owed and no worker finished (lost tasks, dead workers,
+# a Redis outage). Each feature registers its own; they run every minute (once across workers) and once,
+# a grace period after start, on every worker that starts.
+reconcilers: list[Callable[[], int]] = []
+
+
+def register_reconciler(fn: Callable[[], int]) -> Callable[[], int]:
+    if fn not in reconcilers:
+        reconcilers.append(fn)
+    return fn
+
+
+@huey.task()
+def reconcile_now() -> dict[str, int]:
+    """Run every reconciler once (a starting worker schedules this a grace period after it starts)."""
+    return {fn.__name__: fn() for fn in reconcilers}
+
+
+@huey.periodic_task(crontab(minute="*"))
+@once_per_period(60)
+def reconcile() -> dict[str, int]:
+    """Every minute, on one worker: re-queue owed work that no worker finished."""
+    return {fn.__name__: fn() for fn in reconcilers}
 
 
 # The one list of feature modules that define tasks or intake hooks. They import this module for `huey`;

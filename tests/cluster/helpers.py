@@ -126,6 +126,16 @@ def owed(cluster: Cluster, prefix: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def analysed(cluster: Cluster, prefix: str) -> int:
+    return int(
+        sql(
+            cluster,
+            "SELECT count(*) FROM feedback WHERE external_id LIKE %s AND analyzed_at IS NOT NULL",
+            f"{prefix}-%",
+        )[0][0]
+    )
+
+
 def assert_nothing_lost(cluster: Cluster, prefix: str, accepted: list[str], timeout: float = 90) -> None:
     """Every accepted item is stored once, and ends analysed and triaged, with exactly one triage entry."""
     stored = {
@@ -140,7 +150,9 @@ def assert_nothing_lost(cluster: Cluster, prefix: str, accepted: list[str], time
         wait_until(lambda: owed(cluster, prefix) == (0, 0), timeout, "every item analysed and triaged")
     except AssertionError as exc:
         logs = "\n".join(f"--- {name}\n{cluster.log(name)[-1500:]}" for name in ("worker0", "worker1"))
-        raise AssertionError(f"{exc}; still owed (analysis, triage): {owed(cluster, prefix)}\n{logs}") from None
+        raise AssertionError(
+            f"{exc}; still owed (analysis, triage): {owed(cluster, prefix)}\n{logs}"
+        ) from None
     dupes = sql(
         cluster,
         "SELECT h.feedback_id, count(*) FROM wf_history h JOIN feedback f ON f.id = h.feedback_id"

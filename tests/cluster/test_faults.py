@@ -3,11 +3,13 @@ every item that got a 201 is stored, analysed and triaged exactly once."""
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 
 import httpx
 from cluster import Cluster
-from helpers import Load, admin_token, assert_nothing_lost, browser_login, sql
+from helpers import Load, admin_token, analysed, assert_nothing_lost, browser_login, sql, wait_until
 
 
 def test_public_rate_limit_counts_across_web_nodes(cluster: Cluster) -> None:
@@ -79,3 +81,62 @@ def test_postgres_restart_under_8_clients_answers_503_with_retry_after_never_500
     assert load.errors == [], load.errors[:5]  # no connection reset, no 503 without Retry-After
     assert load.slowest < 10, f"a request hung {load.slowest:.1f} s"
     assert_nothing_lost(cluster, "pgrestart", load.accepted)
+
+
+def test_kill_9_of_a_worker_mid_import_of_10000_items_loses_nothing(cluster: Cluster) -> None:
+    token = admin_token(cluster)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def send(b: int) -> None:
+        items = [
+            {
+                "content": f"快递三天了还没到, 客服也不回复 第{b}批{i}号",
+                "channel": "api",
+                "external_id": f"import-{b}-{i}",
+            }
+            for i in range(1000)
+        ]
+        r = httpx.post(
+            f"{cluster.url}/api/v1/feedback/batch", json={"items": items}, headers=headers, timeout=120
+        )
+        assert r.status_code == 201, r.text[:300]
+
+    threads = [threading.Thread(target=send, args=(b,)) for b in range(10)]
+    for t in threads[:3]:
+        t.start()
+    # Kill a worker as soon as it is analysing (items of this import are analysed but not all).
+    wait_until(lambda: 0 < analysed(cluster, "import"), 60, "the workers started on the import")
+    cluster.kill("worker0")
+    for t in threads[3:]:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    time.sleep(2)
+    cluster.start_worker(0)  # back after a few seconds, as a supervisor (systemd) would restart it
+    accepted = [f"import-{b}-{i}" for b in range(10) for i in range(1000)]
+    assert_nothing_lost(cluster, "import", accepted, timeout=150)
+    (analysed_once,) = sql(
+        cluster, "SELECT count(*) FROM feedback WHERE external_id LIKE 'import-%%' AND analysis IS NOT NULL"
+    )[0]
+    assert analysed_once == 10_000
+
+
+def test_with_redis_stopped_intake_still_answers_and_the_work_is_done_once_it_is_back(
+    cluster: Cluster,
+) -> None:
+    load = Load(cluster, admin_token(cluster), prefix="redisdown", clients=8).start()
+    try:
+        time.sleep(2)
+        cluster.kill("redis", signal.SIGKILL)  # its memory is gone: every task queued on it is lost
+        time.sleep(5)
+        during = dict(load.statuses)
+        cluster.start_redis()
+        time.sleep(2)
+    finally:
+        load.stop()
+    print("statuses with Redis down:", during, "overall", load.statuses)
+    assert set(load.statuses) <= {200, 201}, (
+        f"intake must keep answering while Redis is down: {load.statuses}"
+    )
+    assert len(load.accepted) > 20
+    assert_nothing_lost(cluster, "redisdown", load.accepted, timeout=120)
