@@ -95,6 +95,9 @@ def worker(workers: int, worker_type: str, metrics_port: int | None) -> None:
     prepare_database(get_settings())
     get_engine().dispose()  # forked worker processes must not share the parent's pooled connections
     install_task_metrics(huey)
+    from feedbackloop.analysis import analyze
+
+    analyze("预热模型 / warm-up")  # load the model now, not inside the first task (it holds its batch meanwhile)
     # Whatever the last run of this worker left unfinished (kill -9, a crash) is owed in the database:
     # look for it once the tasks other workers hold have had time to finish.
     from feedbackloop.tasks import reconcile_now

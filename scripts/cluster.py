@@ -36,6 +36,14 @@ def _pg_bin() -> Path:
     return found[-1].parent
 
 
+def _in_use(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.3).close()
+        return True
+    except OSError:
+        return False
+
+
 def wait_port(port: int, timeout: float = 30.0, host: str = "127.0.0.1") -> None:
     deadline = time.monotonic() + timeout
     while True:
@@ -242,6 +250,10 @@ backend web
         for tool in ("redis-server", "haproxy"):
             if shutil.which(tool) is None:
                 raise SystemExit(f"{tool} is not installed (apt-get install {tool})")
+        ports = [self.proxy_port, self.pg_port, self.redis_port, *map(self.web_port, range(self.web_nodes))]
+        busy = [p for p in ports if _in_use(p)]
+        if busy:
+            raise SystemExit(f"ports {busy} are in use (another cluster still running?); choose --base-port")
         self.start_postgres()
         self.start_redis()
         # One node migrates the fresh database first (the others would wait on its advisory lock anyway).
@@ -313,6 +325,8 @@ def main() -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second signal must not cut the shutdown short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         cluster.stop()
 
 

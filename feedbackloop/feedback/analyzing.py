@@ -77,7 +77,7 @@ def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[
     """Claim up to `limit` of the items still owed analysis (oldest first), analyse them in one
     `analyze_many` call, store the results and commit; returns their ids.
 
-    On PostgreSQL the claim is `FOR UPDATE SKIP LOCKED`: rows another worker is analysing are skipped, so
+    On PostgreSQL the claim is `FOR NO KEY UPDATE SKIP LOCKED`: rows another worker is analysing are skipped, so
     concurrent workers take disjoint batches and no item is analysed twice; a worker that dies rolls back
     and its items are owed again. `on_full_batch` is called (after the claim, before the analysis) when the
     batch is full, so that the caller can wake another worker for the rest.
@@ -91,7 +91,9 @@ def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
-        claim = claim.with_for_update(skip_locked=True)
+        # FOR NO KEY UPDATE: new items that reference a claimed one (duplicate_of) only need KEY SHARE,
+        # so intake never waits for a batch under analysis.
+        claim = claim.with_for_update(skip_locked=True, key_share=True)
     rows = [(fid, content, ptype) for fid, content, ptype in session.execute(claim).all()]
     if len(rows) == limit and on_full_batch is not None:
         on_full_batch()
