@@ -27,6 +27,7 @@ SELF_AUTHENTICATING = frozenset({"self-authenticating"})
 POLICY: dict[str, frozenset[str]] = {
     # meta and sign-in
     "GET /healthz": PUBLIC,
+    "GET /api/v1/metrics": ADMIN,
     "POST /api/v1/auth/token": PUBLIC,
     "GET /api/v1/auth/me": SIGNED_IN,
     "POST /api/v1/auth/logout": SIGNED_IN,
