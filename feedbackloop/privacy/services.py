@@ -19,6 +19,7 @@ from feedbackloop.attachments.services import storage_dir
 from feedbackloop.audit.autolog import SKIP_KEY
 from feedbackloop.db import begin_write
 from feedbackloop.errors import NotFound, ValidationFailed
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.masking import mask_contact, mask_pii_in_text
 
@@ -103,6 +104,7 @@ def erase_customer(session: Session, actor: object, contact: str) -> list[str]:
                     setattr(item, field, ERASED)
             item.analysis = None
             item.consent_public = False
+        facets.drop(session, ids)  # keywords and aspects come from the erased text
         for attachment in session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))):
             (storage_dir() / attachment.stored_name).unlink(missing_ok=True)
             session.delete(attachment)

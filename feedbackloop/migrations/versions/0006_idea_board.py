@@ -1,8 +1,8 @@
-"""idea board: ideas, verified voters, votes and subscriptions, one-time codes, search index, queue tasks, notice outbox (issue 15)
+"""idea board: ideas, verified voters and votes, one-time codes, search index, queue tasks, notice outbox (issue 15)
 
 Revision ID: 0006
-Revises: 0003
-Create Date: 2026-12-02 15:24:34.459026
+Revises: 0005
+Create Date: 2026-12-02 15:13:54.511428
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from alembic import op
 import feedbackloop.db
 
 revision = '0006'
-down_revision = '0003'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
@@ -123,19 +123,6 @@ def upgrade() -> None:
     with op.batch_alter_table('idea_feedback', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idea_feedback_feedback_id'), ['feedback_id'], unique=False)
 
-    op.create_table('idea_subscriptions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('idea_id', sa.Integer(), nullable=False),
-    sa.Column('voter_id', sa.Integer(), nullable=False),
-    sa.Column('created_at', feedbackloop.db.UTCDateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['idea_id'], ['idea_ideas.id'], name=op.f('fk_idea_subscriptions_idea_id_idea_ideas'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['voter_id'], ['idea_voters.id'], name=op.f('fk_idea_subscriptions_voter_id_idea_voters'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_idea_subscriptions')),
-    sa.UniqueConstraint('idea_id', 'voter_id', name='uq_idea_subscriptions_idea_id')
-    )
-    with op.batch_alter_table('idea_subscriptions', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_idea_subscriptions_voter_id'), ['voter_id'], unique=False)
-
     op.create_table('idea_tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('idea_id', sa.Integer(), nullable=False),
@@ -197,10 +184,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_idea_tasks_assignee_id'))
 
     op.drop_table('idea_tasks')
-    with op.batch_alter_table('idea_subscriptions', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_idea_subscriptions_voter_id'))
-
-    op.drop_table('idea_subscriptions')
     with op.batch_alter_table('idea_feedback', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idea_feedback_feedback_id'))
 
