@@ -16,11 +16,11 @@ from feedbackloop.ideas import queue as idea_queue
 from feedbackloop.ideas import schemas as s
 from feedbackloop.web.crud import Entity, add_crud_routes
 from feedbackloop.web.deps import DbId, SessionDep, StaffUser, require_role
-from feedbackloop.web.ratelimit import limit_bucket, limit_public
+from feedbackloop.web.ratelimit import limit_bucket, limit_public, limit_public_reads
 
 router = APIRouter(tags=["ideas"])
 PlannerUser = Annotated[User, Depends(require_role(*PLANNERS))]
-Public = [Depends(limit_public)]
+Public = [Depends(limit_public_reads)]
 
 
 def limit_votes(request: Request) -> None:

@@ -29,7 +29,7 @@ from feedbackloop.web.pages.common import (
     render,
     verify_csrf,
 )
-from feedbackloop.web.ratelimit import limit_bucket, limit_public
+from feedbackloop.web.ratelimit import limit_bucket, limit_public, limit_public_reads
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV.append(NavItem("/workflow/ideas", "想法板", "chart"))
@@ -99,17 +99,12 @@ for _zh, _en in _EN.items():
     EN.setdefault(_zh, _en)  # the shared catalogue's wording wins where it already has the text
 
 
-def limit_reads(request: Request) -> None:
-    """Browsing has its own budget, ten times the submissions' (a customer reads many pages per minute)."""
-    limit_bucket(request, "ideas-read", 10 * get_settings().public_rate_limit_per_minute)
-
-
 def limit_writes(request: Request) -> None:
     limit_public(request)
     limit_bucket(request, "ideas", get_settings().idea_votes_per_minute)
 
 
-Reads = [Depends(limit_reads)]
+Reads = [Depends(limit_public_reads)]
 Writes = [Depends(verify_csrf), Depends(limit_writes)]
 
 
