@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from cluster import Cluster
+from cluster import CLI, Cluster
 from helpers import Load, admin_token, analysed, assert_nothing_lost, browser_login, sql, wait_until
 
 
@@ -155,3 +156,11 @@ def test_with_redis_stopped_intake_still_answers_and_the_work_is_done_once_it_is
     )
     assert len(load.accepted) > 20
     assert_nothing_lost(cluster, "redisdown", load.accepted, timeout=120)
+
+
+def test_after_every_fault_the_audit_log_is_still_one_intact_chain(cluster: Cluster) -> None:
+    # Writers on both web nodes and both workers, through a PostgreSQL restart and killed processes.
+    done = subprocess.run([CLI, "audit", "verify"], env=cluster.env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    (entries,) = sql(cluster, "SELECT count(*) FROM audit_log")[0]
+    assert entries > 1000
