@@ -13,7 +13,7 @@ from feedbackloop.audit.commands import audit_group
 from feedbackloop.cli_support import handle_errors
 from feedbackloop.feedback.analysis_commands import COMMANDS as ANALYSIS_COMMANDS
 from feedbackloop.feedback.commands import import_
-from feedbackloop.insight.commands import report_cmd
+from feedbackloop.insight.commands import kpi_cmd, report_cmd
 from feedbackloop.ops.commands import backup_cmd, restore_cmd
 from feedbackloop.privacy.commands import privacy_group
 from feedbackloop.workflow.commands import mail_listen, sla_group
@@ -126,6 +126,7 @@ for command in (
     mail_listen,
     sla_group,
     report_cmd,
+    kpi_cmd,
 ):
     main.add_command(command)
 

@@ -56,10 +56,17 @@ class Settings(BaseSettings):
     high_value_threshold: float = 5000.0
     public_rate_limit_per_minute: int = 20
     login_failures_per_minute: int = 10  # failed sign-ins per client and minute before 429
+    # Idea board (ideas/): votes an idea needs to enter the product manager's priority queue; vote and
+    # verification-code requests per client and minute (on top of the public limit).
+    idea_vote_threshold: int = Field(default=50, ge=1)
+    idea_votes_per_minute: int = Field(default=10, ge=1)
     base_url: str = "http://localhost:8000"
     smtp_host: str = "localhost"
     smtp_port: int = 8025
     mail_from: str = "service@feedbackloop.local"
+    # Surveys (SPEC §7): nobody is surveyed again within the quiet period, across every channel and survey.
+    survey_quiet_days: int = Field(default=30, ge=0, le=3650)
+    survey_expiry_days: int = Field(default=14, ge=1, le=3650)
 
     def xlsx_unpacked_limit(self) -> int:
         """Most bytes an XLSX upload may unpack to: the setting, or 10 × the upload limit capped at 512 MiB."""

@@ -131,6 +131,9 @@ TASK_MODULES = (
     "feedbackloop.feedback.import_jobs",
     "feedbackloop.feedback.tasks",
     "feedbackloop.workflow.tasks",
+    "feedbackloop.surveys.tasks",
+    "feedbackloop.insight.tasks",
+    "feedbackloop.ideas.tasks",
 )
 
 

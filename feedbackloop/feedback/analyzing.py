@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.errors import ValidationFailed
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.models import PROBLEM_TYPES, URGENCIES, Correction, CustomAspect, Feedback
 from feedbackloop.lib.clock import clock
 
@@ -68,15 +69,17 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
         chunk = list(ids[start : start + CHUNK])
         begin_write(session)
         rows = session.execute(
-            select(Feedback.id, Feedback.content, Feedback.problem_type).where(Feedback.id.in_(chunk))
+            select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at).where(
+                Feedback.id.in_(chunk)
+            )
         ).all()
         if not rows:
             continue
-        _store_analysis(session, [(fid, content, ptype) for fid, content, ptype in rows], aspects)
+        _store_analysis(session, [tuple(r) for r in rows], aspects)
         session.commit()
         done += len(rows)
         for hook in after_analysis_hooks:
-            hook([fid for fid, _, _ in rows])
+            hook([r[0] for r in rows])
     return done
 
 
@@ -92,7 +95,7 @@ def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[
     aspects = custom_aspects(session)
     begin_write(session)
     claim = (
-        select(Feedback.id, Feedback.content, Feedback.problem_type)
+        select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at)
         .where(Feedback.analyzed_at.is_(None))
         .order_by(Feedback.created_at)
         .limit(limit)
@@ -101,31 +104,31 @@ def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[
         # FOR NO KEY UPDATE: new items that reference a claimed one (duplicate_of) only need KEY SHARE,
         # so intake never waits for a batch under analysis.
         claim = claim.with_for_update(skip_locked=True, key_share=True)
-    rows = [(fid, content, ptype) for fid, content, ptype in session.execute(claim).all()]
+    rows = [tuple(r) for r in session.execute(claim).all()]
     if len(rows) == limit and on_full_batch is not None:
         on_full_batch()
     if rows:
         _store_analysis(session, rows, aspects)
     session.commit()
-    ids = [fid for fid, _, _ in rows]
+    ids = [str(r[0]) for r in rows]
     if ids:
         for hook in after_analysis_hooks:
             hook(ids)
     return ids
 
 
-def _store_analysis(
-    session: Session, rows: list[tuple[str, str, str | None]], aspects: list[dict[str, Any]]
-) -> None:
-    """Analyse (id, content, problem_type) rows in one batch and write the results in one executemany
-    (agents' corrections kept; a problem type the item came with is kept too)."""
+def _store_analysis(session: Session, rows: Sequence[Sequence[Any]], aspects: list[dict[str, Any]]) -> None:
+    """Analyse (id, content, problem_type, received_at) rows in one batch and write the results in one
+    executemany (agents' corrections kept; a problem type the item came with is kept too), with the
+    countable facet rows the dashboard groups (issue 13)."""
     from feedbackloop.analysis import analyze_many
 
-    results = analyze_many([content for _, content, _ in rows], extra_aspects=aspects or None)
-    corrections = _latest_corrections(session, [fid for fid, _, _ in rows])
+    results = analyze_many([r[1] for r in rows], extra_aspects=aspects or None)
+    corrections = _latest_corrections(session, [r[0] for r in rows])
     now = clock.now()
     values = []
-    for (fid, _, ptype), analysis in zip(rows, results, strict=True):
+    stored = []
+    for (fid, _, ptype, received), analysis in zip(rows, results, strict=True):
         data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
         values.append(
             {
@@ -138,7 +141,9 @@ def _store_analysis(
                 "problem_type": ptype if ptype is not None else data.get("problem_type"),
             }
         )
+        stored.append((fid, received, data))
     session.execute(update(Feedback), values)  # ORM bulk UPDATE by primary key
+    facets.store(session, stored)
 
 
 def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
@@ -192,6 +197,7 @@ def correct(session: Session, record: Feedback, field: str, value: Any, user_id:
         record.urgency = value
     elif field == "problem_type":
         record.problem_type = value
+    facets.store(session, [(record.id, record.received_at, record.analysis)])
     session.commit()
     for hook in after_correction_hooks:
         hook(record.id)

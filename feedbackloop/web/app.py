@@ -28,26 +28,38 @@ from feedbackloop.web.api import (
     attachments,
     audit,
     auth,
+    dashboard,
+    exports,
     feedback,
+    ideas,
     imports,
     improvements,
+    kpis,
     metrics,
     privacy,
+    reports,
+    surveys,
     tokens,
     webhooks,
     workflow,
 )
 from feedbackloop.web.bodylimit import BodySizeLimit
 from feedbackloop.web.pages import admin_audit, admin_tokens, admin_users
+from feedbackloop.web.pages import dashboard as dashboard_pages
+from feedbackloop.web.pages import ideas as idea_pages
 from feedbackloop.web.pages import improvements as improvement_pages
+from feedbackloop.web.pages import kpis as kpi_pages
+from feedbackloop.web.pages import reports as report_pages
 from feedbackloop.web.pages import router as pages_router
+from feedbackloop.web.pages import surveys as survey_pages
 from feedbackloop.web.pages import workflow as workflow_pages
 from feedbackloop.web.pages.common import error_page
 from feedbackloop.web.timing import RequestTiming
 
-API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow,
-               improvements, metrics]
-PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit]
+API_ROUTERS = [auth, exports, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments,
+               workflow, improvements, dashboard, reports, surveys, kpis, ideas, metrics]  # exports before feedback, whose /feedback/{feedback_id} takes "export"
+PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit, dashboard_pages,
+                report_pages, survey_pages, kpi_pages, idea_pages]
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"

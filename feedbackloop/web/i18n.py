@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from feedbackloop.web.i18n_insight import EN_INSIGHT
+
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT = "zh-CN"
 
@@ -407,6 +409,7 @@ EN: dict[str, str] = {
     "最高": "Max",
 }
 
+EN.update({k: v for k, v in EN_INSIGHT.items() if k not in EN})  # dashboard, reports, exports (i18n_insight.py)
 
 def resolve_lang(request: Request) -> str:
     """The UI language: `?lang=` (remembered in the session), else the session's, else zh-CN."""

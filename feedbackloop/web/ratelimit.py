@@ -35,6 +35,21 @@ def limit_public(request: Request) -> None:
         raise RateLimited(f"提交过于频繁, 请稍后再试 (每分钟最多 {budget} 次) / too many submissions, retry in a minute")
 
 
+def limit_bucket(request: Request, bucket: str, budget: int) -> None:
+    """Like limit_public, for one feature's own per-client budget (votes, verification codes)."""
+    window = int(time.time() // 60)
+    key = (f"{bucket}:{_client(request)}", window)
+    with _lock:
+        count = _hits.get(key, 0) + 1
+        _hits[key] = count
+    if count > budget:
+        wait = 60 - int(time.time() % 60)
+        raise RateLimited(
+            f"操作过于频繁, 请 {wait} 秒后再试 (每分钟最多 {budget} 次) / too many requests, retry in {wait} s",
+            retry_after=wait,
+        )
+
+
 def check_login_budget(request: Request) -> None:
     """Refuse a sign-in attempt from a client that failed too often this minute (429, before any work)."""
     _check_failures(
