@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from feedbackloop.web.i18n_surveys import EN as SURVEY_EN
+
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT = "zh-CN"
 
@@ -403,6 +405,8 @@ EN: dict[str, str] = {
     "每日关联反馈: 灰色为上线前, 蓝色为上线后": "Linked feedback per day: grey before shipping, blue after",
     "最高": "Max",
 }
+
+EN.update(SURVEY_EN)  # the survey and KPI pages' texts live with them (issue 12)
 
 
 def resolve_lang(request: Request) -> str:

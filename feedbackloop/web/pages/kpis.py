@@ -12,7 +12,7 @@ from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 from feedbackloop.insight import kpi_facts, kpis
 from feedbackloop.web.deps import SessionDep
-from feedbackloop.web.i18n import EN, localize_message, resolve_lang
+from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import (
     NAV,
     ManagerPage,
@@ -23,10 +23,8 @@ from feedbackloop.web.pages.common import (
     render,
     verify_csrf,
 )
-from feedbackloop.web.pages.survey_texts import EN as TEXTS
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-EN.update(TEXTS)  # this page's English
 NAV.append(NavItem("/kpis", "指标 KPI", "inbox"))
 # The tiles shown first; the calendar-minute and hand-off variants follow.
 MAIN = ["csat", "nps", "ces", "ces_share", "response_rate", "first_response_minutes_median", "first_response_minutes_p90",

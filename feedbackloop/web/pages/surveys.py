@@ -16,7 +16,7 @@ from feedbackloop.surveys.models import KINDS, TRIGGERS
 from feedbackloop.surveys.services import FCR_FOLLOWUP, Gone
 from feedbackloop.surveys.tasks import queue_mail
 from feedbackloop.web.deps import SessionDep
-from feedbackloop.web.i18n import EN, localize_message, resolve_lang
+from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import (
     NAV,
     ManagerPage,
@@ -28,11 +28,9 @@ from feedbackloop.web.pages.common import (
     render,
     verify_csrf,
 )
-from feedbackloop.web.pages.survey_texts import EN as TEXTS
 from feedbackloop.web.ratelimit import limit_public
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
-EN.update(TEXTS)  # this page's English
 NAV.append(NavItem("/surveys", "满意度调查", "inbox"))
 ENDS = {"csat": ("非常不满意", "非常满意"), "nps": ("完全不可能", "非常可能"), "ces": ("非常不同意", "非常同意")}
 DONE = {

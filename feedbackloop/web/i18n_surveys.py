@@ -1,4 +1,4 @@
-"""English for the survey and KPI pages (the catalogue in web/i18n.py is keyed by the zh-CN text)."""
+"""English for the survey and KPI pages (merged into web/i18n.py's catalogue, which is keyed by the zh-CN text)."""
 
 from __future__ import annotations
 
