@@ -23,6 +23,7 @@ from feedbackloop.workflow.calendar import Hours
 from feedbackloop.workflow.models import HistoryEntry, Reply
 
 BATCH = 2000
+ERASED = "[已删除]"
 HISTORIC_AFTER = timedelta(days=30)  # as workflow.sla: an item imported long after it was written is history
 OVERLAP = timedelta(minutes=5)  # re-read items changed just before the last refresh (commits land late)
 
@@ -140,16 +141,35 @@ def _handoffs(record: Feedback, events: list[HistoryEntry], replies: list[Reply]
     return out
 
 
+@dataclass(frozen=True)
+class Contact:
+    """Another item of the same customer, as the repeat check needs it."""
+
+    id: str
+    received_at: datetime
+    problem_type: str | None
+
+
+def again_within(record: Feedback, resolved: datetime, others: list[Contact], days: int) -> bool:
+    """Did the customer raise the same problem type again after this item, within `days` of its resolution?"""
+    if not record.problem_type:
+        return False
+    limit = resolved + timedelta(days=days)
+    return any(o.id != record.id and o.problem_type == record.problem_type and record.received_at < o.received_at <= limit
+               for o in others)  # fmt: skip
+
+
 def item_times(record: Feedback, events: list[HistoryEntry], confirmations: list[datetime], work: BusinessClock,
-               now: datetime) -> KpiItemTimes:  # fmt: skip
-    """One item's durations (pure: the caller loads its history and the customer's confirmations)."""
+               now: datetime, others: list[Contact] | None = None, said_no: bool = False) -> KpiItemTimes:  # fmt: skip
+    """One item's durations and repeat flags (pure: the caller loads its history, the customer's confirmations
+    and the customer's other items)."""
     start = _start(record)
     waits = _waits(events, now)
     row = KpiItemTimes(
         feedback_id=record.id, computed_at=now, channel=record.channel, team_id=record.team_id,
         agent_id=record.owner_id, problem_type=record.problem_type, product=record.product,
         customer_type=record.customer_type, reopened=(record.reopen_count or 0) > 0,
-        source_updated_at=record.updated_at,
+        source_updated_at=record.updated_at, said_not_first=said_no, again_7d=False, again_30d=False,
     )  # fmt: skip
     if record.first_responded_at:
         row.first_response_at = record.first_responded_at
@@ -159,6 +179,8 @@ def item_times(record: Feedback, events: list[HistoryEntry], confirmations: list
     if resolved:
         row.resolved_at = resolved
         row.resolution_minutes, row.resolution_business_minutes = _net(start, resolved, waits, work)
+        row.again_7d = again_within(record, resolved, others or [], 7)
+        row.again_30d = again_within(record, resolved, others or [], 30)
         later = [c for c in confirmations if c >= resolved]
         if later:
             row.confirmed_at = min(later)
@@ -167,20 +189,56 @@ def item_times(record: Feedback, events: list[HistoryEntry], confirmations: list
     return row
 
 
-def _confirmations(session: Session, records: list[Feedback]) -> dict[str, list[datetime]]:
+def _confirmations(session: Session, records: list[Feedback]) -> tuple[dict[str, list[datetime]], set[str]]:
+    """The customer's confirmations per item (满意 answer, survey answers), and the items whose customer
+    answered "not solved the first time"."""
     from feedbackloop.surveys.models import SurveyResponse
 
     out: dict[str, list[datetime]] = defaultdict(list)
+    said_no: set[str] = set()
     for r in records:
         if r.satisfaction_at:
             out[r.id].append(r.satisfaction_at)
     ids = [r.id for r in records]
-    for fid, at in session.execute(
-        select(SurveyResponse.feedback_id, SurveyResponse.answered_at).where(SurveyResponse.feedback_id.in_(ids))
+    for fid, at, fcr in session.execute(
+        select(SurveyResponse.feedback_id, SurveyResponse.answered_at, SurveyResponse.fcr_answer)
+        .where(SurveyResponse.feedback_id.in_(ids))
     ):
         if fid:
             out[fid].append(at)
+            if fcr is False:
+                said_no.add(fid)
+    return out, said_no
+
+
+def _known_contact(value: str | None) -> bool:
+    return bool(value) and value != ERASED
+
+
+def _others(session: Session, records: list[Feedback]) -> dict[str, list[Contact]]:
+    """Every item of these items' customers (survey comments left out: an answer is not a new contact)."""
+    contacts = {r.contact for r in records if _known_contact(r.contact)}
+    out: dict[str, list[Contact]] = defaultdict(list)
+    if not contacts:
+        return out
+    for fid, contact, received, problem in session.execute(
+        select(Feedback.id, Feedback.contact, Feedback.received_at, Feedback.problem_type)
+        .where(Feedback.contact.in_(contacts), Feedback.channel != "survey")
+    ):
+        if contact:
+            out[contact].append(Contact(fid, received, problem))
     return out
+
+
+def _with_earlier_items(session: Session, records: list[Feedback]) -> list[Feedback]:
+    """The batch plus the same customers' earlier items: a new item can make them repeat issues."""
+    have = {r.id for r in records}
+    contacts = {r.contact for r in records if _known_contact(r.contact) and r.channel != "survey"}
+    if not contacts:
+        return records
+    extra = session.scalars(select(Feedback).where(Feedback.contact.in_(contacts), Feedback.id.not_in(have),
+                                                   Feedback.resolved_at.is_not(None)))  # fmt: skip
+    return records + list(extra)
 
 
 def compute_batch(session: Session, records: list[Feedback], work: BusinessClock, now: datetime) -> int:
@@ -195,11 +253,14 @@ def compute_batch(session: Session, records: list[Feedback], work: BusinessClock
     replies: dict[str, list[Reply]] = defaultdict(list)
     for rp in session.scalars(select(Reply).where(Reply.feedback_id.in_(ids), Reply.author_id.is_not(None))):
         replies[rp.feedback_id].append(rp)
-    confirmations = _confirmations(session, records)
+    confirmations, said_no = _confirmations(session, records)
+    others = _others(session, records)
     session.execute(delete(KpiItemTimes).where(KpiItemTimes.feedback_id.in_(ids)))
     session.execute(delete(KpiHandoff).where(KpiHandoff.feedback_id.in_(ids)))
     for record in records:
-        session.add(item_times(record, events[record.id], confirmations[record.id], work, now))
+        mine = others.get(record.contact or "", []) if _known_contact(record.contact) else []
+        session.add(item_times(record, events[record.id], confirmations[record.id], work, now, mine,
+                               record.id in said_no))  # fmt: skip
         session.add_all(_handoffs(record, events[record.id], replies[record.id], work))
     session.flush()
     return len(records)
@@ -228,7 +289,8 @@ def refresh(session: Session, *, limit: int | None = None) -> int:
         if not batch:
             session.commit()
             break
-        done += compute_batch(session, batch, work, clock.now())
+        compute_batch(session, _with_earlier_items(session, batch), work, clock.now())
+        done += len(batch)
         session.commit()
         if len(batch) < BATCH:
             break

@@ -62,6 +62,11 @@ class KpiItemTimes(Base):
     followup_minutes: Mapped[float | None] = mapped_column(Float)
     followup_business_minutes: Mapped[float | None] = mapped_column(Float)
     reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The same customer raised the same problem type again within 7 / 30 days of this resolution (a later
+    # item of theirs makes the refresh recompute this row), and the customer said "not solved first time".
+    again_7d: Mapped[bool] = mapped_column(Boolean, default=False)
+    again_30d: Mapped[bool] = mapped_column(Boolean, default=False)
+    said_not_first: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class KpiHandoff(Base):

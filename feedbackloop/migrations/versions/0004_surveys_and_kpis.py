@@ -1,8 +1,8 @@
-"""surveys (CSAT/NPS/CES) and KPIs: targets, per-item durations, hand-offs (issue 12)
+"""surveys (CSAT/NPS/CES) and KPIs: targets, per-item durations and repeat flags, hand-offs (issue 12)
 
 Revision ID: 0004
 Revises: 0002
-Create Date: 2026-12-02 14:44:16.000994
+Create Date: 2026-12-02 15:21:58.811569
 """
 from __future__ import annotations
 
@@ -83,6 +83,9 @@ def upgrade() -> None:
     sa.Column('followup_minutes', sa.Float(), nullable=True),
     sa.Column('followup_business_minutes', sa.Float(), nullable=True),
     sa.Column('reopened', sa.Boolean(), nullable=False),
+    sa.Column('again_7d', sa.Boolean(), nullable=False),
+    sa.Column('again_30d', sa.Boolean(), nullable=False),
+    sa.Column('said_not_first', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['feedback_id'], ['feedback.id'], name=op.f('fk_kpi_item_times_feedback_id_feedback'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('feedback_id', name=op.f('pk_kpi_item_times'))
     )
