@@ -55,9 +55,9 @@ def mailbox(_smtp: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> Sink:
 def _no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the workflow's intake hook: these tests are about surveys, not what the model predicts."""
     from feedbackloop.feedback import services as feedback_services
-    from feedbackloop.workflow.tasks import on_ingest
+    from feedbackloop.workflow.tasks import on_analysed
 
-    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [on_ingest])
+    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [on_analysed])
 
 
 @pytest.fixture

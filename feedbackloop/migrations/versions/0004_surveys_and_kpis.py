@@ -1,7 +1,7 @@
 """surveys (CSAT/NPS/CES) and KPIs: targets, per-item durations and repeat flags, hand-offs, covering indexes (issue 12)
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 15:35:28.154515
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import feedbackloop.db
 
 revision = '0004'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
