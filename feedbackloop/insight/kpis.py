@@ -445,7 +445,7 @@ def default_range(date_from: date | None, date_to: date | None) -> tuple[date, d
 
 
 def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
-    """A KPI value for people: 85.5%, +32.0, 5.40 / 7, 2 小时 30 分."""
+    """A KPI value for people: 85.5%, +32.0, 5.40 / 7, 34 小时 30 分."""
     if value is None:
         return "—"
     if unit == "percent":
@@ -454,8 +454,7 @@ def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
         return f"{value:+.1f}"
     if unit == "score":
         return f"{value:.2f} / 7"
-    days, rest = divmod(round(value), 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [(days, "天", "d"), (hours, "小时", "h"), (mins, "分", "min")]
-    shown = [f"{n} {en if lang == 'en' else zh}" for n, zh, en in parts if n][:2]
+    # Hours and minutes, never days: a business day is not 24 hours.
+    hours, mins = divmod(round(value), 60)
+    shown = [f"{n} {en if lang == 'en' else zh}" for n, zh, en in ((hours, "小时", "h"), (mins, "分", "min")) if n]
     return " ".join(shown) or ("0 min" if lang == "en" else "0 分")
