@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, Feedback
-from feedbackloop.insight import improvements, kpis
+from feedbackloop.insight import improvements, kpis, quotes
 from feedbackloop.insight.themes import analysed_items
 from feedbackloop.lib.clock import clock
 
@@ -104,6 +104,20 @@ def _shares(current: dict[str, int], previous: dict[str, int], labels: dict[str,
     return [r for r in rows if r.count or r.previous_count]
 
 
+def _fitting_quotes(issues: list[Issue], current: list[tuple[str, Any]]) -> None:
+    """Each issue's examples: items of the period that really carry its complaint (quotes.pick)."""
+    from feedbackloop.analysis.themes import theme_keys
+
+    wanted = {issue.key: issue for issue in issues}
+    candidates: dict[str, list[tuple[str, Any]]] = {key: [] for key in wanted}
+    for text, analysis in current:
+        for key, *_ in theme_keys(text, analysis):
+            if key in candidates:
+                candidates[key].append((text, analysis))
+    for key, issue in wanted.items():
+        issue.examples = quotes.pick(key, candidates[key])
+
+
 def build_report(session: Session, start: datetime, end: datetime) -> PeriodReport:
     """The report of [start, end), compared with the period of the same length just before it."""
     from feedbackloop.analysis import find_themes
@@ -121,14 +135,14 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
     sentiment = counts(Feedback.sentiment, start, end, original)
     prev_sentiment = counts(Feedback.sentiment, prev_start, start, original)
     statuses = counts(Feedback.status, start, end, original)
-    themes = find_themes(
-        analysed_items(session, prev_start, end), now=end, period=length, history_periods=1, top=200, max_examples=3
-    )
+    items = analysed_items(session, prev_start, end)
+    themes = find_themes(items, now=end, period=length, history_periods=1, top=200, max_examples=3)
     negative = [t for t in themes if t.kind in ("problem_type", "risk") or t.key.endswith(":negative")]
     issues = [
-        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, list(t.examples), t.key)
+        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, [], t.key)
         for t in negative[:TOP_ISSUES]
     ]
+    _fitting_quotes(issues, [(text, a) for text, ts, a in items if ts >= start])
     total = sum(channels.values())
     return PeriodReport(
         start=start,
