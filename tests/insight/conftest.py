@@ -20,3 +20,12 @@ def month(db, make_user):  # type: ignore[no-untyped-def]
     assert kpi_facts.refresh(db) == 8
     return db
 
+
+
+def token_for(client, username: str = "admin", password: str = "admin-pass-123") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """As tests/conftest.py's: test modules here import it `from conftest`, which resolves to this file."""
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+ADMIN_PASSWORD = "admin-pass-123"  # as tests/conftest.py's, for modules that import it `from conftest`
