@@ -61,7 +61,7 @@ def _d(key: str, name: str, name_en: str, formula: str, formula_en: str, source:
 _S, _T, _F = "问卷回答 (survey_responses)", "每条反馈的处理时长 (kpi_item_times)", "反馈记录 (feedback)"
 _TIMES = []
 for _key, _zh, _en, _what, _what_en, _src in (
-    ("first_response", "首次响应时长", "First response time", "收到反馈 → 首次回复客户", "received → first reply", _T),
+    ("first_response", "首次响应时长", "First response time", "收到反馈 → 首次答复客户（回复、向客户提问或告知已解决，与 SLA 的首次响应相同）", "received → the first answer to the customer (a reply, a question to them, or the resolution notice; as the SLA counts it)", _T),
     ("resolution", "解决时长", "Resolution time", "收到反馈 → 解决, 不含等待客户的时间", "received → resolved, less time waiting on the customer", _T),
     ("handoff", "交接时长", "Hand-off time", "分配 → 新负责人的第一次操作", "assignment → the new owner's first action", "分配记录 (kpi_handoffs)"),
     ("followup", "回访确认时长", "Follow-up time", "解决 → 客户确认 (满意评价或问卷回答)", "resolved → the customer's confirmation", _T),
