@@ -50,6 +50,8 @@ class Feedback(Base):
         UniqueConstraint("channel", "external_id", name="uq_feedback_channel_external_id"),
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_status_received", "status", "received_at"),
+        # The dashboard's GROUP BYs over a date range read only this index (issue 13).
+        Index("ix_feedback_dashboard", "received_at", "channel", "sentiment", "problem_type", "status"),
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
