@@ -79,6 +79,7 @@ EN_INSIGHT: dict[str, str] = {
     "订阅": "Subscribe",
     "每周": "Weekly",
     "每月": "Monthly",
+    "日期须在 1970–2099 年之间": "Dates must lie within 1970–2099",
     # inbox filters from the dashboard, exports
     "导出": "Export",
     "移除": "Remove",
