@@ -16,6 +16,11 @@ from feedbackloop.lib.clock import clock
 
 CHUNK = 500
 CORRECTABLE = ("sentiment", "problem_type", "urgency", "aspects")
+# Called with the ids of a chunk once its analysis is committed: the workflow registers triage here
+# (workflow/tasks.py), so that priority, routing and escalation read what the analysis found.
+after_analysis_hooks: list[Callable[[list[str]], None]] = []
+# Called with the item's id after an agent's correction is committed: the workflow triages it again.
+after_correction_hooks: list[Callable[[str], None]] = []
 
 
 def custom_aspects(session: Session) -> list[dict[str, Any]]:
@@ -92,6 +97,8 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
         facets.store(session, stored)  # the countable rows the dashboard groups (issue 13)
         session.commit()
         done += len(rows)
+        for hook in after_analysis_hooks:
+            hook([fid for fid, _ in rows])
     return done
 
 
@@ -148,6 +155,9 @@ def correct(session: Session, record: Feedback, field: str, value: Any, user_id:
         record.problem_type = value
     facets.store(session, [(record.id, record.received_at, record.analysis)])
     session.commit()
+    for hook in after_correction_hooks:
+        hook(record.id)
+    session.refresh(record)
     return record
 
 

@@ -1,4 +1,4 @@
-"""Background work of the workflow on Huey: triage after intake, mail, and the periodic SLA sweep,
+"""Background work of the workflow on Huey: triage after analysis, mail, and the periodic SLA sweep,
 reminders, follow-ups, threshold alerts and notification mail (embedded consumer or worker machines)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from feedbackloop.accounts.models import User
 from feedbackloop.db import session_scope
-from feedbackloop.feedback import services as feedback_services
+from feedbackloop.feedback import analyzing
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.tasks import huey
@@ -37,10 +37,18 @@ def triage_items(ids: list[str]) -> dict[str, int]:
         return triage(session, ids)
 
 
-def on_ingest(ids: list[str]) -> None:
-    """after_ingest hook: hand the new ids to the queue, so intake stays fast."""
+def on_analysed(ids: list[str]) -> None:
+    """after_analysis hook: triage the freshly analysed items on the queue (intake → analysis → triage)."""
     for start in range(0, len(ids), TRIAGE_BATCH):
         triage_items(ids[start : start + TRIAGE_BATCH])
+
+
+def on_corrected(feedback_id: str) -> None:
+    """after_correction hook: triage the item again at once, so the agent sees the new priority and team."""
+    from feedbackloop.workflow.triage import retriage
+
+    with session_scope() as session:
+        retriage(session, feedback_id)
 
 
 @huey.task(retries=3, retry_delay=60)
@@ -134,10 +142,11 @@ def threshold_alerts() -> int:
 
 @huey.periodic_task(crontab(minute="*/2"))
 def reprioritise() -> int:
-    """Every two minutes: re-score items whose analysis arrived after triage."""
-    from feedbackloop.workflow.triage import reprioritise_analysed
+    """Every two minutes: re-score items re-analysed after triage; triage items whose analysis never came."""
+    from feedbackloop.workflow.triage import reprioritise_analysed, triage_stale
 
     with session_scope() as session:
+        triage_stale(session)
         return reprioritise_analysed(session)
 
 
@@ -175,6 +184,7 @@ def _register(hooks: list[Callable[[T], None]], hook: Callable[[T], None]) -> No
 
 
 # The lower modules raise these events; the queue is this module's business, not theirs.
-_register(feedback_services.after_ingest_hooks, on_ingest)
+_register(analyzing.after_analysis_hooks, on_analysed)
+_register(analyzing.after_correction_hooks, on_corrected)
 _register(workflow_services.after_resolve_hooks, notify_resolution)
 _register(replies.after_email_reply_hooks, send_reply)
