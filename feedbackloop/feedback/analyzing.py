@@ -98,7 +98,7 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
         session.commit()
         done += len(rows)
         for hook in after_analysis_hooks:
-            hook([fid for fid, _ in rows])
+            hook([fid for fid, _, _ in rows])
     return done
 
 

@@ -4,7 +4,7 @@ feedback_facets is filled from the stored analyses, so that a database from an e
 existing items on the dashboard at once.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-02 14:39:30.113920
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import feedbackloop.db
 
 revision = '0005'
-down_revision = '0002'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
@@ -68,8 +68,9 @@ def upgrade() -> None:
 
     # ### end Alembic commands ###
     with op.batch_alter_table('feedback', schema=None) as batch_op:
-        batch_op.create_index('ix_feedback_dashboard', ['received_at', 'channel', 'sentiment', 'problem_type', 'status'],
-                              unique=False)
+        batch_op.create_index('ix_feedback_dashboard', ['received_at', 'channel', 'sentiment', 'problem_type', 'status',
+                              'first_response_due', 'resolution_due', 'first_response_breached_at',
+                              'resolution_breached_at'], unique=False)
     _backfill_facets()
 
 
