@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, Feedback
-from feedbackloop.insight import improvements, quotes
+from feedbackloop.insight import improvements, kpis, quotes
 from feedbackloop.insight.themes import analysed_items
 from feedbackloop.lib.clock import clock
 
@@ -24,6 +24,9 @@ TOP_ISSUES = 5
 SENTIMENTS = ("negative", "neutral", "positive")
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 HANDLED = ("resolved", "closed", "merged", "spam")
+REPORT_KPIS = ("handling_rate", "first_response_minutes_median", "first_response_minutes_p90", "resolution_minutes_median",
+               "resolution_minutes_p90", "sla_compliance", "fcr", "repeat_rate", "csat", "nps", "ces", "response_rate",
+               "complaint_rate", "positive_rate")  # fmt: skip
 
 
 @dataclass
@@ -67,6 +70,8 @@ class PeriodReport:
     # SPEC §8: what to improve next (top issues no open plan covers) and the plans still open.
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     plans: list[dict[str, Any]] = field(default_factory=list)
+    # SPEC §7: the period's KPIs (value, n, target, change against the previous period), insight/kpis.py.
+    kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -154,4 +159,5 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
         duplicates=total - sum(statuses.values()),
         suggestions=improvements.suggestions(session, issues),
         plans=improvements.open_plans(session),
+        kpis=kpis.overview_range(session, start, end, keys=list(REPORT_KPIS)),
     )

@@ -1,11 +1,21 @@
-"""Background work of the insight half on Huey: the scheduled reports (issue 13)."""
+"""Background work of the insight half on Huey: the per-item KPI durations (every minute) and the
+scheduled reports (every hour)."""
 
 from __future__ import annotations
 
 from huey import crontab
 
-from feedbackloop.db import get_read_sessionmaker
+from feedbackloop.db import get_read_sessionmaker, session_scope
 from feedbackloop.tasks import huey
+
+
+@huey.periodic_task(crontab(minute="*"))
+def refresh_kpi_times() -> int:
+    """Recompute the durations of items changed since the last run (kpi_facts.refresh)."""
+    from feedbackloop.insight import kpi_facts
+
+    with session_scope() as session:
+        return kpi_facts.refresh(session)
 
 
 @huey.periodic_task(crontab(minute="7"))

@@ -4,7 +4,7 @@ feedback_facets is filled from the stored analyses, so that a database from an e
 existing items on the dashboard at once.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-02 14:39:30.113920
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 import feedbackloop.db
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
