@@ -396,3 +396,48 @@ def alerts(session: Session, view: View, now: datetime, days: int = 7) -> dict[s
         for e, name in session.execute(stmt)
     ]  # fmt: skip
     return {"events": events}
+
+
+# --- KPIs against target and survey scores (insight.kpis, issue 12) ---------------------------------------------
+
+EXEC_KPIS = ["csat", "nps", "ces", "sla_compliance", "first_response_minutes_median", "resolution_minutes_median",
+             "handling_rate", "repeat_rate"]  # fmt: skip
+SURVEY_KPIS = ["csat", "nps", "ces"]
+
+
+def _kpi_filters(view: View) -> Any:
+    from feedbackloop.insight.kpis import Filters
+
+    f = view.filters
+    return Filters(channel=f.channel, team_id=f.team_id, problem_type=f.problem_type, product=f.product,
+                   customer_type=f.customer_type)  # fmt: skip
+
+
+def kpi_tiles(session: Session, view: View, lang: str = "zh-CN") -> dict[str, Any]:
+    """The executives' KPI tiles: value, target, met or not, change against the previous range (insight.kpis)."""
+    from feedbackloop.insight import kpis
+
+    lo, hi = kpis.bounds(view.start, view.end)
+    data = kpis.overview_range(session, lo, hi, _kpi_filters(view), EXEC_KPIS)
+    tiles = []
+    for key in EXEC_KPIS:
+        k = data[key]
+        tiles.append({"key": key, "name": k["name_en"] if lang == "en" else k["name"], "value": k["value"],
+                      "shown": kpis.human(k["value"], k["unit"], lang), "n": k["n"], "low_n": k["low_n"],
+                      "target": k["target"], "target_shown": kpis.human(k["target"], k["unit"], lang),
+                      "met": k["met"], "previous": k["previous"], "better": k["better"],
+                      "href": f"/kpis?from={view.start.isoformat()}&to={view.end.isoformat()}"})  # fmt: skip
+    return {"tiles": tiles}
+
+
+def survey_trend(session: Session, view: View) -> dict[str, Any]:
+    """CSAT, NPS and CES per week of the range (answers given that week), with how many answers each."""
+    from feedbackloop.insight import kpis
+
+    weeks = []
+    for lo_day, hi_day in _buckets(view, "week"):
+        lo, hi = kpis.bounds(lo_day, hi_day)
+        values = kpis.compute_range(session, lo, hi, _kpi_filters(view), SURVEY_KPIS)
+        weeks.append({"label": lo_day.strftime("%m-%d"), "from": lo_day.isoformat(), "to": hi_day.isoformat(),
+                      **{k: {"value": values[k].value, "n": values[k].n} for k in SURVEY_KPIS}})  # fmt: skip
+    return {"weeks": weeks}
