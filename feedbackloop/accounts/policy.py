@@ -158,6 +158,8 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /api/v1/dashboard/themes": STAFF,
     "GET /api/v1/dashboard/alerts": STAFF,
     "GET /api/v1/dashboard/churn": STAFF,
+    "GET /api/v1/dashboard/kpis": STAFF,
+    "GET /api/v1/dashboard/surveys": STAFF,
     "POST /api/v1/dashboard/churn/{customer_key}/take": frozenset({"csm", "supervisor", "admin"}),
     "GET /dashboard": STAFF,
     "GET /api/v1/reports/period": STAFF,

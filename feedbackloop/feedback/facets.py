@@ -1,5 +1,5 @@
 """The analysis of each stored item as rows one can count: its aspects (with polarity), keywords, product and
-module mentions and risk categories (issue 13).
+module mentions (with the item's sentiment) and risk categories (issue 13).
 
 The analysis itself is one JSON document per item, which neither SQLite nor PostgreSQL can group by
 portably or quickly. These rows are written with the analysis (and replaced when it changes), carry the
@@ -47,9 +47,11 @@ def facts(analysis: Mapping[str, Any] | None) -> list[tuple[str, str, str | None
         if isinstance(asp, Mapping) and asp.get("aspect"):
             found.append(("aspect", str(asp["aspect"]), asp.get("sentiment")))
     found += [("keyword", str(k), None) for k in analysis.get("keywords") or [] if k]
+    # A mention carries the item's sentiment, so that "mentions and how many are negative" needs no join.
     mentions = analysis.get("mentions") or {}
-    found += [("product", str(p), None) for p in mentions.get("products") or [] if p]
-    found += [("module", str(m), None) for m in mentions.get("modules") or [] if m]
+    sentiment = (analysis.get("sentiment") or {}).get("label")
+    found += [("product", str(p), sentiment) for p in mentions.get("products") or [] if p]
+    found += [("module", str(m), sentiment) for m in mentions.get("modules") or [] if m]
     if analysis.get("urgency") == "紧急":
         for reason in analysis.get("urgency_reasons") or []:
             category = str(reason).split(":", 1)[0].strip()

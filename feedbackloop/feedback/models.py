@@ -54,6 +54,10 @@ class Feedback(Base):
         UniqueConstraint("channel", "external_id", name="uq_feedback_channel_external_id"),
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_status_received", "status", "received_at"),
+        # The dashboard's GROUP BYs over a date range (volume, sentiment, channels, problem types, backlog, SLA)
+        # read only this index, never the rows (issue 13).
+        Index("ix_feedback_dashboard", "received_at", "channel", "sentiment", "problem_type", "status",
+              "first_response_due", "resolution_due", "first_response_breached_at", "resolution_breached_at"),
         # The work each item is owed, as the item's own columns record it (written by the insert that stores
         # it): analysis while analyzed_at is NULL, triage while a new item has no prioritized_at. Partial
         # indexes, so that workers and the reconciler find owed items without scanning the table.

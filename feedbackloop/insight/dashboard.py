@@ -149,14 +149,14 @@ def versions(session: Session, view: View) -> dict[str, Any]:
 # --- facets: aspects, keywords, mentions -------------------------------------------------------------------
 
 
-def _facet_stmt(view: View, kinds: Iterable[str], *columns: Any, join: bool = False) -> Any:
+def _facet_stmt(view: View, kinds: Iterable[str], *columns: Any) -> Any:
     lo, hi = view.filters.date_from, view.filters.date_to
     stmt = select(*columns).where(FeedbackFacet.kind.in_(list(kinds)))
     if lo:
         stmt = stmt.where(FeedbackFacet.received_at >= lo)
     if hi:
         stmt = stmt.where(FeedbackFacet.received_at <= hi)
-    if join or not view.only_dates():
+    if not view.only_dates():
         stmt = stmt.join(Feedback, Feedback.id == FeedbackFacet.feedback_id).where(*view.conditions())
     return stmt
 
@@ -192,10 +192,10 @@ def keywords(session: Session, view: View, top: int = 40) -> dict[str, Any]:
 def mentions(session: Session, view: View, top: int = 15) -> dict[str, Any]:
     """Products and modules the analysis found in the texts, with how many of those items are negative."""
     n = func.count(func.distinct(FeedbackFacet.feedback_id))
-    stmt = _facet_stmt(view, ["product", "module"], FeedbackFacet.value, Feedback.sentiment, n, join=True)
+    stmt = _facet_stmt(view, ["product", "module"], FeedbackFacet.value, FeedbackFacet.polarity, n)
     per: dict[str, dict[str | None, int]] = {}
-    for value, sentiment, count in session.execute(stmt.group_by(FeedbackFacet.value, Feedback.sentiment)):
-        per.setdefault(value, {})[sentiment] = count
+    for value, polarity, count in session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity)):
+        per.setdefault(value, {})[polarity] = count  # polarity is the item's sentiment (facets.facts)
     names = sorted(per, key=lambda v: (-sum(per[v].values()), v))[:top]
     items = [{"name": v, "count": sum(per[v].values()), "negative": per[v].get("negative", 0),
               "href": view.href(mention=v), "negative_href": view.href(mention=v, sentiment="negative")}
@@ -308,48 +308,55 @@ def _theme_counts(session: Session, view: View) -> tuple[int, dict[str, int]]:
     return total, counts
 
 
-def theme_href(view: View, key: str) -> str | None:
+def theme_href(view: View, key: str, **extra: Any) -> str | None:
     """The inbox URL of the items behind a theme key."""
     kind, _, rest = key.partition(":")
     if kind == "aspect":
         name, _, polarity = rest.rpartition(":")
-        return view.href(aspect=name, aspect_sentiment=polarity)
+        return view.href(aspect=name, aspect_sentiment=polarity, **extra)
     if kind == "risk":
-        return view.href(risk=rest)
+        return view.href(risk=rest, **extra)
     if kind == "problem_type" and rest != "其他":
-        return view.href(problem_type=rest, sentiment="negative")
+        return view.href(problem_type=rest, sentiment="negative", **extra)
     return None
 
 
-def _shifted(view: View, weeks_back: int, days: int) -> View:
-    end = view.end - timedelta(days=days * weeks_back)
+def _shifted(view: View, back: int, days: int) -> View:
+    """The `days`-day range ending `back` ranges of that length before the view's last day."""
+    end = view.end - timedelta(days=days * back)
     start = end - timedelta(days=days - 1)
     lo, hi = bounds(start, end)
     return View(replace(view.filters, date_from=lo, date_to=hi), start, end, view.href)
 
 
-def themes(session: Session, view: View, top: int = 8, history: int = 4) -> dict[str, Any]:
-    """The biggest negative themes of the range with fitting quotes, and the emerging ones: a theme whose
-    share of items jumps against its own share in the `history` earlier ranges of the same length (the rule
-    of analysis.themes)."""
+def themes(session: Session, view: View, top: int = 8, history: int = 4, week: int = 7) -> dict[str, Any]:
+    """The biggest negative themes of the range (with the range before it and fitting quotes), and the emerging
+    ones: themes whose share of the range's last 7 days jumps against their share in the `history` weeks
+    before (the rule of analysis.themes, as `recent_themes` applies it)."""
     from feedbackloop.analysis.themes import _is_emerging, theme_label  # the same rule as find_themes
 
-    periods = [_theme_counts(session, _shifted(view, k, view.days)) for k in range(history + 1)]
-    total, current = periods[0]
-    shares = {key: [c.get(key, 0) / t if t else 0.0 for t, c in periods] for key in current}
-    ranked = sorted(current, key=lambda k: (-current[k], k))
-    items: list[dict[str, Any]] = []
-    for key in ranked:
-        if current[key] < 2:
-            continue
-        share, hist = shares[key][0], shares[key][1:]
-        items.append({"key": key, "label": theme_label(key), "count": current[key], "share": _pct(current[key], total),
-                      "previous": periods[1][1].get(key, 0), "emerging": _is_emerging(share, hist, 2.0, 0.05),
-                      "href": theme_href(view, key)})  # fmt: skip
+    (total, current), (_, previous) = (_theme_counts(session, _shifted(view, k, view.days)) for k in (0, 1))
+    items: list[dict[str, Any]] = [
+        {"key": key, "label": theme_label(key), "count": n, "share": _pct(n, total), "previous": previous.get(key, 0),
+         "href": theme_href(view, key)}
+        for key, n in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 2
+    ][:top]  # fmt: skip
     for item in items[:5]:
         item["quotes"] = quotes.pick(item["key"], _candidates(session, view, item["key"]))
-    emerging = [i for i in items if i["emerging"]]
-    return {"total": total, "top": items[:top], "emerging": emerging}
+    weeks = [_shifted(view, k, week) for k in range(history + 1)]
+    counts = [_theme_counts(session, w) for w in weeks]
+    last_total, last = counts[0]
+    emerging = []
+    for key, n in sorted(last.items(), key=lambda kv: (-kv[1], kv[0])):
+        shares = [c.get(key, 0) / t if t else 0.0 for t, c in counts]
+        if n >= 2 and _is_emerging(shares[0], shares[1:], 2.0, 0.05):
+            span = {"from": weeks[0].start.isoformat(), "to": weeks[0].end.isoformat()}
+            emerging.append({"key": key, "label": theme_label(key), "count": n, "share": _pct(n, last_total),
+                             "previous": counts[1][1].get(key, 0), "href": theme_href(view, key, **span)})  # fmt: skip
+    emerging_keys = {e["key"] for e in emerging}
+    for item in items:
+        item["emerging"] = item["key"] in emerging_keys
+    return {"total": total, "top": items, "emerging": emerging}
 
 
 def _candidates(session: Session, view: View, key: str, limit: int = 60) -> list[tuple[str, Any]]:
@@ -389,3 +396,48 @@ def alerts(session: Session, view: View, now: datetime, days: int = 7) -> dict[s
         for e, name in session.execute(stmt)
     ]  # fmt: skip
     return {"events": events}
+
+
+# --- KPIs against target and survey scores (insight.kpis, issue 12) ---------------------------------------------
+
+EXEC_KPIS = ["csat", "nps", "ces", "sla_compliance", "first_response_minutes_median", "resolution_minutes_median",
+             "handling_rate", "repeat_rate"]  # fmt: skip
+SURVEY_KPIS = ["csat", "nps", "ces"]
+
+
+def _kpi_filters(view: View) -> Any:
+    from feedbackloop.insight.kpis import Filters
+
+    f = view.filters
+    return Filters(channel=f.channel, team_id=f.team_id, problem_type=f.problem_type, product=f.product,
+                   customer_type=f.customer_type)  # fmt: skip
+
+
+def kpi_tiles(session: Session, view: View, lang: str = "zh-CN") -> dict[str, Any]:
+    """The executives' KPI tiles: value, target, met or not, change against the previous range (insight.kpis)."""
+    from feedbackloop.insight import kpis
+
+    lo, hi = kpis.bounds(view.start, view.end)
+    data = kpis.overview_range(session, lo, hi, _kpi_filters(view), EXEC_KPIS)
+    tiles = []
+    for key in EXEC_KPIS:
+        k = data[key]
+        tiles.append({"key": key, "name": k["name_en"] if lang == "en" else k["name"], "value": k["value"],
+                      "shown": kpis.human(k["value"], k["unit"], lang), "n": k["n"], "low_n": k["low_n"],
+                      "target": k["target"], "target_shown": kpis.human(k["target"], k["unit"], lang),
+                      "met": k["met"], "previous": k["previous"], "better": k["better"],
+                      "href": f"/kpis?from={view.start.isoformat()}&to={view.end.isoformat()}"})  # fmt: skip
+    return {"tiles": tiles}
+
+
+def survey_trend(session: Session, view: View) -> dict[str, Any]:
+    """CSAT, NPS and CES per week of the range (answers given that week), with how many answers each."""
+    from feedbackloop.insight import kpis
+
+    weeks = []
+    for lo_day, hi_day in _buckets(view, "week"):
+        lo, hi = kpis.bounds(lo_day, hi_day)
+        values = kpis.compute_range(session, lo, hi, _kpi_filters(view), SURVEY_KPIS)
+        weeks.append({"label": lo_day.strftime("%m-%d"), "from": lo_day.isoformat(), "to": hi_day.isoformat(),
+                      **{k: {"value": values[k].value, "n": values[k].n} for k in SURVEY_KPIS}})  # fmt: skip
+    return {"weeks": weeks}

@@ -36,6 +36,7 @@ CHOICES: dict[str, Collection[str]] = {
 TEXTS = {"q": 200, "touchpoint": 100, "product": 200, "product_version": 50, "aspect": 40, "keyword": 60,
          "mention": 60, "risk": 40}  # fmt: skip
 MAX_IDS = 200
+MIN_YEAR, MAX_YEAR = 1970, 2099  # as received_at (trust/test_boundary_input)
 
 
 @dataclass
@@ -100,6 +101,9 @@ class InboxQuery:
             day = date.fromisoformat(raw)
         except ValueError:
             self.errors.append("日期格式应为 YYYY-MM-DD")
+            return None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            self.errors.append(f"日期须在 {MIN_YEAR}–{MAX_YEAR} 年之间")
             return None
         self.values[name] = raw
         # Dates are picked in China time; "to" includes the whole day.

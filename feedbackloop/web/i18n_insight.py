@@ -57,6 +57,9 @@ EN_INSIGHT: dict[str, str] = {
     "3–6 天": "3–6 days",
     "7–29 天": "7–29 days",
     "30 天以上": "30 days or more",
+    "目标": "Target",
+    "未设目标": "No target",
+    "问卷评分（CSAT / NPS / CES）": "Survey scores (CSAT / NPS / CES)",
     # reports
     "周期报告": "Period report",
     "最近 7 天": "Last 7 days",
@@ -79,6 +82,7 @@ EN_INSIGHT: dict[str, str] = {
     "订阅": "Subscribe",
     "每周": "Weekly",
     "每月": "Monthly",
+    "日期须在 1970–2099 年之间": "Dates must lie within 1970–2099",
     # inbox filters from the dashboard, exports
     "导出": "Export",
     "移除": "Remove",

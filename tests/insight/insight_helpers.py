@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from fastapi.testclient import TestClient
@@ -15,10 +16,8 @@ def csrf_from(html: str) -> str:
 
 def login(client: TestClient, username: str = "admin", password: str | None = None) -> str:
     """Sign the client in through the login form; returns the session's CSRF token."""
-    from conftest import ADMIN_PASSWORD
-
     token = csrf_from(client.get("/login").text)
-    data = {"username": username, "password": password or ADMIN_PASSWORD, "csrf_token": token}
+    data = {"username": username, "password": password or os.environ["FEEDBACKLOOP_ADMIN_PASSWORD"], "csrf_token": token}
     r = client.post("/login", data=data)
     assert r.status_code == 200, r.text[:500]
     return csrf_from(r.text)

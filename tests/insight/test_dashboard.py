@@ -112,7 +112,8 @@ def test_the_default_range_is_the_last_30_days(client, data, admin_headers):
 
 
 @pytest.mark.parametrize("query", ["from=2026-13-01", "channel=fax", "from=2026-11-30&to=2026-11-01",
-                                   "from=2020-01-01&to=2026-01-01", "granularity=hour"])  # fmt: skip
+                                   "from=2020-01-01&to=2026-01-01", "granularity=hour",
+                                   "from=9999-12-30&to=9999-12-31"])  # fmt: skip
 def test_bad_filters_get_a_422_saying_what_to_fix(client, data, admin_headers, query):
     r = client.get(f"/api/v1/dashboard/volume?{query}", headers=admin_headers)
     assert r.status_code == 422, r.text

@@ -79,7 +79,8 @@ def test_the_xlsx_holds_the_tables_behind_the_report(client, period, admin_heade
 def test_a_custom_range_and_bad_ranges(client, period, admin_headers):
     r = _report(client, admin_headers, "json", "from=2026-11-22&to=2026-11-23")
     assert r.json()["total"] == 5  # the four on the 23rd and the praise of the 22nd, not the 24th
-    for query in ("from=2026-11-23&to=2026-11-22", "from=2026-11-22", "period=year", "from=2026-02-30&to=2026-03-01"):
+    for query in ("from=2026-11-23&to=2026-11-22", "from=2026-11-22", "period=year", "from=2026-02-30&to=2026-03-01",
+                  "from=9999-12-30&to=9999-12-31", "from=2020-01-01&to=2026-01-01"):
         assert client.get(f"/api/v1/reports/period?{query}", headers=admin_headers).status_code == 422, query
 
 

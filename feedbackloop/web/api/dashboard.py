@@ -159,3 +159,17 @@ def churn_take(
     task = churn.take(session, view, customer_key, user)
     return {"id": task.id, "customer_key": task.customer_key, "owner": user.username, "status": task.status,
             "feedback_ids": task.feedback_ids}  # fmt: skip
+
+
+@router.get("/kpis")
+def kpi_tiles(
+    session: SessionDep, user: StaffUser, view: ViewDep, lang: Literal["zh-CN", "en"] = "zh-CN"
+) -> dict[str, Any]:
+    """KPI tiles against their targets (CSAT, NPS, CES, SLA, response and resolution times, …)."""
+    return _out(view, dashboard.kpi_tiles(session, view, lang))
+
+
+@router.get("/surveys")
+def survey_trend(session: SessionDep, user: StaffUser, view: ViewDep) -> dict[str, Any]:
+    """CSAT, NPS and CES per week."""
+    return _out(view, dashboard.survey_trend(session, view))

@@ -28,7 +28,7 @@ CHURN_OWNERS = ("csm", "supervisor", "admin")
 # Texts the script draws into charts, translated here so that the page stays one language.
 JS_TEXTS = ("负面", "中性", "正面", "条", "达标", "超时", "SLA 达标率", "负面反馈", "全部", "暂无数据", "加载失败",
             "跟进", "已由 {name} 跟进", "查看反馈", "预警", "新出现的问题", "投诉占比", "刚刚更新", "上期",
-            "相关反馈", "反馈量", "提及", "其中负面", "认领成功", "操作失败", "未结")  # fmt: skip
+            "相关反馈", "反馈量", "提及", "其中负面", "认领成功", "操作失败", "未结", "目标", "未设目标")  # fmt: skip
 
 
 def _refresh(raw: str | None) -> int:

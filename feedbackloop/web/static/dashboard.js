@@ -90,6 +90,18 @@
       return { tooltip: { trigger: "axis" }, legend: { top: 0, type: "scroll" }, grid: { left: 40, right: 16, top: 32, bottom: 28 },
         xAxis: { type: "category", data: d.ages.map(function (a) { return t(a); }) }, yAxis: { type: "value", minInterval: 1 }, series: series };
     },
+    surveys: function (d) {
+      /* Answers, not items: the points have no inbox link; the KPI page explains each score. */
+      var axes = [{ type: "value", name: "CSAT %", min: 0, max: 100 }, { type: "value", name: "NPS", min: -100, max: 100 },
+        { type: "value", name: "CES", min: 1, max: 7, offset: 44 }];
+      var spec = [["csat", "CSAT %", 0, "#3370ff"], ["nps", "NPS", 1, "#0f9d58"], ["ces", "CES", 2, "#d97706"]];
+      return { tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: { left: 44, right: 96, top: 40, bottom: 28 },
+        xAxis: { type: "category", data: d.weeks.map(function (w) { return w.label; }) }, yAxis: axes,
+        series: spec.map(function (s) {
+          return { name: s[1], type: "line", yAxisIndex: s[2], connectNulls: true, itemStyle: { color: s[3] },
+            data: d.weeks.map(function (w) { return w[s[0]].value; }) };
+        }) };
+    },
     mentions: function (d) { return bars(d.items, "name", [["count", "href", t("提及"), "#3370ff"], ["negative", "negative_href", t("其中负面"), "#e5484d"]]); },
     versions: function (d) { return bars(d.items, "label", [["count", "href", t("反馈量"), "#3370ff"]]); }
   };
@@ -130,6 +142,7 @@
     if (d.buckets) { return d.buckets.reduce(function (a, b) { return a + b.total; }, 0); }
     if (d.cells) { return d.cells.reduce(function (a, c) { return a + c.count; }, 0); }
     if (d.days) { return d.met + d.breached; }
+    if (d.weeks) { return d.weeks.reduce(function (a, w) { return a + w.csat.n + w.nps.n + w.ces.n; }, 0); }
     if (d.items) { return d.items.reduce(function (a, i) { return a + (i.count || 0); }, 0); }
     return 0;
   }
@@ -152,6 +165,21 @@
       tile(box, t("负面反馈"), fmtPct(d.negative_share), d.negative + " " + t("条") + " · " + t("上期") + " " + fmtPct(p.negative_share), d.tiles[1].href);
       tile(box, t("SLA 达标率"), fmtPct(d.sla_compliance), "");
       tile(box, t("未结"), d.open.toLocaleString(), t("上期") + " " + p.open.toLocaleString());
+    });
+  }
+  function drawKpis() {
+    var box = document.getElementById("dash-kpis");
+    if (!box) { return Promise.resolve(); }
+    return api("kpis", "lang=" + (root.getAttribute("data-lang") === "en" ? "en" : "zh-CN")).then(function (d) {
+      box.textContent = "";
+      d.tiles.forEach(function (k) {
+        var sub = (k.target !== null ? t("目标") + " " + k.target_shown : t("未设目标")) + " · n=" + k.n;
+        tile(box, k.name, k.shown, sub, k.href);
+        var node = box.lastChild;
+        node.setAttribute("data-kpi", k.key);
+        if (k.met === true) { node.classList.add("above"); }
+        if (k.met === false) { node.classList.add("below"); }
+      });
     });
   }
   function themeItem(th) {
@@ -240,7 +268,7 @@
   }
 
   function refresh() {
-    var jobs = [drawTiles(), drawThemes(), drawChurn(), drawAlerts()];
+    var jobs = [drawTiles(), drawKpis(), drawThemes(), drawChurn(), drawAlerts()];
     document.querySelectorAll("[data-chart]").forEach(function (node) { jobs.push(drawChart(node)); });
     return Promise.all(jobs.map(function (j) { return j.catch(function () { return null; }); })).then(function () {
       var stamp = document.getElementById("dash-updated");
