@@ -119,8 +119,11 @@ def test_unknown_source_answers_like_a_bad_signature(client, crm):
     assert r.status_code == 401 and r.json()["error"]["code"] == "bad_signature"
 
 
-def test_order_completed_without_handler_is_recorded(client, crm):
+def test_order_completed_without_the_buyers_contact_says_what_is_missing(client, crm):
+    # order.completed has a handler now (the survey trigger, issue 12): it needs somebody to invite.
     r = _deliver(client, crm, {"id": "o-1", "type": "order.completed", "data": {"order_id": "A1"}})
+    assert r.status_code == 422 and '"email" 或 "phone"' in r.json()["error"]["message"]
+    r = _deliver(client, crm, {"id": "o-2", "type": "order.completed", "data": {"order_id": "A2", "email": "b@example.com"}})
     assert r.status_code == 202 and r.json()["type"] == "order.completed"
 
 

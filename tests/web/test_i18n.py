@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import feedbackloop.web.app  # noqa: F401  (every page module, each adding its English to the catalogue)
 from feedbackloop.web.i18n import EN, localize_message, translator
 from feedbackloop.web.pages import public
 
