@@ -18,6 +18,7 @@ from feedbackloop.workflow.models import (  # noqa: F401
     Reply,
     ReplyTemplate,
     RoutingRule,
+    SavedView,
     SlaPolicy,
     TeamSettings,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from feedbackloop.workflow.states import STATUSES
 
@@ -27,8 +27,47 @@ class TransitionIn(_In):
 
 
 class AssignIn(_In):
-    owner_id: int
+    """To a person (owner_id) or to a team (team_id: its routing strategy picks the owner)."""
+
+    owner_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
     reason: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AssignIn:
+        if (self.owner_id is None) == (self.team_id is None):
+            raise ValueError("请指定负责人 owner_id 或团队 team_id (二选一) / give owner_id or team_id")
+        return self
+
+
+class BulkIn(_In):
+    ids: list[str] = Field(min_length=1, max_length=500)
+    action: Literal["assign", "assign_team", "status", "merge", "tag"]
+    owner_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    to: StatusCode | None = None
+    merged_into: str | None = Field(default=None, max_length=24)
+    tag: str | None = Field(default=None, max_length=30)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class BulkOut(BaseModel):
+    action: str
+    changed: list[str]
+    unchanged: list[str]
+
+
+class SavedViewIn(_In):
+    name: str = Field(min_length=1, max_length=60)
+    query: str = Field(default="", max_length=1000, description="the inbox query string, e.g. view=mine&sort=sla")
+
+
+class SavedViewOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    query: str
 
 
 class EscalateIn(_In):
@@ -53,6 +92,7 @@ class WorkflowState(BaseModel):
     id: str
     status: str
     status_label: str
+    status_label_en: str = ""
     allowed_next: list[str]
     owner_id: int | None
     owner: str | None

@@ -8,13 +8,28 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from starlette.datastructures import QueryParams
 
+from feedbackloop.accounts.models import Team, User
 from feedbackloop.feedback import services
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES, SENTIMENTS, URGENCIES
+from feedbackloop.lib.clock import clock
 from feedbackloop.web.deps import SessionDep
-from feedbackloop.web.pages.common import CHINA, STATUS_LABELS, PageRoute, StaffPage, render
+from feedbackloop.web.pages.common import (
+    CHINA,
+    STATUS_LABELS,
+    PageForm,
+    PageRoute,
+    StaffPage,
+    render,
+    verify_csrf,
+)
+from feedbackloop.workflow import queue, sla
+from feedbackloop.workflow.models import PRIORITY_LEVELS
+from feedbackloop.workflow.queue import SORTS, VIEWS, view_filters
 
 router = APIRouter(route_class=PageRoute)
 PER_PAGE_CHOICES = (20, 50, 100)
@@ -50,6 +65,10 @@ class InboxQuery:
             text = params.get(name, "").strip()[:limit]
             if text:
                 kwargs[name] = query.values[name] = text
+        for name, allowed in (("view", VIEWS), ("sort", SORTS)):
+            value = params.get(name, "").strip()
+            if value in allowed:
+                query.values[name] = value
         kwargs["date_from"] = query._date(params, "from", end=False)
         kwargs["date_to"] = query._date(params, "to", end=True)
         query.filters = services.FeedbackFilter(**kwargs)  # type: ignore[arg-type]  # values checked against _CHOICES above
@@ -90,10 +109,26 @@ def _int(raw: str | None, default: int, low: int, high: int) -> int:
 
 @router.get("/inbox")
 def inbox(request: Request, session: SessionDep, user: StaffPage) -> Response:
-    """Feedback newest first, with filters, search and paging."""
+    """The work queue: views (我的/未分配/即将超时/已超时), filters, search, sort, bulk actions, saved views."""
     query = InboxQuery.parse(request.query_params)
-    rows, total = services.search(session, query.filters, query.page, query.per_page)
+    for key, value in view_filters(query.values.get("view"), user).items():
+        setattr(query.filters, key, value)
+    sort = query.values.get("sort") or ("sla" if query.values.get("view") else "newest")
+    rows, total = services.search(session, query.filters, query.page, query.per_page, sort)
+    now = clock.now()
+    owners = {u.id: u for u in session.scalars(select(User).where(User.role != "customer").order_by(User.id))}
     context = {
+        "views": VIEWS,
+        "sorts": SORTS,
+        "sort": sort,
+        "now": now,
+        "sla_left": lambda f: sla.view(f, now),
+        "owners": owners,
+        "assignable": [u for u in owners.values() if u.is_active],
+        "teams": list(session.scalars(select(Team).order_by(Team.id))),
+        "saved_views": queue.saved_views(session, user),
+        "priorities": PRIORITY_LEVELS,
+        "bulk_statuses": {k: v for k, v in STATUS_LABELS.items() if k not in ("new",)},
         "rows": rows,
         "total": total,
         "query": query,
@@ -104,6 +139,19 @@ def inbox(request: Request, session: SessionDep, user: StaffPage) -> Response:
         "sentiments": SENTIMENTS,
     }
     return render(request, "inbox.html", context, user=user)
+
+
+@router.post("/inbox/views", dependencies=[Depends(verify_csrf)])
+def save_inbox_view(session: SessionDep, user: StaffPage, form: PageForm) -> Response:
+    """Save the inbox query the user is looking at under a name (form fields `name`, `query`)."""
+    view = queue.save_view(session, user, str(form.get("name") or ""), str(form.get("query") or ""))
+    return RedirectResponse("/inbox" + (f"?{view.query}" if view.query else ""), status_code=303)
+
+
+@router.post("/inbox/views/{view_id}/delete", dependencies=[Depends(verify_csrf)])
+def delete_inbox_view(view_id: int, session: SessionDep, user: StaffPage) -> Response:
+    queue.delete_view(session, user, view_id)
+    return RedirectResponse("/inbox", status_code=303)
 
 
 def _back_to_inbox(request: Request) -> str:

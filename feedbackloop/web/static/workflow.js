@@ -110,6 +110,12 @@
     async function refresh() {
       const st = await api("GET", base + "/workflow");
       for (const k of ["status_label", "owner", "team", "priority_label", "escalation_label"]) q(k).textContent = st[k] || "—";
+      q("status_label").textContent = t(st.status_label, st.status_label_en || st.status_label);
+      // The page header's status badge follows too (it was rendered with the page: 已分配 stayed after 解决).
+      document.querySelectorAll("[data-status-badge]").forEach((el) => {
+        el.className = "status status-" + st.status;
+        el.textContent = t(st.status_label, st.status_label_en || st.status_label);
+      });
       q("sla").textContent = st.sla.label;
       q("sla").dataset.state = st.sla.state;
       q("reasons").replaceChildren(...st.priority_reasons.map((r) => { const li = document.createElement("li"); li.textContent = r.label + (r.points ? " (+" + r.points + ")" : ""); return li; }));
@@ -130,6 +136,27 @@
       try { await fn(); showError(panel, null); await refresh(); } catch (e) { showError(panel, e); }
     }
 
+    // Assign to a colleague or to a team (the team's routing strategy then picks the owner).
+    api("GET", "/api/v1/workflow/teams").then((teams) => {
+      const sel = q("assignee");
+      const people = new Map();
+      for (const team of teams) {
+        const o = document.createElement("option");
+        o.value = "team:" + team.id; o.textContent = t("团队: ", "Team: ") + team.name;
+        sel.appendChild(o);
+        for (const m of team.members) people.set(m.id, m.display_name || m.username);
+      }
+      for (const [uid, name] of people) {
+        const o = document.createElement("option"); o.value = "user:" + uid; o.textContent = name; sel.appendChild(o);
+      }
+    }).catch((e) => showError(panel, e));
+    panel.querySelector('[data-wf-action="assign"]').addEventListener("click", () => act(() => {
+      const [kind, value] = q("assignee").value.split(":");
+      if (!value) throw new Error(t("请选择负责人或团队", "Pick a person or a team"));
+      const body = kind === "team" ? { team_id: Number(value) } : { owner_id: Number(value) };
+      body.reason = reason();
+      return api("POST", base + "/assign", body);
+    }));
     panel.querySelector('[data-wf-action="claim"]').addEventListener("click", () => act(() => api("POST", base + "/claim")));
     panel.querySelector('[data-wf-action="escalate"]').addEventListener("click", () => act(() => api("POST", base + "/escalate", { reason: reason() || "" })));
     panel.querySelector('[data-wf-action="suggest"]').addEventListener("click", () => act(async () => {
