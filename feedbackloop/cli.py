@@ -39,8 +39,13 @@ def serve(host: str, port: int, demo: bool) -> None:
     """Run the web UI and API (with the in-process task consumer on the embedded default)."""
     import uvicorn
 
+    from feedbackloop.config import get_settings
     from feedbackloop.web.app import create_app
 
+    settings = get_settings()
+    settings.port = port  # links default to this server's port, not a fixed 8000
+    for problem in settings.base_url_problems():
+        click.secho(f"警告: {problem}", fg="yellow", err=True)
     click.echo(f"FeedbackLoop → http://localhost:{port}  (admin 登录 / log in as admin)")
     uvicorn.run(create_app(demo=demo), host=host, port=port, log_level="info")
 

@@ -163,6 +163,7 @@ class ReplyTemplate(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(300))
+    subject_en: Mapped[str | None] = mapped_column(String(300))  # for customers who write in English
     body: Mapped[str] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

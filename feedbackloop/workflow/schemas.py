@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from feedbackloop.workflow.states import STATUSES
 
@@ -117,7 +117,11 @@ class WorkflowState(BaseModel):
 class ReplyIn(_In):
     body: str = Field(min_length=1, max_length=20_000)
     subject: str | None = Field(default=None, max_length=250)
-    kind: Literal["email", "note", "public_draft"] = "email"
+    kind: Literal["customer", "email", "sms", "wechat", "note", "public_draft"] = Field(
+        default="customer",
+        description="customer = by the customer's contact (email, SMS to a mobile number, WeChat); "
+        "without a provider for it the reply is recorded as 待人工外呼 with a task for the owner",
+    )
 
 
 class ReplyOut(BaseModel):
@@ -137,6 +141,7 @@ class ReplyOut(BaseModel):
     error: str | None
     created_at: datetime
     sent_at: datetime | None
+    provider: str | None = None
 
 
 class RenderIn(_In):
@@ -220,6 +225,7 @@ class TemplateIn(_In):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["complaint", "suggestion", "praise", "neutral"]
     subject: str = Field(min_length=1, max_length=250)
+    subject_en: str | None = Field(default=None, max_length=250, description="subject for customers writing in English")
     body: str = Field(min_length=1, max_length=20_000)
     is_active: bool = True
 
@@ -228,6 +234,13 @@ class TemplateOut(TemplateIn):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
     id: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str:
+        from feedbackloop.workflow.models import TEMPLATE_KINDS
+
+        return TEMPLATE_KINDS.get(self.kind, self.kind)
 
 
 class KbIn(_In):

@@ -31,7 +31,7 @@ after_resolve_hooks: list[Callable[[str], None]] = []
 
 def status_link(record: Feedback) -> str:
     """The customer's page showing this item's progress."""
-    return f"{get_settings().base_url.rstrip('/')}/s/{record.status_token}"
+    return f"{get_settings().link_base()}/s/{record.status_token}"
 
 
 def _actor(user: User | None) -> tuple[int | None, str]:

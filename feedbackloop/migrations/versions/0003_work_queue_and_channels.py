@@ -26,6 +26,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column('tags', sa.JSON(), nullable=True))
     with op.batch_alter_table('wf_replies') as batch:
         batch.add_column(sa.Column('provider', sa.String(length=30), nullable=True))
+    with op.batch_alter_table('wf_reply_templates') as batch:
+        batch.add_column(sa.Column('subject_en', sa.String(length=300), nullable=True))
     op.create_table('wf_saved_views',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -42,6 +44,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f('ix_wf_saved_views_user_id'), table_name='wf_saved_views')
     op.drop_table('wf_saved_views')
+    with op.batch_alter_table('wf_reply_templates') as batch:
+        batch.drop_column('subject_en')
     with op.batch_alter_table('wf_replies') as batch:
         batch.drop_column('provider')
     with op.batch_alter_table('feedback') as batch:

@@ -111,8 +111,8 @@ def suggested_reply(feedback_id: str, session: SessionDep, user: StaffUser) -> d
 @router.post("/feedback/{feedback_id}/render-template")
 def render_template(
     feedback_id: str, body: s.RenderIn, session: SessionDep, user: StaffUser
-) -> dict[str, str]:
-    """A template with its placeholders filled in for this item."""
+) -> dict[str, object]:
+    """A template with its placeholders filled in for this item; `missing` lists those it could not fill."""
     extra = {"next_step": body.next_step or "", "deadline": body.deadline or ""}
     return replies.fill_template(session, feedback_id, body.template_id, extra)
 

@@ -160,7 +160,7 @@ def _nav_sections(user: User | None) -> list[tuple[str, list[NavItem]]]:
 def public_base_url(request: Request) -> str:
     """The base of links we print or mail: the configured base_url if set, else the address in use."""
     settings = get_settings()
-    if "base_url" in settings.model_fields_set:
+    if settings.base_url:
         return settings.base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
 
