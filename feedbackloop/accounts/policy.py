@@ -27,6 +27,7 @@ SELF_AUTHENTICATING = frozenset({"self-authenticating"})
 POLICY: dict[str, frozenset[str]] = {
     # meta and sign-in
     "GET /healthz": PUBLIC,
+    "GET /favicon.ico": PUBLIC,
     "POST /api/v1/auth/token": PUBLIC,
     "GET /api/v1/auth/me": SIGNED_IN,
     "POST /api/v1/auth/logout": SIGNED_IN,
@@ -58,6 +59,8 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /f/{slug}": PUBLIC,
     "GET /touchpoints": MANAGERS,
     "POST /touchpoints": MANAGERS,
+    "POST /touchpoints/{slug}": MANAGERS,
+    "POST /touchpoints/{slug}/delete": MANAGERS,
     "GET /touchpoints/{slug}/qr.svg": STAFF,
     "GET /touchpoints/{slug}/print": STAFF,
     "GET /api/v1/public/status/{token}": PUBLIC,
