@@ -147,6 +147,9 @@
     resolved: t("已解决", "resolved"), closed: t("已关闭", "closed"), reopened: t("已重开", "reopened"),
     merged: t("已合并", "merged"), spam: t("垃圾信息", "spam") };
 
+  const PRIORITY_EN = { urgent: "Urgent", high: "High", normal: "Normal", low: "Low" };
+  const LEVEL_EN = { 1: "First line", 2: "Experts", 3: "Department managers", 4: "Executives" };
+
   function initItem(panel) {
     const id = panel.dataset.feedbackId;
     const base = "/api/v1/feedback/" + encodeURIComponent(id);
@@ -157,14 +160,16 @@
       const st = await api("GET", base + "/workflow");
       for (const k of ["status_label", "owner", "team", "priority_label", "escalation_label"]) q(k).textContent = st[k] || "—";
       q("status_label").textContent = t(st.status_label, st.status_label_en || st.status_label);
+      if (st.priority) q("priority_label").textContent = t(st.priority_label, PRIORITY_EN[st.priority] || st.priority);
+      q("escalation_label").textContent = t(st.escalation_label, LEVEL_EN[st.escalation_level] || st.escalation_label);
       // The page header's status badge follows too (it was rendered with the page: 已分配 stayed after 解决).
       document.querySelectorAll("[data-status-badge]").forEach((el) => {
         el.className = "status status-" + st.status;
         el.textContent = t(st.status_label, st.status_label_en || st.status_label);
       });
-      q("sla").textContent = st.sla.label;
+      q("sla").textContent = t(st.sla.label, st.sla.label_en || st.sla.label);
       q("sla").dataset.state = st.sla.state;
-      q("reasons").replaceChildren(...st.priority_reasons.map((r) => { const li = document.createElement("li"); li.textContent = r.label + (r.points ? " (+" + r.points + ")" : ""); return li; }));
+      q("reasons").replaceChildren(...st.priority_reasons.map((r) => { const li = document.createElement("li"); li.textContent = t(r.label, r.label_en || r.label) + (r.points ? t("（+", " (+") + r.points + t("）", ")") : ""); return li; }));
       q("buttons").replaceChildren(...st.allowed_next.map((to) => {
         const b = document.createElement("button");
         b.type = "button"; b.className = "btn btn-sm"; b.textContent = LABELS[to] || to; b.dataset.to = to;
