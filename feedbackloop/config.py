@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     xlsx_max_ratio: int = Field(default=100, ge=1)
     # Members smaller than this are not ratio-checked (a tiny styles.xml of repeated tags may exceed it).
     xlsx_ratio_min_bytes: int = Field(default=1024 * 1024, ge=0)
+    # openpyxl holds every shared string as a Python str (~100–200 bytes each): a workbook of tiny distinct
+    # strings passes the size and ratio checks yet fills GBs. 1,000,000 strings stay under about 250 MB.
+    xlsx_max_shared_strings: int = Field(default=1_000_000, ge=1)
     high_value_threshold: float = 5000.0
     public_rate_limit_per_minute: int = 20
     login_failures_per_minute: int = 10  # failed sign-ins per client and minute before 429

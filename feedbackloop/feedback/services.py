@@ -256,22 +256,24 @@ def _ingest_once(
     existing = _existing_by_external_id(session, dialect, items)
     fresh: list[FeedbackCreate] = []
     fresh_prints: list[textnorm.Fingerprint] = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], int] = {}  # key → its index in fresh
+    repeats: list[int] = []  # a second copy in this batch: reported as existing, with the first copy's id
     for item, fp in zip(items, prints, strict=True):
         key = (item.channel, item.external_id) if item.external_id else None
         if key and key in existing:
             result.existing.append(existing[key])
         elif key and key in seen:
-            continue
+            repeats.append(seen[key])
         else:
             if key:
-                seen.add(key)
+                seen[key] = len(fresh)
             fresh.append(item)
             fresh_prints.append(fp)
     if fresh:
         rows = _rows_for(session, dialect, fresh, fresh_prints, clock.now())
         session.execute(cast(Table, Feedback.__table__).insert(), rows)  # declarative types it as FromClause
         result.created = [r["id"] for r in rows]
+        result.existing.extend(rows[j]["id"] for j in repeats)
         # In this transaction, so that no item is ever stored without its creation entry (SPEC §9).
         changes = [(r["id"], None, {f: r.get(f) for f in AUDITED_FIELDS}) for r in rows]
         record_many(session, "intake", "feedback.create", "feedback", changes)

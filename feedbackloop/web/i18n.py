@@ -45,6 +45,8 @@ EN: dict[str, str] = {
     "登录 FeedbackLoop": "Log in to FeedbackLoop",
     "客户反馈的收集、分析与闭环处理": "Collect, analyse and close the loop on customer feedback",
     "您已退出登录": "You have been logged out",
+    "确定要退出 FeedbackLoop 吗？": "Log out of FeedbackLoop?",
+    "返回工作台": "Back to the workspace",
     "收集 · 清洗 · 分析 · 分派 · 回复 · 回访": "Collect · clean · analyse · route · reply · follow up",
     # inbox
     "全部反馈": "All feedback",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -13,6 +15,7 @@ from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
 from feedbackloop.errors import AuthenticationFailed, RateLimited
 
+T = TypeVar("T")
 _lock = threading.Lock()
 _hits: dict[tuple[str, int], int] = {}
 
@@ -34,15 +37,10 @@ def limit_public(request: Request) -> None:
 
 def check_login_budget(request: Request) -> None:
     """Refuse a sign-in attempt from a client that failed too often this minute (429, before any work)."""
-    window = int(time.time() // 60)
-    with _lock:
-        failures = _hits.get((f"login:{_client(request)}", window), 0)
-    if failures >= get_settings().login_failures_per_minute:
-        wait = 60 - int(time.time() % 60)
-        raise RateLimited(
-            f"登录失败次数过多, 请 {wait} 秒后再试 / too many failed sign-ins from this address, retry in {wait} s",
-            retry_after=wait,
-        )
+    _check_failures(
+        request, "login", get_settings().login_failures_per_minute,
+        "登录失败次数过多, 请 {wait} 秒后再试 / too many failed sign-ins from this address, retry in {wait} s",
+    )  # fmt: skip
 
 
 def authenticate(request: Request, session: Session, username: str, password: str) -> User:
@@ -56,8 +54,35 @@ def authenticate(request: Request, session: Session, username: str, password: st
 
 
 def count_login_failure(request: Request) -> None:
+    _count_failure(request, "login")
+
+
+def limit_unverified(request: Request, verify: Callable[[], T]) -> T:
+    """A signed request (a webhook): only deliveries that fail verification count against the client's public
+    budget, so a partner's valid traffic is never dropped while a forger is cut off after the budget."""
+    _check_failures(
+        request, "unverified", get_settings().public_rate_limit_per_minute,
+        "签名错误的请求过多, 请 {wait} 秒后再试 / too many requests with a bad signature, retry in {wait} s",
+    )  # fmt: skip
+    try:
+        return verify()
+    except AuthenticationFailed:
+        _count_failure(request, "unverified")
+        raise
+
+
+def _check_failures(request: Request, kind: str, budget: int, message: str) -> None:
     window = int(time.time() // 60)
-    key = (f"login:{_client(request)}", window)
+    with _lock:
+        failures = _hits.get((f"{kind}:{_client(request)}", window), 0)
+    if failures >= budget:
+        wait = 60 - int(time.time() % 60)
+        raise RateLimited(message.format(wait=wait), retry_after=wait)
+
+
+def _count_failure(request: Request, kind: str) -> None:
+    window = int(time.time() // 60)
+    key = (f"{kind}:{_client(request)}", window)
     with _lock:
         _hits[key] = _hits.get(key, 0) + 1
 

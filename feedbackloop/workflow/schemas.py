@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
+from feedbackloop.lib.refs import DbRef
 from feedbackloop.workflow.states import STATUSES
 
 if TYPE_CHECKING:  # mypy cannot build a Literal from a runtime tuple: to it this is a plain string
@@ -29,8 +30,8 @@ class TransitionIn(_In):
 class AssignIn(_In):
     """To a person (owner_id) or to a team (team_id: its routing strategy picks the owner)."""
 
-    owner_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    owner_id: DbRef | None = None
+    team_id: DbRef | None = None
     reason: str | None = Field(default=None, max_length=2000)
 
     @model_validator(mode="after")
@@ -43,8 +44,8 @@ class AssignIn(_In):
 class BulkIn(_In):
     ids: list[str] = Field(min_length=1, max_length=500)
     action: Literal["assign", "assign_team", "status", "merge", "tag"]
-    owner_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    owner_id: DbRef | None = None
+    team_id: DbRef | None = None
     to: StatusCode | None = None
     merged_into: str | None = Field(default=None, max_length=24)
     tag: str | None = Field(default=None, max_length=30)
@@ -145,14 +146,14 @@ class ReplyOut(BaseModel):
 
 
 class RenderIn(_In):
-    template_id: int
+    template_id: DbRef
     next_step: str | None = Field(default=None, max_length=2000)
     deadline: str | None = Field(default=None, max_length=100)
 
 
 class RuleIn(_In):
     name: str = Field(min_length=1, max_length=100)
-    team_id: int
+    team_id: DbRef
     position: int = Field(default=100, ge=0, le=100_000)
     enabled: bool = True
     problem_type: str | None = None
@@ -218,7 +219,7 @@ class TeamIn(_In):
     strategy: str | None = None
     email: str | None = Field(default=None, max_length=200)
     is_default: bool | None = None
-    member_ids: list[int] | None = Field(default=None, max_length=500)
+    member_ids: list[DbRef] | None = Field(default=None, max_length=500)
 
 
 class TemplateIn(_In):
@@ -273,7 +274,7 @@ class KbFromItemIn(_In):
 
 class AlertRuleIn(_In):
     name: str = Field(min_length=1, max_length=100)
-    team_id: int
+    team_id: DbRef
     problem_type: str | None = None
     keyword: str | None = Field(default=None, max_length=100)
     threshold_pct: float = Field(default=5.0, gt=0, le=100)

@@ -104,8 +104,25 @@ def update_calendar(session: Session, fields: dict[str, Any]) -> BusinessCalenda
         raise ValidationFailed(f"营业日历无效: {exc} / invalid business calendar") from exc
     if hours.start >= hours.end:
         raise ValidationFailed("上班时间必须早于下班时间 / day_start must be before day_end")
+    _check_calendar_days(cal)
     session.flush()
     return cal
+
+
+def _check_calendar_days(cal: BusinessCalendar) -> None:
+    """Weekdays 0–6 once each; holidays and make-up days in a plausible range and never the same day."""
+    weekdays = list(cal.weekdays or [])
+    if any(not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays) or len(set(weekdays)) != len(weekdays):
+        raise ValidationFailed("工作日须为 0（周一）到 6（周日）且不重复 / weekdays must be 0 (Mon) to 6 (Sun), each once")
+    for key in ("holidays", "extra_workdays"):
+        for day in getattr(cal, key) or []:
+            if not "2000-01-01" <= str(day) <= "2100-12-31":
+                raise ValidationFailed(f"日期 {day} 超出 2000–2100 年的范围 / date {day} is outside 2000–2100")
+    both = sorted(set(map(str, cal.holidays or [])) & set(map(str, cal.extra_workdays or [])))
+    if both:
+        raise ValidationFailed(
+            f"{'、'.join(both)} 不能同时是节假日和调休上班日 / {', '.join(both)} cannot be both a holiday and a make-up workday"
+        )
 
 
 def update_policy(session: Session, priority: str, fields: dict[str, Any]) -> SlaPolicy:

@@ -78,6 +78,20 @@ def test_logout_ends_the_session(admin_client):
     assert admin_client.get("/inbox", follow_redirects=False).status_code == 303
 
 
+def test_a_get_of_logout_asks_and_signs_nobody_out(admin_client):
+    # Another site can embed <img src="/logout">: a GET shows the question, only the POST (with CSRF) acts.
+    page = admin_client.get("/logout")
+    assert page.status_code == 200 and "确定要退出" in page.text and 'method="post"' in page.text
+    assert admin_client.get("/inbox", follow_redirects=False).status_code == 200
+    assert admin_client.post("/logout", data={}, follow_redirects=False).status_code == 403
+    assert admin_client.get("/inbox", follow_redirects=False).status_code == 200
+
+
+def test_logout_page_without_a_session_goes_to_login(client):
+    r = client.get("/logout", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
 def test_topbar_shows_name_and_role(admin_client):
     html = admin_client.get("/inbox").text
     assert "管理员" in html and "退出登录" in html
@@ -123,7 +137,7 @@ def test_a_cookie_copied_before_logout_opens_nothing_after_it(_app, client, make
     browser = _browser(_app, *make_user("agent"))
     thief = _copy_of_cookie(_app, browser)
     assert thief.get("/inbox", follow_redirects=False).status_code == 200
-    browser.get("/logout")
+    browser.post("/logout", data={"csrf_token": csrf_from(browser.get("/logout").text)})
     assert thief.get("/inbox", follow_redirects=False).status_code == 303
     assert thief.get("/api/v1/auth/me").status_code == 401
 
