@@ -173,11 +173,15 @@ def test_an_agents_day(browser, live_server, db, day, provider):
         assert field.evaluate("el => el.checkValidity()") is False
         field.fill("good-value")
         assert field.evaluate("el => el.checkValidity()") is True
+    admin.goto(f"{live_server}/workflow/admin")  # the rule table names the team, strategies in words
+    expect(admin.locator('tbody[data-list="/api/v1/routing-rules"]')).to_contain_text("物流组")
+    expect(admin.locator('tbody[data-list="/api/v1/workflow/teams"]')).to_contain_text("轮询")
+    assert "round_robin" not in admin.locator('tbody[data-list="/api/v1/workflow/teams"]').inner_text()
     admin.goto(f"{live_server}/admin/audit")
     width = admin.evaluate("document.querySelector('[data-testid=audit]').scrollWidth")
     assert width <= 1440, width
     admin.goto(f"{live_server}/docs")
-    expect(admin.locator(".swagger-ui .info .title")).to_contain_text("FeedbackLoop API")
+    expect(admin.locator(".swagger-ui .info .title")).to_contain_text("FeedbackLoop API", timeout=30_000)  # 1 MB of JS on a busy machine
     admin_ctx.close()
     customer.close()
     assert not [e for e in errors + admin_errors if "favicon" in e or "pattern" in e.lower() or "Invalid" in e], errors

@@ -34,13 +34,29 @@
   }
 
   // --- Generic lists and forms (admin, knowledge pages) ------------------------------------------------------
+  // English names of the codes and labels these tables show (the API answers in zh-CN).
+  const EN_LABELS = { "一线客服": "First line", "专家团队": "Experts", "部门经理": "Department managers", "高管": "Executives",
+    "产品团队": "Product team", "轮询": "Round robin", "最少负载": "Least loaded", "公共池(认领)": "Shared pool (claim)" };
+
   async function loadList(tbody, url) {
     const rows = await api("GET", url || tbody.dataset.list);
     const cols = tbody.dataset.cols.split(",");
+    const translate = (tbody.dataset.translate || "").split(",");
+    // data-lookup-<col>="/api/…": show the name of the row the id refers to (team 3 → 物流组), not the id
+    const lookups = {};
+    for (const c of cols) {
+      const src = tbody.dataset["lookup-" + c] || tbody.getAttribute("data-lookup-" + c);
+      if (src) lookups[c] = new Map((await api("GET", src)).map((r) => [r.id, r.name]));
+    }
     tbody.replaceChildren();
     for (const row of rows) {
       const tr = document.createElement("tr");
-      for (const c of cols) { const td = document.createElement("td"); td.textContent = cell(row[c]); tr.appendChild(td); }
+      for (const c of cols) {
+        const td = document.createElement("td");
+        let v = lookups[c] && lookups[c].has(row[c]) ? lookups[c].get(row[c]) : row[c];
+        if (translate.includes(c) && typeof v === "string") v = t(v, EN_LABELS[v] || v);
+        td.textContent = cell(v); tr.appendChild(td);
+      }
       if (tbody.dataset.edit) {
         const td = document.createElement("td");
         const b = document.createElement("button");
