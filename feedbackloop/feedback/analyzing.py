@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.errors import ValidationFailed
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.models import PROBLEM_TYPES, URGENCIES, Correction, CustomAspect, Feedback
 from feedbackloop.lib.clock import clock
 
@@ -62,38 +63,87 @@ def _apply_corrections(result: dict[str, Any], corrections: dict[str, Any]) -> d
 
 def analyze_stored(session: Session, ids: Sequence[str]) -> int:
     """Analyse the given items and store the results with the model version; returns how many."""
-    from feedbackloop.analysis import analyze_many
-
     aspects = custom_aspects(session)
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         begin_write(session)
-        rows = session.execute(select(Feedback.id, Feedback.content).where(Feedback.id.in_(chunk))).all()
+        rows = session.execute(
+            select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at).where(
+                Feedback.id.in_(chunk)
+            )
+        ).all()
         if not rows:
             continue
-        results = analyze_many([content for _, content in rows], extra_aspects=aspects or None)
-        corrections = _latest_corrections(session, [fid for fid, _ in rows])
-        now = clock.now()
-        for (fid, _), analysis in zip(rows, results, strict=True):
-            data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
-            session.execute(
-                update(Feedback)
-                .where(Feedback.id == fid)
-                .values(
-                    analysis=data,
-                    model_version=data.get("model_version"),
-                    analyzed_at=now,
-                    sentiment=data["sentiment"]["label"],
-                    urgency=data.get("urgency"),
-                    problem_type=func.coalesce(Feedback.problem_type, data.get("problem_type")),
-                )
-            )
+        _store_analysis(session, [tuple(r) for r in rows], aspects)
         session.commit()
         done += len(rows)
         for hook in after_analysis_hooks:
-            hook([fid for fid, _ in rows])
+            hook([r[0] for r in rows])
     return done
+
+
+def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[], None] | None = None) -> list[str]:
+    """Claim up to `limit` of the items still owed analysis (oldest first), analyse them in one
+    `analyze_many` call, store the results and commit; returns their ids.
+
+    On PostgreSQL the claim is `FOR NO KEY UPDATE SKIP LOCKED`: rows another worker is analysing are skipped, so
+    concurrent workers take disjoint batches and no item is analysed twice; a worker that dies rolls back
+    and its items are owed again. `on_full_batch` is called (after the claim, before the analysis) when the
+    batch is full, so that the caller can wake another worker for the rest.
+    """
+    aspects = custom_aspects(session)
+    begin_write(session)
+    claim = (
+        select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at)
+        .where(Feedback.analyzed_at.is_(None))
+        .order_by(Feedback.created_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # FOR NO KEY UPDATE: new items that reference a claimed one (duplicate_of) only need KEY SHARE,
+        # so intake never waits for a batch under analysis.
+        claim = claim.with_for_update(skip_locked=True, key_share=True)
+    rows = [tuple(r) for r in session.execute(claim).all()]
+    if len(rows) == limit and on_full_batch is not None:
+        on_full_batch()
+    if rows:
+        _store_analysis(session, rows, aspects)
+    session.commit()
+    ids = [str(r[0]) for r in rows]
+    if ids:
+        for hook in after_analysis_hooks:
+            hook(ids)
+    return ids
+
+
+def _store_analysis(session: Session, rows: Sequence[Sequence[Any]], aspects: list[dict[str, Any]]) -> None:
+    """Analyse (id, content, problem_type, received_at) rows in one batch and write the results in one
+    executemany (agents' corrections kept; a problem type the item came with is kept too), with the
+    countable facet rows the dashboard groups (issue 13)."""
+    from feedbackloop.analysis import analyze_many
+
+    results = analyze_many([r[1] for r in rows], extra_aspects=aspects or None)
+    corrections = _latest_corrections(session, [r[0] for r in rows])
+    now = clock.now()
+    values = []
+    stored = []
+    for (fid, _, ptype, received), analysis in zip(rows, results, strict=True):
+        data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
+        values.append(
+            {
+                "id": fid,
+                "analysis": data,
+                "model_version": data.get("model_version"),
+                "analyzed_at": now,
+                "sentiment": data["sentiment"]["label"],
+                "urgency": data.get("urgency"),
+                "problem_type": ptype if ptype is not None else data.get("problem_type"),
+            }
+        )
+        stored.append((fid, received, data))
+    session.execute(update(Feedback), values)  # ORM bulk UPDATE by primary key
+    facets.store(session, stored)
 
 
 def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
@@ -147,6 +197,7 @@ def correct(session: Session, record: Feedback, field: str, value: Any, user_id:
         record.urgency = value
     elif field == "problem_type":
         record.problem_type = value
+    facets.store(session, [(record.id, record.received_at, record.analysis)])
     session.commit()
     for hook in after_correction_hooks:
         hook(record.id)

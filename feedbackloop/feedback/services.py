@@ -17,6 +17,7 @@ from feedbackloop.audit.services import record_many
 from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write, in_list, list_value
 from feedbackloop.errors import NotFound
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.ids import reserve_ids
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
@@ -310,14 +311,78 @@ class FeedbackFilter:
     q: str | None = None
     vague: bool | None = None
     duplicates: bool | None = None
-    # The work queue's views (workflow/queue.py sets them): owner, team, unowned, open items only,
-    # and the next SLA target due before / after a moment.
-    owner_id: int | None = None
+    # The dashboard's filters and drill-downs (issue 13): each chart element is one of these.
     team_id: int | None = None
+    product: str | None = None
+    product_version: str | None = None
+    aspect: str | None = None
+    aspect_sentiment: str | None = None
+    keyword: str | None = None
+    mention: str | None = None  # a product or module the analysis found in the text
+    risk: str | None = None
+    sla: str | None = None  # "met" | "breached"
+    ids: tuple[str, ...] | None = None
+    # The work queue's views (workflow/queue.py sets them): owner, unowned, open items only, and the next
+    # SLA target due before / after a moment.
+    owner_id: int | None = None
     unowned: bool | None = None
     statuses: tuple[str, ...] | None = None
     due_before: datetime | None = None
     due_after: datetime | None = None
+
+
+_EQUAL = ("channel", "problem_type", "status", "customer_type", "sentiment", "urgency", "touchpoint", "team_id",
+          "product", "product_version")  # fmt: skip
+
+
+def filter_conditions(f: FeedbackFilter) -> list[Any]:
+    """The WHERE conditions of a filter on `feedback` (the inbox, the export and the dashboard share them)."""
+    conds: list[Any] = [getattr(Feedback, c) == getattr(f, c) for c in _EQUAL if getattr(f, c) not in (None, "")]
+    if f.aspect:
+        conds.append(facets.has("aspect", f.aspect, f.aspect_sentiment))
+    if f.keyword:
+        conds.append(facets.has("keyword", f.keyword))
+    if f.mention:
+        conds.append(facets.has("product", f.mention) | facets.has("module", f.mention))
+    if f.risk:
+        conds.append(facets.has("risk", f.risk))
+    if f.sla:
+        breached = (Feedback.first_response_breached_at.is_not(None)) | (Feedback.resolution_breached_at.is_not(None))
+        due = Feedback.first_response_due.is_not(None) | Feedback.resolution_due.is_not(None)
+        conds.append(breached if f.sla == "breached" else due & ~breached)
+    if f.ids is not None:
+        conds.append(Feedback.id.in_(f.ids))
+    if f.owner_id is not None:
+        conds.append(Feedback.owner_id == f.owner_id)
+    if f.unowned is not None:
+        conds.append(Feedback.owner_id.is_(None) if f.unowned else Feedback.owner_id.is_not(None))
+    if f.statuses:
+        conds.append(Feedback.status.in_(f.statuses))
+    if f.due_before is not None or f.due_after is not None:
+        due = next_due()
+        conds.extend([due.is_not(None), Feedback.sla_paused_at.is_(None)])
+        if f.due_before is not None:
+            conds.append(due < f.due_before)
+        if f.due_after is not None:
+            conds.append(due >= f.due_after)
+    if f.date_from:
+        conds.append(Feedback.received_at >= f.date_from)
+    if f.date_to:
+        conds.append(Feedback.received_at <= f.date_to)
+    if f.q:
+        # Substring search: Chinese has no word boundaries, so LIKE on the text is the honest baseline.
+        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        conds.append(Feedback.content.like(f"%{escaped}%", escape="\\"))
+    if f.vague is not None:
+        conds.append(Feedback.is_vague.is_(f.vague))
+    if f.duplicates is not None:
+        cond = Feedback.duplicate_of.is_not(None)
+        conds.append(cond if f.duplicates else ~cond)
+    return conds
+
+
+def _filtered(f: FeedbackFilter) -> Any:
+    return select(Feedback).where(*filter_conditions(f))
 
 
 SORTS = ("newest", "oldest", "priority", "sla")
@@ -344,43 +409,6 @@ def _ordered(stmt: Any, sort: str) -> Any:
     if sort == "sla":
         return stmt.order_by(no_due, due.asc(), rank, Feedback.id.desc())
     return stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc())
-
-
-def _filtered(f: FeedbackFilter) -> Any:
-    stmt = select(Feedback)
-    if f.owner_id is not None:
-        stmt = stmt.where(Feedback.owner_id == f.owner_id)
-    if f.team_id is not None:
-        stmt = stmt.where(Feedback.team_id == f.team_id)
-    if f.unowned is not None:
-        stmt = stmt.where(Feedback.owner_id.is_(None) if f.unowned else Feedback.owner_id.is_not(None))
-    if f.statuses:
-        stmt = stmt.where(Feedback.status.in_(f.statuses))
-    if f.due_before is not None or f.due_after is not None:
-        due = next_due()
-        stmt = stmt.where(due.is_not(None), Feedback.sla_paused_at.is_(None))
-        if f.due_before is not None:
-            stmt = stmt.where(due < f.due_before)
-        if f.due_after is not None:
-            stmt = stmt.where(due >= f.due_after)
-    for column in ("channel", "problem_type", "status", "customer_type", "sentiment", "urgency", "touchpoint"):
-        value = getattr(f, column)
-        if value:
-            stmt = stmt.where(getattr(Feedback, column) == value)
-    if f.date_from:
-        stmt = stmt.where(Feedback.received_at >= f.date_from)
-    if f.date_to:
-        stmt = stmt.where(Feedback.received_at <= f.date_to)
-    if f.q:
-        # Substring search: Chinese has no word boundaries, so LIKE on the text is the honest baseline.
-        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Feedback.content.like(f"%{escaped}%", escape="\\"))
-    if f.vague is not None:
-        stmt = stmt.where(Feedback.is_vague.is_(f.vague))
-    if f.duplicates is not None:
-        cond = Feedback.duplicate_of.is_not(None)
-        stmt = stmt.where(cond if f.duplicates else ~cond)
-    return stmt
 
 
 def search(

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from feedbackloop.web.i18n_insight import EN_INSIGHT
+
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT = "zh-CN"
 
@@ -428,6 +430,11 @@ EN: dict[str, str] = {
     "添加标签": "Add tag",
     "原反馈编号": "Original item id",
     "执行": "Apply",
+    "指标 KPI": "KPIs",
+    "满意度调查": "Satisfaction surveys",
+    "发送满意度调查": "Send a satisfaction survey",
+    "发送调查": "Send survey",
+    "没有启用的问卷。": "No survey is enabled.",
     "排序：": "Sort: ",
     "客户称呼": "customer name",
     "下一步": "next step",
@@ -559,6 +566,7 @@ EN: dict[str, str] = {
     "超时 {d}": "{d} overdue",
 }
 
+EN.update({k: v for k, v in EN_INSIGHT.items() if k not in EN})  # dashboard, reports, exports (i18n_insight.py)
 
 def resolve_lang(request: Request) -> str:
     """The UI language: `?lang=` (remembered in the session), else the session's, else zh-CN."""

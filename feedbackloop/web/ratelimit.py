@@ -1,4 +1,8 @@
-"""A fixed-window, per-client rate limit for public endpoints (per process; behind a proxy, per instance)."""
+"""A fixed-window, per-client rate limit for public endpoints and the sign-in throttle.
+
+With Redis configured (sharedstate) the counts are shared by every web node and process, so that a client
+gets the same budget whichever node answers; without it (or while Redis is down) each process counts alone.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import TypeVar
 from fastapi import Request
 from sqlalchemy.orm import Session
 
+from feedbackloop import sharedstate
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
@@ -25,14 +30,24 @@ def limit_public(request: Request) -> None:
     client = _client(request)
     window = int(time.time() // 60)
     budget = get_settings().public_rate_limit_per_minute
-    with _lock:
-        if len(_hits) > 10_000:
-            for key in [k for k in _hits if k[1] < window]:
-                del _hits[key]
-        count = _hits.get((client, window), 0) + 1
-        _hits[(client, window)] = count
+    count = _count(client, window)
     if count > budget:
         raise RateLimited(f"提交过于频繁, 请稍后再试 (每分钟最多 {budget} 次) / too many submissions, retry in a minute")
+
+
+def limit_bucket(request: Request, bucket: str, budget: int) -> None:
+    """Like limit_public, for one feature's own per-client budget (votes, verification codes)."""
+    window = int(time.time() // 60)
+    key = (f"{bucket}:{_client(request)}", window)
+    with _lock:
+        count = _hits.get(key, 0) + 1
+        _hits[key] = count
+    if count > budget:
+        wait = 60 - int(time.time() % 60)
+        raise RateLimited(
+            f"操作过于频繁, 请 {wait} 秒后再试 (每分钟最多 {budget} 次) / too many requests, retry in {wait} s",
+            retry_after=wait,
+        )
 
 
 def check_login_budget(request: Request) -> None:
@@ -73,18 +88,36 @@ def limit_unverified(request: Request, verify: Callable[[], T]) -> T:
 
 def _check_failures(request: Request, kind: str, budget: int, message: str) -> None:
     window = int(time.time() // 60)
-    with _lock:
-        failures = _hits.get((f"{kind}:{_client(request)}", window), 0)
+    name = f"{kind}:{_client(request)}"
+    failures = sharedstate.get_count(_shared_key(name, window))
+    if failures is None:
+        with _lock:
+            failures = _hits.get((name, window), 0)
     if failures >= budget:
         wait = 60 - int(time.time() % 60)
         raise RateLimited(message.format(wait=wait), retry_after=wait)
 
 
 def _count_failure(request: Request, kind: str) -> None:
-    window = int(time.time() // 60)
-    key = (f"{kind}:{_client(request)}", window)
+    _count(f"{kind}:{_client(request)}", int(time.time() // 60))
+
+
+def _shared_key(name: str, window: int) -> str:
+    return f"feedbackloop.rl.{name}.{window}"
+
+
+def _count(name: str, window: int) -> int:
+    """Count one more hit of `name` in this minute's window: in Redis if it answers, else in this process."""
+    shared = sharedstate.incr_window(_shared_key(name, window), 60)
+    if shared is not None:
+        return shared
     with _lock:
-        _hits[key] = _hits.get(key, 0) + 1
+        if len(_hits) > 10_000:
+            for old in [k for k in _hits if k[1] < window]:
+                del _hits[old]
+        count = _hits.get((name, window), 0) + 1
+        _hits[(name, window)] = count
+    return count
 
 
 def _client(request: Request) -> str:
@@ -92,5 +125,14 @@ def _client(request: Request) -> str:
 
 
 def reset() -> None:
+    """Forget every count (tests): this process's and, when Redis is configured, the shared ones."""
     with _lock:
         _hits.clear()
+    client = sharedstate.get_redis()
+    if client is not None:
+        try:
+            keys = list(client.scan_iter(match="feedbackloop.rl.*"))
+            if keys:
+                client.delete(*keys)
+        except Exception:  # Redis down: nothing shared to forget
+            pass

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, literal, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
@@ -40,11 +41,17 @@ DEFAULT_POLICIES: dict[str, tuple[str, int, int, bool, int]] = {
 
 
 def ensure_defaults(session: Session) -> None:
-    """Create the default SLA policies and calendar if they are missing."""
+    """Create the default SLA policies and calendar if they are missing.
+
+    Several workers meet a fresh database at once: each missing row is added in a savepoint, and a row that
+    another transaction stored meanwhile (unique priority or id) is taken as there, not as an error that
+    cost the item in hand its triage.
+    """
     have = set(session.scalars(select(SlaPolicy.priority)))
     for prio, (name, first, resolve, biz, remind) in DEFAULT_POLICIES.items():
         if prio not in have:
-            session.add(
+            _add_unless_there(
+                session,
                 SlaPolicy(
                     priority=prio,
                     name=name,
@@ -52,11 +59,19 @@ def ensure_defaults(session: Session) -> None:
                     resolution_minutes=resolve,
                     business_hours=biz,
                     remind_before_minutes=remind,
-                )
+                ),
             )
     if session.get(BusinessCalendar, 1) is None:
-        session.add(BusinessCalendar(id=1, weekdays=[0, 1, 2, 3, 4], holidays=[], extra_workdays=[]))
+        _add_unless_there(session, BusinessCalendar(id=1, weekdays=[0, 1, 2, 3, 4], holidays=[], extra_workdays=[]))
     session.flush()
+
+
+def _add_unless_there(session: Session, row: SlaPolicy | BusinessCalendar) -> None:
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        pass  # a concurrent transaction created it first; the savepoint undid only our copy
 
 
 def policies(session: Session) -> dict[str, SlaPolicy]:

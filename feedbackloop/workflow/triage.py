@@ -75,7 +75,12 @@ def triage(session: Session, ids: list[str]) -> dict[str, int]:
     """Prioritise, start the SLA clock, route and (for repeat or public complaints) escalate new items."""
     begin_write(session)
     now = clock.now()
-    records = list(session.scalars(select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")))
+    claim = select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")
+    if session.get_bind().dialect.name == "postgresql":
+        # Exactly once with several workers: a batch another worker is triaging is skipped, not waited for
+        # and then triaged again (it is no longer 新建 once that worker commits).
+        claim = claim.with_for_update(skip_locked=True, key_share=True)
+    records = list(session.scalars(claim))
     if not records:
         session.commit()
         return {"triaged": 0, "assigned": 0}
@@ -209,7 +214,8 @@ def triage_stale(session: Session, older_than: timedelta = timedelta(minutes=10)
     ids = list(
         session.scalars(
             select(Feedback.id)
-            .where(Feedback.status == "new", Feedback.received_at < clock.now() - older_than)
+            # created_at, not received_at: an imported review received last year is not "stale" on arrival
+            .where(Feedback.status == "new", Feedback.created_at < clock.now() - older_than)
             .limit(limit)
         )
     )

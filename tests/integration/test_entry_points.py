@@ -197,7 +197,7 @@ def test_mail_listen_in_a_fresh_process(db, logistics_rule):
         deadline = time.monotonic() + 60
         while True:
             try:
-                smtp = smtplib.SMTP("127.0.0.1", port, timeout=10)
+                smtp = smtplib.SMTP("127.0.0.1", port, timeout=30)
                 break
             except OSError:
                 assert time.monotonic() < deadline and server.poll() is None, server.stderr.read() if server.stderr else ""
