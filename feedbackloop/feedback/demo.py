@@ -66,6 +66,9 @@ def load_demo_if_empty() -> int:
             batch = []
     if batch:
         added += _store(batch)
+    from feedbackloop.demo.month import play_month  # a quarter of work on the reviews (issue 12)
+
+    play_month()
     return added
 
 

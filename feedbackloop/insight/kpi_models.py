@@ -18,6 +18,10 @@ from feedbackloop.feedback.models import Feedback
 # The KPI refresh finds the items changed since its last run by this index (declared here: the column is the
 # feedback record's, the need is the KPIs').
 Index("ix_feedback_updated_at", Feedback.updated_at)
+# Covering index of the item-count KPIs (handling, complaint and positive rate, retention): a range of days is
+# answered from the index alone, without a table lookup per item.
+Index("ix_feedback_kpi_received", Feedback.received_at, Feedback.duplicate_of, Feedback.status, Feedback.sentiment,
+      Feedback.contact)  # fmt: skip
 
 
 class KpiTarget(Base):
@@ -37,8 +41,12 @@ class KpiItemTimes(Base):
 
     __tablename__ = "kpi_item_times"
     __table_args__ = (
-        Index("ix_kpi_item_times_first_response_at", "first_response_at"),
-        Index("ix_kpi_item_times_resolved_at", "resolved_at"),
+        # Covering indexes: each time KPI reads a range of its anchor day and the minutes from the index alone.
+        Index("ix_kpi_item_times_first_response_at", "first_response_at", "first_response_business_minutes",
+              "first_response_minutes"),
+        Index("ix_kpi_item_times_resolved_at", "resolved_at", "resolution_business_minutes", "resolution_minutes",
+              "reopened", "again_7d", "again_30d", "said_not_first"),
+        Index("ix_kpi_item_times_confirmed_at", "confirmed_at", "followup_business_minutes", "followup_minutes"),
         Index("ix_kpi_item_times_source_updated_at", "source_updated_at"),
     )
 
@@ -58,16 +66,22 @@ class KpiItemTimes(Base):
     resolved_at: Mapped[datetime | None]
     resolution_minutes: Mapped[float | None] = mapped_column(Float)
     resolution_business_minutes: Mapped[float | None] = mapped_column(Float)
-    confirmed_at: Mapped[datetime | None] = mapped_column(index=True)
+    confirmed_at: Mapped[datetime | None]
     followup_minutes: Mapped[float | None] = mapped_column(Float)
     followup_business_minutes: Mapped[float | None] = mapped_column(Float)
     reopened: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The same customer raised the same problem type again within 7 / 30 days of this resolution (a later
+    # item of theirs makes the refresh recompute this row), and the customer said "not solved first time".
+    again_7d: Mapped[bool] = mapped_column(Boolean, default=False)
+    again_30d: Mapped[bool] = mapped_column(Boolean, default=False)
+    said_not_first: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class KpiHandoff(Base):
     """One assignment and the new owner's first action after it (hand-off time)."""
 
     __tablename__ = "kpi_handoffs"
+    __table_args__ = (Index("ix_kpi_handoffs_assigned_at", "assigned_at", "business_minutes", "minutes"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feedback_id: Mapped[str] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)
@@ -77,7 +91,7 @@ class KpiHandoff(Base):
     problem_type: Mapped[str | None] = mapped_column(String(20))
     product: Mapped[str | None] = mapped_column(String(200))
     customer_type: Mapped[str | None] = mapped_column(String(20))
-    assigned_at: Mapped[datetime] = mapped_column(index=True)
+    assigned_at: Mapped[datetime]
     acted_at: Mapped[datetime]
     minutes: Mapped[float] = mapped_column(Float)
     business_minutes: Mapped[float] = mapped_column(Float)

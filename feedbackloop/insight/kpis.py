@@ -23,8 +23,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, func, literal, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Integer, case, cast, func, or_, select
+from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.errors import NotFound, ValidationFailed
@@ -61,7 +61,7 @@ def _d(key: str, name: str, name_en: str, formula: str, formula_en: str, source:
 _S, _T, _F = "问卷回答 (survey_responses)", "每条反馈的处理时长 (kpi_item_times)", "反馈记录 (feedback)"
 _TIMES = []
 for _key, _zh, _en, _what, _what_en, _src in (
-    ("first_response", "首次响应时长", "First response time", "收到反馈 → 首次回复客户", "received → first reply", _T),
+    ("first_response", "首次响应时长", "First response time", "收到反馈 → 首次答复客户（回复、向客户提问或告知已解决，与 SLA 的首次响应相同）", "received → the first answer to the customer (a reply, a question to them, or the resolution notice; as the SLA counts it)", _T),
     ("resolution", "解决时长", "Resolution time", "收到反馈 → 解决, 不含等待客户的时间", "received → resolved, less time waiting on the customer", _T),
     ("handoff", "交接时长", "Hand-off time", "分配 → 新负责人的第一次操作", "assignment → the new owner's first action", "分配记录 (kpi_handoffs)"),
     ("followup", "回访确认时长", "Follow-up time", "解决 → 客户确认 (满意评价或问卷回答)", "resolved → the customer's confirmation", _T),
@@ -235,13 +235,17 @@ _TIME_COLUMNS = {
 }  # fmt: skip
 
 
-def _times(session: Session, what: str, lo: datetime, hi: datetime, f: Filters) -> list[KpiValue]:
+def _times(session: Session, what: str, lo: datetime, hi: datetime, f: Filters,
+           wanted: set[str] | None = None) -> list[KpiValue]:  # fmt: skip
     anchor, business, calendar = _TIME_COLUMNS[what]
     model = KpiHandoff if what == "handoff" else KpiItemTimes
     filters = _where(model, f) if model is KpiItemTimes else _handoff_where(f)
     where = [anchor >= lo, anchor < hi, *filters]
     out = []
     for column, infix in ((business, ""), (calendar, "calendar_")):
+        keys = {f"{what}_{infix}minutes_median", f"{what}_{infix}minutes_p90"}
+        if wanted is not None and not wanted & keys:
+            continue  # one KPI asked for: one percentile query, not four
         n, (median, p90) = percentiles(session, column, where)
         out += [KpiValue(f"{what}_{infix}minutes_median", median, n), KpiValue(f"{what}_{infix}minutes_p90", p90, n)]
     return out
@@ -278,31 +282,16 @@ def _sla(session: Session, lo: datetime, hi: datetime, f: Filters) -> KpiValue:
     return KpiValue("sla_compliance", _pct(int(n) - int(bad or 0), n), int(n), {"missed": int(bad or 0)})
 
 
-def _again_within(session: Session, days: int) -> Any:
-    """EXISTS a later item from the same customer on the same problem type within `days` of the resolution."""
-    other = aliased(Feedback)
-    if _is_pg(session):
-        soon = other.received_at <= KpiItemTimes.resolved_at + literal(timedelta(days=days))
-    else:
-        soon = func.julianday(other.received_at) - func.julianday(KpiItemTimes.resolved_at) <= days
-    return exists().where(
-        other.contact == Feedback.contact, other.problem_type == Feedback.problem_type, other.id != Feedback.id,
-        other.channel != "survey", other.received_at > Feedback.received_at, soon,
-    )  # fmt: skip
-
-
 def _resolved(lo: datetime, hi: datetime, f: Filters) -> list[Any]:
     return [KpiItemTimes.resolved_at >= lo, KpiItemTimes.resolved_at < hi, *_where(KpiItemTimes, f)]
 
 
 def _fcr_and_repeat(session: Session, lo: datetime, hi: datetime, f: Filters) -> list[KpiValue]:
-    known = and_(Feedback.contact.is_not(None), Feedback.contact != ERASED, Feedback.problem_type.is_not(None))
-    said_no = exists().where(SurveyResponse.feedback_id == Feedback.id, SurveyResponse.fcr_answer.is_(False))
-    not_first = or_(KpiItemTimes.reopened.is_(True), and_(known, _again_within(session, 7)), said_no)
-    repeat = and_(known, _again_within(session, 30))
+    t = KpiItemTimes
+    not_first = or_(t.reopened.is_(True), t.again_7d.is_(True), t.said_not_first.is_(True))
     n, fcr_bad, repeats = session.execute(
-        select(func.count(), func.sum(case((not_first, 1), else_=0)), func.sum(case((repeat, 1), else_=0)))
-        .select_from(KpiItemTimes).join(Feedback, Feedback.id == KpiItemTimes.feedback_id).where(*_resolved(lo, hi, f))
+        select(func.count(), func.sum(case((not_first, 1), else_=0)), func.sum(case((t.again_30d.is_(True), 1), else_=0)))
+        .where(*_resolved(lo, hi, f))
     ).one()  # fmt: skip
     n = int(n)
     return [KpiValue("fcr", _pct(n - int(fcr_bad or 0), n), n), KpiValue("repeat_rate", _pct(repeats, n), n)]
@@ -317,15 +306,17 @@ def _sentiment(session: Session, lo: datetime, hi: datetime, f: Filters) -> list
     return [KpiValue("complaint_rate", _pct(neg, n), int(n)), KpiValue("positive_rate", _pct(pos, n), int(n))]
 
 
-def _retention(session: Session, lo: datetime, hi: datetime, f: Filters) -> KpiValue:
-    prev_lo = lo - (hi - lo)
-    later = aliased(Feedback)
-    seen_again = exists().where(later.contact == Feedback.contact, later.received_at >= lo, later.received_at < hi)
-    customers = select(Feedback.contact.label("c"), seen_again.label("back")).where(
-        Feedback.received_at >= prev_lo, Feedback.received_at < lo, Feedback.contact.is_not(None),
+def _customers_in(lo: datetime, hi: datetime, f: Filters) -> Any:
+    return select(Feedback.contact.label("c")).where(
+        Feedback.received_at >= lo, Feedback.received_at < hi, Feedback.contact.is_not(None),
         Feedback.contact != ERASED, *_where(Feedback, f)).distinct().subquery()  # fmt: skip
-    n, back = session.execute(select(func.count(distinct(customers.c.c)),
-                                     func.count(distinct(case((customers.c.back, customers.c.c)))))).one()  # fmt: skip
+
+
+def _retention(session: Session, lo: datetime, hi: datetime, f: Filters) -> KpiValue:
+    before = _customers_in(lo - (hi - lo), lo, f)
+    now = _customers_in(lo, hi, f)
+    n = session.scalar(select(func.count()).select_from(before)) or 0
+    back = session.scalar(select(func.count()).select_from(before.join(now, now.c.c == before.c.c))) or 0
     return KpiValue("retention", _pct(back, n), int(n))
 
 
@@ -337,8 +328,8 @@ _GROUPS: list[tuple[tuple[str, ...], Any]] = [
     (("nps",), lambda s, lo, hi, f: [_nps(s, lo, hi, f)]),
     (("ces", "ces_share"), _ces),
     (("response_rate",), lambda s, lo, hi, f: [_response_rate(s, lo, hi, f)]),
-    *[(tuple(k for k in DEFINITIONS if k.startswith(f"{what}_")), lambda s, lo, hi, f, w=what: _times(s, w, lo, hi, f))
-      for what in _TIME_COLUMNS],
+    *[(tuple(k for k in DEFINITIONS if k.startswith(f"{what}_")),
+       lambda s, lo, hi, f, wanted=None, w=what: _times(s, w, lo, hi, f, wanted)) for what in _TIME_COLUMNS],
     (("handling_rate",), lambda s, lo, hi, f: [_handling(s, lo, hi, f)]),
     (("sla_compliance",), lambda s, lo, hi, f: [_sla(s, lo, hi, f)]),
     (("fcr", "repeat_rate"), _fcr_and_repeat),
@@ -360,7 +351,8 @@ def compute_range(session: Session, lo: datetime, hi: datetime, f: Filters | Non
     out: dict[str, KpiValue] = {}
     for group_keys, fn in _GROUPS:
         if wanted & set(group_keys):
-            out.update({v.key: v for v in fn(session, lo, hi, f) if v.key in wanted})
+            values = fn(session, lo, hi, f, wanted) if group_keys[0].endswith(("_median", "_p90")) else fn(session, lo, hi, f)
+            out.update({v.key: v for v in values if v.key in wanted})
     return {k: out[k] for k in DEFINITIONS if k in out}
 
 
@@ -453,7 +445,7 @@ def default_range(date_from: date | None, date_to: date | None) -> tuple[date, d
 
 
 def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
-    """A KPI value for people: 85.5%, +32.0, 5.40 / 7, 2 小时 30 分."""
+    """A KPI value for people: 85.5%, +32.0, 5.40 / 7, 34 小时 30 分."""
     if value is None:
         return "—"
     if unit == "percent":
@@ -462,8 +454,7 @@ def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
         return f"{value:+.1f}"
     if unit == "score":
         return f"{value:.2f} / 7"
-    days, rest = divmod(round(value), 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [(days, "天", "d"), (hours, "小时", "h"), (mins, "分", "min")]
-    shown = [f"{n} {en if lang == 'en' else zh}" for n, zh, en in parts if n][:2]
+    # Hours and minutes, never days: a business day is not 24 hours.
+    hours, mins = divmod(round(value), 60)
+    shown = [f"{n} {en if lang == 'en' else zh}" for n, zh, en in ((hours, "小时", "h"), (mins, "分", "min")) if n]
     return " ".join(shown) or ("0 min" if lang == "en" else "0 分")

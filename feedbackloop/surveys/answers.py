@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop import audit
 from feedbackloop.accounts.models import User
-from feedbackloop.db import begin_write, rows_changed
+from feedbackloop.db import begin_write, rows_changed, utcnow
 from feedbackloop.errors import Conflict, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
@@ -103,6 +103,8 @@ def answer(session: Session, token: str, score: object, comment: str | None = No
     session.flush()
     audit.record(session, None, "survey_response.create", "survey_response", response.id, None,
                  {"invitation_id": invitation.id, "kind": survey.kind, "score": value})  # fmt: skip
+    if invitation.feedback_id:  # the item's KPI row (follow-up time, first-contact resolution) is due for a refresh
+        session.execute(update(Feedback).where(Feedback.id == invitation.feedback_id).values(updated_at=utcnow()))
     session.commit()
     if text:
         _store_comment(session, response, invitation, record)

@@ -66,7 +66,7 @@ class SurveyInvitation(Base):
     __table_args__ = (
         UniqueConstraint("survey_id", "customer_key", "subject", name="uq_survey_invitations_once"),
         Index("ix_survey_invitations_customer_sent", "customer_key", "sent_at"),
-        Index("ix_survey_invitations_kind_sent", "kind", "sent_at"),
+        Index("ix_survey_invitations_sent", "sent_at", "kind", "answered_at"),  # response rate, index only
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -95,7 +95,7 @@ class SurveyResponse(Base):
     """The customer's answer: score, comment, follow-up answers, and the invitation's snapshot."""
 
     __tablename__ = "survey_responses"
-    __table_args__ = (Index("ix_survey_responses_kind_answered", "kind", "answered_at"),)
+    __table_args__ = (Index("ix_survey_responses_kind_answered", "kind", "answered_at", "score"),)  # index only
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     invitation_id: Mapped[int] = mapped_column(ForeignKey("survey_invitations.id", ondelete="CASCADE"), unique=True)

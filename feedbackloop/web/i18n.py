@@ -11,6 +11,7 @@ from collections.abc import Callable
 from starlette.requests import Request
 
 from feedbackloop.web.i18n_insight import EN_INSIGHT
+from feedbackloop.web.i18n_surveys import EN as SURVEY_EN
 
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT = "zh-CN"
@@ -566,6 +567,7 @@ EN: dict[str, str] = {
     "超时 {d}": "{d} overdue",
 }
 
+EN.update(SURVEY_EN)  # the survey and KPI pages' texts live with them (issue 12)
 EN.update({k: v for k, v in EN_INSIGHT.items() if k not in EN})  # dashboard, reports, exports (i18n_insight.py)
 
 def resolve_lang(request: Request) -> str:

@@ -21,26 +21,11 @@ def month(db, make_user):  # type: ignore[no-untyped-def]
     return db
 
 
+
 def token_for(client, username: str = "admin", password: str = "admin-pass-123") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """As tests/conftest.py's: test modules here import it `from conftest`, which resolves to this file."""
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
-
-def sign_in(client, session, username: str) -> str:  # type: ignore[no-untyped-def]
-    """Give `client` a browser session of `username` (as /login does); returns its CSRF token."""
-    import base64
-    import json
-    import secrets
-
-    import itsdangerous
-
-    from feedbackloop.accounts import services as accounts
-
-    user = session.scalar(select(User).where(User.username == username))
-    secret = accounts.start_session(session, user)
-    session.commit()
-    token = secrets.token_urlsafe(16)
-    payload = base64.b64encode(json.dumps({"sid": secret, "csrf": token}).encode())
-    client.cookies.set("fl_session", itsdangerous.TimestampSigner("test-secret").sign(payload).decode())
-    return token
+ADMIN_PASSWORD = "admin-pass-123"  # as tests/conftest.py's, for modules that import it `from conftest`

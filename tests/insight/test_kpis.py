@@ -135,3 +135,17 @@ def test_bad_ranges_and_targets_are_refused(month):
         kpis.set_target(month, "nps", 150, None)
     with pytest.raises(NotFound):
         kpis.set_target(month, "nope", 1, None)
+
+
+def test_a_new_item_from_the_same_customer_turns_an_earlier_resolution_into_a_repeat(month):
+    from kpi_fixture import _item, at
+
+    from feedbackloop.db import begin_write
+
+    begin_write(month)
+    month.add(_item("FBI", at("2024-04-20", "10:00"), contact="c3", problem_type="物流"))  # C's customer, again
+    month.commit()
+    kpi_facts.refresh(month)
+    got, _ = values(month)
+    assert got["repeat_rate"] == 75.0  # A, B and now C
+    assert got["handling_rate"] == 71.43  # 5 of 7 received

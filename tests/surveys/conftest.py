@@ -55,9 +55,9 @@ def mailbox(_smtp: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> Sink:
 def _no_analysis(monkeypatch: pytest.MonkeyPatch) -> None:
     """Only the workflow's intake hook: these tests are about surveys, not what the model predicts."""
     from feedbackloop.feedback import services as feedback_services
-    from feedbackloop.workflow.tasks import on_ingest
+    from feedbackloop.workflow.tasks import on_analysed
 
-    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [on_ingest])
+    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [on_analysed])
 
 
 @pytest.fixture
@@ -88,7 +88,11 @@ def resolved_item(client, admin_headers):  # type: ignore[no-untyped-def]
     return _make
 
 
+
 def token_for(client, username: str = "admin", password: str = "admin-pass-123") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """As tests/conftest.py's: test modules here import it `from conftest`, which resolves to this file."""
     r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+ADMIN_PASSWORD = "admin-pass-123"  # as tests/conftest.py's, for modules that import it `from conftest`

@@ -75,7 +75,7 @@ def test_unknown_and_expired_links_get_their_own_page(client, admin_headers, new
 
 def test_an_agent_sends_a_survey_from_the_item_page_and_sees_the_link_for_an_sms(client, db, make_user, new_survey,
                                                                                 resolved_item):
-    from trust_matrix_lite import sign_in
+    from survey_helpers import sign_in
 
     survey = new_survey("nps")
     fid = resolved_item(contact="13800001234")  # phone only: no mail, the link goes by SMS or QR code
@@ -87,3 +87,12 @@ def test_an_agent_sends_a_survey_from_the_item_page_and_sees_the_link_for_an_sms
     assert r.status_code == 200 and 'data-testid="survey-link"' in r.text and "/survey/" in r.text
     again = client.post(f"/feedback/{fid}/survey", data={"csrf_token": csrf, "survey_id": str(survey["id"])})
     assert again.status_code == 409 and "已为这位客户" in again.text
+
+
+def test_the_english_page_is_english_throughout(client, admin_headers, new_survey, resolved_item):
+    token = _token(client, admin_headers, new_survey("ces"), resolved_item())
+    client.cookies.clear()
+    page = client.get(f"/survey/{token}?lang=en").text
+    text = re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1]).replace("中文", "")
+    assert re.findall(r"[\u4e00-\u9fff]+", text) == []
+    assert "It was easy to get my problem solved." in page and "Strongly agree" in page

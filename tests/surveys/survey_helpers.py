@@ -1,4 +1,4 @@
-"""Signing a test client in as a user with a browser session (as /login does)."""
+"""Survey test helpers: API headers and a browser session for a user."""
 
 from __future__ import annotations
 
@@ -22,3 +22,9 @@ def sign_in(client, session, username: str) -> str:  # type: ignore[no-untyped-d
     payload = base64.b64encode(json.dumps({"sid": secret, "csrf": token}).encode())
     client.cookies.set("fl_session", itsdangerous.TimestampSigner("test-secret").sign(payload).decode())
     return token
+
+
+def token_for(client, username: str = "admin", password: str = "admin-pass-123") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}

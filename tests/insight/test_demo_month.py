@@ -1,0 +1,37 @@
+"""`make run` (serve --demo): the first start shows a team's real quarter, and every KPI has a value."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.insight import kpis
+from feedbackloop.lib.clock import clock
+
+
+def test_the_demo_quarter_gives_every_kpi_a_value_and_shows_the_whole_loop(db, monkeypatch):
+    from feedbackloop.feedback import demo
+    from feedbackloop.feedback import services as feedback_services
+    from feedbackloop.insight.improvements import list_plans
+    from feedbackloop.workflow.models import KbArticle, RoutingRule
+
+    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [])  # as on `serve`: the queue runs them later
+    assert demo.load_demo_if_empty() == 3000
+    db.commit()
+    statuses = dict(db.execute(select(Feedback.status, func.count()).group_by(Feedback.status)).all())
+    assert statuses["closed"] > 500 and statuses["resolved"] > 500 and {"in_progress", "assigned"} <= set(statuses)
+    assert db.scalar(select(func.count()).where(Feedback.reopen_count > 0)) > 20
+    assert db.scalar(select(func.count()).where(Feedback.escalation_level > 1)) > 20
+    assert db.scalar(select(func.count()).where(Feedback.resolution_breached_at.is_not(None))) > 10
+    assert db.scalar(select(func.count()).select_from(RoutingRule)) >= 4
+    assert db.scalar(select(func.count()).select_from(KbArticle)) >= 4
+    shipped = [p for p in list_plans(db) if p.status == "shipped"]
+    assert shipped and shipped[0].shipped_at is not None
+    today = clock.now().astimezone(kpis.CHINA).date()
+    data = kpis.overview(db, today - timedelta(days=29), today)["kpis"]
+    missing = [k for k, v in data.items() if v["value"] is None]
+    assert missing == [], f"KPIs without a value on first start: {missing}"
+    assert data["csat"]["target"] == 85 and data["nps"]["n"] >= 30
+    assert demo.load_demo_if_empty() == 0  # once only
