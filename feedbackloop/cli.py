@@ -45,6 +45,11 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
 
     from feedbackloop.config import get_settings
 
+    settings = get_settings()
+    settings.port = port  # links default to this server's port, not a fixed 8000
+    os.environ["FEEDBACKLOOP_PORT"] = str(port)  # and in worker processes, which read their own settings
+    for problem in settings.base_url_problems():
+        click.secho(f"警告: {problem}", fg="yellow", err=True)
     click.echo(f"FeedbackLoop → http://localhost:{port}  (admin 登录 / log in as admin)")
     if workers == 1:
         from feedbackloop.web.app import create_app

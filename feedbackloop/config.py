@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,13 +61,53 @@ class Settings(BaseSettings):
     # verification-code requests per client and minute (on top of the public limit).
     idea_vote_threshold: int = Field(default=50, ge=1)
     idea_votes_per_minute: int = Field(default=10, ge=1)
-    base_url: str = "http://localhost:8000"
+    # The public address in customer links, mails and QR codes. Empty: http://localhost:<port> of this
+    # server (`feedbackloop serve` sets the port and warns at start that customers cannot open that).
+    base_url: str = ""
+    port: int = Field(default=8000, ge=1, le=65535, validation_alias=AliasChoices("FEEDBACKLOOP_PORT", "PORT"))
     smtp_host: str = "localhost"
     smtp_port: int = 8025
     mail_from: str = "service@feedbackloop.local"
     # Surveys (SPEC §7): nobody is surveyed again within the quiet period, across every channel and survey.
     survey_quiet_days: int = Field(default=30, ge=0, le=3650)
     survey_expiry_days: int = Field(default=14, ge=1, le=3650)
+    # Replies beyond e-mail (workflow/channels): SMS by "aliyun" or "tencent" (empty = none configured:
+    # SMS replies are recorded as 待人工外呼 with a task for the owner), and a WeChat service account.
+    sms_provider: str = Field(default="", pattern=r"^(|aliyun|tencent)$")
+    sms_endpoint: str = ""  # default: the vendor's public endpoint
+    sms_key_id: str = ""  # Aliyun AccessKeyId / Tencent SecretId
+    sms_key_secret: str = ""  # Aliyun AccessKeySecret / Tencent SecretKey
+    sms_sign_name: str = ""
+    sms_template: str = ""  # Aliyun TemplateCode / Tencent TemplateId; variables: code, content, link
+    sms_app_id: str = ""  # Tencent SmsSdkAppId
+    sms_region: str = ""
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_template_id: str = ""
+    wechat_endpoint: str = ""
+
+    def link_base(self) -> str:
+        """The base of every link we send a customer: the configured base URL, else this server's port."""
+        return (self.base_url or f"http://localhost:{self.port}").rstrip("/")
+
+    def base_url_problems(self) -> list[str]:
+        """Why customers' links may not open, for the start-up warning (empty when the base URL looks right)."""
+        if not self.base_url:
+            return [
+                f"未设置 FEEDBACKLOOP_BASE_URL, 状态链接、邮件和二维码将使用 {self.link_base()}, 客户在自己的设备上"
+                "打不开; 请设置为对外地址, 如 https://feedback.example.com"
+            ]
+        parts = urlsplit(self.base_url)
+        problems = []
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(f"FEEDBACKLOOP_BASE_URL '{self.base_url}' 不是 http(s):// 开头的完整地址")
+        elif parts.hostname in ("localhost", "127.0.0.1", "0.0.0.0", "::1"):
+            problems.append(f"FEEDBACKLOOP_BASE_URL '{self.base_url}' 指向本机, 客户无法打开状态链接和二维码")
+            if (parts.port or (443 if parts.scheme == "https" else 80)) != self.port:
+                problems.append(
+                    f"FEEDBACKLOOP_BASE_URL 的端口与服务端口 {self.port} 不一致, 链接会指向没有服务的端口"
+                )
+        return problems
 
     def xlsx_unpacked_limit(self) -> int:
         """Most bytes an XLSX upload may unpack to: the setting, or 10 × the upload limit capped at 512 MiB."""

@@ -34,6 +34,7 @@ from feedbackloop.workflow.models import (  # noqa: F401
     Reply,
     ReplyTemplate,
     RoutingRule,
+    SavedView,
     SlaPolicy,
     TeamSettings,
 )

@@ -18,7 +18,7 @@ from feedbackloop.audit.services import record
 AUDITED_TABLES = {
     "feedback", "analysis_corrections", "custom_aspects", "touchpoints", "wf_team_settings", "wf_routing_rules",
     "wf_sla_policies", "wf_calendar", "wf_reply_templates", "wf_kb_articles", "wf_alert_rules",
-    "wf_improvement_plans", "surveys", "kpi_targets", "churn_tasks", "idea_ideas", "idea_tasks",
+    "wf_improvement_plans", "surveys", "kpi_targets", "churn_tasks", "idea_ideas", "idea_tasks", "wf_saved_views",
 }  # fmt: skip
 # Machine-maintained columns: re-analysis and re-scoring are not "changes" a person made.
 IGNORED_COLUMNS = {

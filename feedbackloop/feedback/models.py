@@ -150,6 +150,7 @@ class Feedback(Base):
     followup_due_at: Mapped[datetime | None] = mapped_column(index=True)
     followup_done_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    tags: Mapped[list[str] | None] = mapped_column(JSON)  # agents' labels (bulk action 加标签)
 
 
 class Correction(Base):

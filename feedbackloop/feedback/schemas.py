@@ -189,6 +189,12 @@ class FeedbackPublic(BaseModel):
     urgency: str | None
     analysis: dict[str, Any] | None
     created_at: datetime
+    owner_id: int | None = None
+    team_id: int | None = None
+    priority: str | None = None
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    tags: list[str] | None = None
 
 
 class BatchResult(BaseModel):

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, bindparam, func, literal, select, union_all
+from sqlalchemy import Table, and_, bindparam, case, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -322,6 +322,13 @@ class FeedbackFilter:
     risk: str | None = None
     sla: str | None = None  # "met" | "breached"
     ids: tuple[str, ...] | None = None
+    # The work queue's views (workflow/queue.py sets them): owner, unowned, open items only, and the next
+    # SLA target due before / after a moment.
+    owner_id: int | None = None
+    unowned: bool | None = None
+    statuses: tuple[str, ...] | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
 
 
 _EQUAL = ("channel", "problem_type", "status", "customer_type", "sentiment", "urgency", "touchpoint", "team_id",
@@ -345,6 +352,19 @@ def filter_conditions(f: FeedbackFilter) -> list[Any]:
         conds.append(breached if f.sla == "breached" else due & ~breached)
     if f.ids is not None:
         conds.append(Feedback.id.in_(f.ids))
+    if f.owner_id is not None:
+        conds.append(Feedback.owner_id == f.owner_id)
+    if f.unowned is not None:
+        conds.append(Feedback.owner_id.is_(None) if f.unowned else Feedback.owner_id.is_not(None))
+    if f.statuses:
+        conds.append(Feedback.status.in_(f.statuses))
+    if f.due_before is not None or f.due_after is not None:
+        due = next_due()
+        conds.extend([due.is_not(None), Feedback.sla_paused_at.is_(None)])
+        if f.due_before is not None:
+            conds.append(due < f.due_before)
+        if f.due_after is not None:
+            conds.append(due >= f.due_after)
     if f.date_from:
         conds.append(Feedback.received_at >= f.date_from)
     if f.date_to:
@@ -365,13 +385,40 @@ def _filtered(f: FeedbackFilter) -> Any:
     return select(Feedback).where(*filter_conditions(f))
 
 
-def search(session: Session, f: FeedbackFilter, page: int = 1, per_page: int = 50) -> tuple[list[Feedback], int]:
-    """One page of records matching the filter, newest first, and the total count."""
+SORTS = ("newest", "oldest", "priority", "sla")
+_PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def next_due() -> Any:
+    """The item's next SLA target: first response until answered, then resolution (SQL expression)."""
+    return case(
+        (and_(Feedback.first_responded_at.is_(None), Feedback.first_response_due.is_not(None)),
+         Feedback.first_response_due),
+        else_=Feedback.resolution_due,
+    )
+
+
+def _ordered(stmt: Any, sort: str) -> Any:
+    due = next_due()
+    rank = case(*((Feedback.priority == k, v) for k, v in _PRIORITY_RANK.items()), else_=9)
+    no_due = case((due.is_(None), 1), else_=0)
+    if sort == "oldest":
+        return stmt.order_by(Feedback.received_at.asc(), Feedback.id.asc())
+    if sort == "priority":
+        return stmt.order_by(rank, no_due, due.asc(), Feedback.received_at.desc(), Feedback.id.desc())
+    if sort == "sla":
+        return stmt.order_by(no_due, due.asc(), rank, Feedback.id.desc())
+    return stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc())
+
+
+def search(
+    session: Session, f: FeedbackFilter, page: int = 1, per_page: int = 50, sort: str = "newest"
+) -> tuple[list[Feedback], int]:
+    """One page of records matching the filter and the total count; sorted newest first, oldest first,
+    by priority (then SLA due) or by SLA due (soonest first; items with no SLA last)."""
     stmt = _filtered(f)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(
-        stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc()).offset((page - 1) * per_page).limit(per_page)
-    ).all()
+    rows = session.scalars(_ordered(stmt, sort).offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), total
 
 

@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 
 import segno
-from sqlalchemy import String, func, select
+from sqlalchemy import String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from feedbackloop.db import Base, begin_write, utcnow
@@ -72,6 +72,37 @@ def create_touchpoint(
     session.add(point)
     session.commit()
     return point
+
+
+def update_touchpoint(session: Session, slug: str, name: str, kind: str) -> Touchpoint:
+    """Rename a touchpoint or change its kind; its items follow the new name. The slug stays: printed QR
+    codes carry it. Audited (ORM change); commits."""
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("请填写触点名称 (1–100 字) / name must have 1–100 characters", details={"field": "name"})
+    if kind not in TOUCHPOINT_KINDS:
+        raise ValidationFailed(f"未知触点类型 '{kind}' / unknown kind", details={"field": "kind"})
+    begin_write(session)
+    point = get_by_slug(session, slug)
+    clash = session.scalar(select(Touchpoint.id).where(Touchpoint.name == name, Touchpoint.id != point.id))
+    if clash is not None:
+        raise Conflict(f"触点 '{name}' 已存在 / touchpoint already exists", details={"field": "name"})
+    old = point.name
+    point.name, point.kind = name, kind
+    if old != name:
+        session.execute(
+            update(Feedback).where(Feedback.touchpoint == old).values(touchpoint=name)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return point
+
+
+def delete_touchpoint(session: Session, slug: str) -> None:
+    """Remove a touchpoint: its link and QR code stop working; its items keep the touchpoint's name."""
+    begin_write(session)
+    session.delete(get_by_slug(session, slug))
+    session.commit()
 
 
 def list_touchpoints(session: Session) -> list[tuple[Touchpoint, int]]:

@@ -34,7 +34,7 @@ IDEA_STATUS_FOR_PLAN = {"planned": "planned", "in_progress": "in_progress", "shi
 
 
 def _base() -> str:
-    return get_settings().base_url.rstrip("/")
+    return get_settings().link_base()
 
 
 # --- Who asked for it ------------------------------------------------------------------------------------

@@ -172,7 +172,7 @@ def invite(session: Session, survey: Survey, subject: Subject, trigger: str, act
 
 def survey_url(invitation: SurveyInvitation) -> str:
     """The public link of an invitation."""
-    return f"{get_settings().base_url.rstrip('/')}/survey/{invitation.token}"
+    return f"{get_settings().link_base()}/survey/{invitation.token}"
 
 
 def invite_item(session: Session, survey_id: int, feedback_id: str, trigger: str, actor: object = None) -> SurveyInvitation:

@@ -21,7 +21,7 @@ from feedbackloop.bootstrap import prepare_database
 from feedbackloop.config import get_settings
 from feedbackloop.errors import FeedbackLoopError
 from feedbackloop.tasks import load_task_modules
-from feedbackloop.web import dberrors
+from feedbackloop.web import dberrors, docs
 from feedbackloop.web.api import (
     accounts,
     analysis,
@@ -133,6 +133,8 @@ def create_app(*, demo: bool = False) -> FastAPI:
         version=__version__,
         description="客户反馈闭环系统 API / customer-feedback handling API",
         lifespan=lifespan,
+        docs_url=None,  # web/docs.py serves /docs from the product (offline)
+        redoc_url=None,
     )
     app.state.demo = demo
     load_task_modules()
@@ -149,6 +151,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
     install_error_handlers(app)
     dberrors.install(app)  # a value the database refuses → 422, a busy database → 503, not 500 or a hang
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    docs.install(app, favicon=str(STATIC / "favicon.svg"))
 
     # async on purpose: it then needs no threadpool thread, so it answers even while every thread waits on
     # the database (it touches nothing that blocks).

@@ -27,6 +27,25 @@ def by_token(session: Session, token: str) -> Feedback:
     return record
 
 
+def ensure_status_link(session: Session, feedback_id: str) -> str:
+    """The item's status link, its token created now if triage has not made one yet (the thank-you page
+    shows it at once; the conditional UPDATE never replaces a token someone may already hold). Commits."""
+    import secrets
+
+    begin_write(session)
+    session.execute(
+        update(Feedback)
+        .where(Feedback.id == feedback_id, Feedback.status_token.is_(None))
+        .values(status_token=secrets.token_urlsafe(24))
+        .execution_options(synchronize_session=False)
+    )
+    token = session.scalar(select(Feedback.status_token).where(Feedback.id == feedback_id))
+    session.commit()
+    from feedbackloop.config import get_settings
+
+    return f"{get_settings().link_base()}/s/{token}"
+
+
 RATEABLE = ("resolved", "closed")
 # Higher features add to the status page's view (surveys: the open survey link) without this module knowing them.
 public_view_extras: list[Callable[[Session, Feedback], dict[str, Any]]] = []
@@ -120,7 +139,7 @@ def public_view(session: Session, token: str) -> dict[str, Any]:
     ).all()
     replies = session.scalars(
         select(Reply)
-        .where(Reply.feedback_id == record.id, Reply.kind.in_(("email", "notice")))
+        .where(Reply.feedback_id == record.id, Reply.kind.in_(("email", "notice", "sms", "wechat")))
         .where(Reply.state.in_(("sent", "received")))
         .order_by(Reply.created_at, Reply.id)
     ).all()

@@ -132,10 +132,12 @@ class Reply(Base):
     in_reply_to: Mapped[str | None] = mapped_column(String(300))
     state: Mapped[str] = mapped_column(
         String(10), default="queued"
-    )  # queued | sent | failed | received | draft
+    )  # queued | sent | failed | received | draft | manual (待人工外呼: no provider, a task for the owner)
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    # The channel adapter that carried it (workflow/channels): smtp, aliyun_sms, tencent_sms, wechat_mp.
+    provider: Mapped[str | None] = mapped_column(String(30))
 
 
 class Notification(Base):
@@ -161,6 +163,7 @@ class ReplyTemplate(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
     subject: Mapped[str] = mapped_column(String(300))
+    subject_en: Mapped[str | None] = mapped_column(String(300))  # for customers who write in English
     body: Mapped[str] = mapped_column(Text)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -214,4 +217,17 @@ class AlertEvent(Base):
     total: Mapped[int] = mapped_column(Integer)
     share_pct: Mapped[float]
     feedback_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SavedView(Base):
+    """An agent's saved inbox view: a name and the inbox query it stands for (filters, view, sort)."""
+
+    __tablename__ = "wf_saved_views"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_wf_saved_views_user_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

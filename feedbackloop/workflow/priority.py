@@ -43,9 +43,9 @@ class Priority:
     reasons: list[dict[str, Any]] = field(default_factory=list)
     risks: list[str] = field(default_factory=list)
 
-    def add(self, code: str, label: str, points: int) -> None:
+    def add(self, code: str, label: str, points: int, label_en: str = "") -> None:
         self.score += points
-        self.reasons.append({"code": code, "label": label, "points": points})
+        self.reasons.append({"code": code, "label": label, "label_en": label_en or label, "points": points})
 
 
 def risk_signals(content: str, analysis: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -108,29 +108,31 @@ def score(record: Any, similar_recent: int = 0) -> Priority:
     if hard:
         words = "、".join(w for ws in hard.values() for w in ws)
         kinds = "/".join(RISK_LABELS[k] for k in hard)
-        prio.add("risk", f"{kinds}信号: {words} (始终最先处理) / safety-legal-health signal", 60)
+        prio.add("risk", f"{kinds}信号：{words}（始终最先处理）", 60, f"safety, legal or health signal: {words}")
     if "public" in risks:
-        prio.add("public", f"公开投诉/舆情信号: {'、'.join(risks['public'])} / public complaint", 15)
+        prio.add("public", f"公开投诉或舆情信号：{'、'.join(risks['public'])}", 15, "public complaint signal")
     prio.risks = list(risks)
     if urgency == "紧急":
-        prio.add("urgency", "紧急程度: 紧急 / urgency: urgent", 30)
+        prio.add("urgency", "紧急程度：紧急", 30, "urgency: urgent")
     elif urgency == "一般":
-        prio.add("urgency", "紧急程度: 一般 / urgency: normal", 10)
+        prio.add("urgency", "紧急程度：一般", 10, "urgency: normal")
     elif urgency == "建议":
-        prio.add("urgency", "紧急程度: 建议 / urgency: suggestion", 0)
+        prio.add("urgency", "紧急程度：建议", 0, "urgency: suggestion")
     if label == "negative":
         points = 10 + 3 * intensity
-        prio.add("sentiment", f"负面情绪, 强度 {intensity or '?'}/5 / negative sentiment", points)
+        prio.add("sentiment", f"负面情绪，强度 {intensity}/5" if intensity else "负面情绪", points,
+                 f"negative sentiment, intensity {intensity}/5" if intensity else "negative sentiment")
     if record.customer_type == "high_value":
-        prio.add("customer", "高价值客户 (优先) / high-value customer", 20)
+        prio.add("customer", "高价值客户（优先）", 20, "high-value customer")
     elif record.customer_type == "returning":
-        prio.add("customer", "老客户 / returning customer", 5)
+        prio.add("customer", "老客户", 5, "returning customer")
     if similar_recent >= 2:
         points = 15 if similar_recent >= 20 else (10 if similar_recent >= 5 else 5)
         prio.add(
             "frequency",
-            f"24 小时内同类反馈 {similar_recent} 条 (影响面) / {similar_recent} similar in 24 h",
+            f"24 小时内同类反馈 {similar_recent} 条（影响面）",
             points,
+            f"{similar_recent} similar items in 24 hours",
         )
     prio.score = min(100, prio.score)
     if hard:
@@ -142,7 +144,7 @@ def score(record: Any, similar_recent: int = 0) -> Priority:
     elif urgency == "建议" or label == "positive":
         prio.level = "low"
     if not prio.reasons:
-        prio.reasons.append({"code": "default", "label": "无特别信号 / no special signal", "points": 0})
+        prio.reasons.append({"code": "default", "label": "无特别信号", "label_en": "no special signal", "points": 0})
     return prio
 
 

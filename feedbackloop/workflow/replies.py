@@ -17,57 +17,90 @@ from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib import textnorm
 from feedbackloop.lib.clock import clock
-from feedbackloop.workflow import mail
+from feedbackloop.workflow import channels, mail
 from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
-from feedbackloop.workflow.services import add_history, ensure_token, get_record, status_link
+from feedbackloop.workflow.services import add_history, ensure_token, get_record, notify, status_link
 
-# Called with the reply's id once an email reply is committed; workflow/tasks.py registers the sending.
+# Called with the reply's id once a customer reply (e-mail, SMS, WeChat, call-back) is committed;
+# workflow/tasks.py registers the sending (deliver).
 after_email_reply_hooks: list[Callable[[int], None]] = []
+CUSTOMER_KINDS = ("email", "sms", "wechat", "phone")
+REPLY_KINDS = ("customer", *CUSTOMER_KINDS, "note", "public_draft")
+MANUAL_LABEL = "待人工外呼"
+REPLY_LABELS = {
+    "email": "邮件回复客户", "sms": "短信回复客户", "wechat": "微信回复客户", "phone": "电话回复客户 (待人工外呼)",
+    "note": "内部备注", "public_draft": "公开回复草稿",
+}  # fmt: skip
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = {
     "customer_name": "客户称呼",
     "feedback_id": "反馈编号",
     "product": "产品/服务",
+    "module": "模块",
     "next_step": "下一步",
     "deadline": "预计完成时间",
     "owner": "负责人",
     "status_link": "进度查询链接",
 }
 
-DEFAULT_TEMPLATES: dict[str, tuple[str, str, str]] = {
+# kind → (name, subject in Chinese, subject in English, body). The subject follows the customer's language.
+DEFAULT_TEMPLATES: dict[str, tuple[str, str, str, str]] = {
     "complaint": (
         "投诉回复",
-        "关于您反馈的问题 / About your complaint",
-        "{customer_name} 您好:\n\n非常抱歉 {product} 给您带来了不好的体验。您的反馈 ({feedback_id}) 已由 {owner} 负责处理。\n"
-        "下一步: {next_step}\n预计完成时间: {deadline}\n\n处理进度可随时查看: {status_link}\n\n再次致歉, 感谢您的耐心。",
+        "关于您反馈的问题",
+        "About the problem you reported",
+        "{customer_name} 您好：\n\n非常抱歉 {product} 给您带来了不好的体验。您的反馈（{feedback_id}）已由 {owner} 负责处理。\n"
+        "下一步：{next_step}\n预计完成时间：{deadline}\n\n处理进度可随时查看：{status_link}\n\n再次致歉，感谢您的耐心。",
     ),
     "suggestion": (
         "建议回复",
-        "感谢您的建议 / Thank you for your suggestion",
-        "{customer_name} 您好:\n\n感谢您对 {product} 提出的宝贵建议 ({feedback_id})。我们已转交相关团队评估, "
-        "负责人: {owner}。\n下一步: {next_step}\n\n进度查询: {status_link}",
+        "感谢您的建议",
+        "Thank you for your suggestion",
+        "{customer_name} 您好：\n\n感谢您对 {product} 提出的宝贵建议（{feedback_id}）。我们已转交相关团队评估，"
+        "负责人：{owner}。\n下一步：{next_step}\n\n进度查询：{status_link}",
     ),
     "praise": (
         "表扬回复",
-        "感谢您的认可 / Thank you",
-        "{customer_name} 您好:\n\n非常感谢您对 {product} 的认可与鼓励!我们会继续努力。\n\n反馈编号 {feedback_id}, "
-        "查看: {status_link}",
+        "感谢您的认可",
+        "Thank you",
+        "{customer_name} 您好：\n\n非常感谢您对 {product} 的认可与鼓励！我们会继续努力。\n\n反馈编号 {feedback_id}，"
+        "查看：{status_link}",
     ),
     "neutral": (
         "一般回复",
-        "我们已收到您的反馈 / We received your feedback",
-        "{customer_name} 您好:\n\n我们已收到您的反馈 ({feedback_id}), {owner} 将跟进处理。\n下一步: {next_step}\n"
-        "预计完成时间: {deadline}\n\n进度查询: {status_link}",
+        "我们已收到您的反馈",
+        "We received your feedback",
+        "{customer_name} 您好：\n\n我们已收到您的反馈（{feedback_id}），{owner} 将跟进处理。\n下一步：{next_step}\n"
+        "预计完成时间：{deadline}\n\n进度查询：{status_link}",
     ),
 }
+_CJK = re.compile(r"[\u3400-\u9fff]")
+SUBJECTS_EN = {"关于您的反馈": "About your feedback"}
+
+
+def customer_lang(record: Feedback) -> str:
+    """The customer's language, read from what they wrote: zh-CN unless the text has (almost) no Chinese."""
+    text = record.content or ""
+    letters = sum(ch.isalpha() for ch in text)
+    return "zh-CN" if not letters or len(_CJK.findall(text)) * 5 >= letters else "en"
+
+
+def subject_in(record: Feedback, zh: str, en: str | None = None) -> str:
+    """A subject in the customer's language."""
+    return zh if customer_lang(record) == "zh-CN" else (en or SUBJECTS_EN.get(zh, zh))
+
+
+def missing_placeholders(text: str) -> list[str]:
+    """The {placeholders} still unfilled in a text, in order."""
+    return list(dict.fromkeys(m.group(1) for m in PLACEHOLDER.finditer(text) if m.group(1) in PLACEHOLDERS))
 
 
 def ensure_default_templates(session: Session) -> None:
     """Create the four default templates if none exist."""
     if session.scalar(select(ReplyTemplate.id).limit(1)) is None:
-        for kind, (name, subject, body) in DEFAULT_TEMPLATES.items():
-            session.add(ReplyTemplate(name=name, kind=kind, subject=subject, body=body))
+        for kind, (name, subject, subject_en, body) in DEFAULT_TEMPLATES.items():
+            session.add(ReplyTemplate(name=name, kind=kind, subject=subject, subject_en=subject_en, body=body))
         session.commit()
 
 
@@ -91,20 +124,27 @@ def kind_for(record: Feedback) -> str:
 def placeholder_values(
     session: Session, record: Feedback, extra: dict[str, str] | None = None
 ) -> dict[str, str]:
+    """What each placeholder says for this item: from the item itself (product and module as stated, else
+    as the analysis found them in the text; owner; SLA deadline). A value the item does not have is left
+    out, so the placeholder stays visible and the editor marks it."""
     owner = session.get(User, record.owner_id) if record.owner_id else None
     ensure_token(record)
     due = record.resolution_due
+    mentions = (record.analysis or {}).get("mentions") or {}
+    found_products = [str(p) for p in mentions.get("products") or []] if isinstance(mentions, dict) else []
+    found_modules = [str(m) for m in mentions.get("modules") or []] if isinstance(mentions, dict) else []
     values = {
         "customer_name": record.customer_name or "尊敬的客户",
         "feedback_id": record.id,
-        "product": record.product or "我们的产品/服务",
-        "owner": (owner.display_name or owner.username) if owner else "客服团队",
-        "deadline": due.astimezone(mail_tz()).strftime("%Y-%m-%d %H:%M") if due else "尽快",
+        "product": record.product or (found_products[0] if found_products else "") or record.touchpoint or "",
+        "module": record.module or (found_modules[0] if found_modules else ""),
+        "owner": (owner.display_name or owner.username) if owner else "",
+        "deadline": due.astimezone(mail_tz()).strftime("%Y-%m-%d %H:%M") if due else "",
         "next_step": "我们会核实情况并尽快与您联系",
         "status_link": status_link(record),
     }
     values.update({k: v for k, v in (extra or {}).items() if v})
-    return values
+    return {k: v for k, v in values.items() if v}
 
 
 def mail_tz() -> Any:
@@ -155,13 +195,15 @@ def delete_template(session: Session, template_id: int) -> None:
 
 def fill_template(
     session: Session, feedback_id: str, template_id: int, extra: dict[str, str] | None = None
-) -> dict[str, str]:
-    """A template filled in for one item."""
+) -> dict[str, Any]:
+    """A template filled in for one item, and the placeholders it could not fill (`missing`)."""
     record = get_record(session, feedback_id)
     tpl = get_template(session, template_id)
     values = placeholder_values(session, record, extra)
     session.commit()
-    return {"subject": render(tpl.subject, values), "body": render(tpl.body, values)}
+    subject = subject_in(record, tpl.subject, tpl.subject_en)
+    body = render(tpl.body, values)
+    return {"subject": render(subject, values), "body": body, "missing": missing_placeholders(body)}
 
 
 # --- Knowledge base ---------------------------------------------------------------------------------------
@@ -259,9 +301,10 @@ def suggest(session: Session, feedback_id: str) -> dict[str, Any]:
     tpl = next((t for t in list_templates(session) if t.kind == kind and t.is_active), None)
     values = placeholder_values(session, record, {"next_step": next_step} if next_step else None)
     body = render(tpl.body, values) if tpl else ""
-    subject = render(tpl.subject, values) if tpl else f"关于您的反馈 {record.id}"
+    subject = render(subject_in(record, tpl.subject, tpl.subject_en), values) if tpl else subject_in(record, "关于您的反馈")
     session.commit()
     return {
+        "missing": missing_placeholders(body),
         "kind": kind,
         "template_id": tpl.id if tpl else None,
         "subject": subject,
@@ -293,51 +336,101 @@ def create_reply(
     subject: str | None = None,
     kind: str = "email",
 ) -> Reply:
-    """Record a reply (email to the customer, internal note, or public-review draft); emails are queued to send."""
-    if kind not in ("email", "note", "public_draft"):
-        raise ValidationFailed("kind 须为 email / note / public_draft")
+    """Record a reply: to the customer (kind "customer" picks e-mail, SMS or WeChat from the contact; or name
+    one), an internal note, or a public-review draft. Customer replies are queued to send; a contact no
+    configured channel reaches is recorded as 待人工外呼 with a task for the owner."""
+    if kind not in REPLY_KINDS:
+        raise ValidationFailed(f"kind 须为 {' / '.join(REPLY_KINDS)} / unknown reply kind")
     if not body.strip():
         raise ValidationFailed("回复内容不能为空 / reply body is empty")
+    missing = missing_placeholders(body) if kind not in ("note", "public_draft") else []
+    if missing:
+        names = "、".join(PLACEHOLDERS[m] for m in missing)
+        raise ValidationFailed(
+            f"回复中还有未填写的占位符: {names}, 请替换后再发送 / unfilled placeholders: {', '.join(missing)}",
+            details={"missing": missing},
+        )
     begin_write(session)
     record = get_record(session, feedback_id, lock=True)
+    if kind == "customer":
+        kind = channels.channel_for(record.contact) or "phone"
     if kind == "email" and not mail.is_email(record.contact):
         raise Conflict(
-            "该客户没有可用的邮箱地址, 请改用备注或电话联系 / the customer has no email address",
+            "该客户没有可用的邮箱地址, 请改用短信、备注或电话联系 / the customer has no email address",
             code="no_email",
+        )
+    if kind in ("sms", "wechat") and channels.channel_for(record.contact) != kind:
+        raise Conflict(
+            f"该客户的联系方式不是{channels.CHANNEL_LABELS[kind]}可达的 / the contact cannot receive {kind}",
+            code="no_contact",
         )
     ensure_token(record)
     link = status_link(record)
+    outgoing = kind in CUSTOMER_KINDS
     if kind == "email" and link not in body:
-        body = f"{body.rstrip()}\n\n处理进度 / status: {link}"
+        body = f"{body.rstrip()}\n\n处理进度: {link}"
     now = clock.now()
     reply = Reply(
         feedback_id=record.id,
         direction="out",
         kind=kind,
         author_id=user.id,
-        to_addr=record.contact if kind == "email" else None,
-        subject=mail.subject_for(record, subject or "关于您的反馈 / about your feedback")
+        to_addr=record.contact if outgoing else None,
+        subject=mail.subject_for(record, subject or subject_in(record, "关于您的反馈"))
         if kind == "email"
         else subject,
         body=body,
-        state="queued" if kind == "email" else "draft",
+        state="queued" if outgoing else "draft",
         created_at=now,
     )
     session.add(reply)
-    if kind == "email" and record.first_responded_at is None:
+    if kind in ("email", "sms", "wechat") and record.first_responded_at is None:
         record.first_responded_at = now
         record.sla_reminded_at = None
-    add_history(
-        session,
-        record,
-        "reply",
-        user,
-        {"email": "邮件回复客户", "note": "内部备注", "public_draft": "公开回复草稿"}[kind],
-    )
+    add_history(session, record, "reply", user, REPLY_LABELS[kind])
     session.commit()
-    if kind == "email":
+    if outgoing:
         for hook in after_email_reply_hooks:
             hook(reply.id)
+    return reply
+
+
+def deliver(session: Session, reply_id: int) -> Reply | None:
+    """Send a queued customer reply on its channel and record the result on the item; commits.
+
+    E-mail goes through SMTP (mail.deliver_reply); SMS and WeChat through the configured adapter. Where no
+    provider is configured (or the contact is only a landline), the reply becomes 待人工外呼 (state
+    "manual") and the owner gets a task to call the customer."""
+    reply = session.get(Reply, reply_id)
+    if reply is None or reply.state not in ("queued", "failed"):
+        return reply
+    if reply.kind in ("email", "notice"):
+        return mail.deliver_reply(session, reply_id)
+    begin_write(session)
+    record = get_record(session, reply.feedback_id)
+    result = channels.send_to_customer(
+        reply.to_addr, reply.body, status_link(record), reference=record.id, channel=reply.kind
+    )
+    reply.provider, reply.error = result.provider, result.error
+    reply.message_id = result.message_id or reply.message_id
+    provider = channels.PROVIDER_LABELS.get(result.provider or "", "")
+    what = channels.CHANNEL_LABELS.get(reply.kind, reply.kind)
+    if result.state == "sent":
+        reply.state, reply.sent_at = "sent", clock.now()
+        add_history(session, record, "delivery", None, f"{what}已送达服务商 ({provider}, 编号 {result.message_id})",
+                    data={"reply_id": reply.id, "provider": result.provider, "state": "sent"})
+    elif result.state == "manual":
+        reply.state = "manual"
+        add_history(session, record, "delivery", None, f"{MANUAL_LABEL}: {result.error}",
+                    data={"reply_id": reply.id, "state": "manual"})
+        owner = [record.owner_id] if record.owner_id else []
+        notify(session, owner, record, "callback", f"请电话联系客户: 反馈 {record.id} ({MANUAL_LABEL})",
+               f"{reply.body}\n\n客户联系方式见反馈详情。")
+    else:
+        reply.state = "failed"
+        add_history(session, record, "delivery", None, f"{what}发送失败 ({provider}): {result.error}",
+                    data={"reply_id": reply.id, "provider": result.provider, "state": "failed"})
+    session.commit()
     return reply
 
 

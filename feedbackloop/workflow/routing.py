@@ -126,6 +126,7 @@ def list_teams(session: Session) -> list[dict[str, Any]]:
                 "kind": kind,
                 "level": TEAM_KINDS.get(kind, 1),
                 "strategy": conf.strategy if conf else "round_robin",
+                "strategy_label": ROUTING_STRATEGIES.get(conf.strategy if conf else "round_robin", ""),
                 "email": conf.email if conf else None,
                 "is_default": bool(conf and conf.is_default),
                 "members": members,

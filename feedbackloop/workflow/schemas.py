@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from feedbackloop.lib.refs import DbRef
 from feedbackloop.workflow.states import STATUSES
@@ -28,8 +28,47 @@ class TransitionIn(_In):
 
 
 class AssignIn(_In):
-    owner_id: DbRef
+    """To a person (owner_id) or to a team (team_id: its routing strategy picks the owner)."""
+
+    owner_id: DbRef | None = None
+    team_id: DbRef | None = None
     reason: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> AssignIn:
+        if (self.owner_id is None) == (self.team_id is None):
+            raise ValueError("请指定负责人 owner_id 或团队 team_id (二选一) / give owner_id or team_id")
+        return self
+
+
+class BulkIn(_In):
+    ids: list[str] = Field(min_length=1, max_length=500)
+    action: Literal["assign", "assign_team", "status", "merge", "tag"]
+    owner_id: DbRef | None = None
+    team_id: DbRef | None = None
+    to: StatusCode | None = None
+    merged_into: str | None = Field(default=None, max_length=24)
+    tag: str | None = Field(default=None, max_length=30)
+    reason: str | None = Field(default=None, max_length=2000)
+
+
+class BulkOut(BaseModel):
+    action: str
+    changed: list[str]
+    unchanged: list[str]
+
+
+class SavedViewIn(_In):
+    name: str = Field(min_length=1, max_length=60)
+    query: str = Field(default="", max_length=1000, description="the inbox query string, e.g. view=mine&sort=sla")
+
+
+class SavedViewOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    query: str
 
 
 class EscalateIn(_In):
@@ -54,6 +93,7 @@ class WorkflowState(BaseModel):
     id: str
     status: str
     status_label: str
+    status_label_en: str = ""
     allowed_next: list[str]
     owner_id: int | None
     owner: str | None
@@ -78,7 +118,11 @@ class WorkflowState(BaseModel):
 class ReplyIn(_In):
     body: str = Field(min_length=1, max_length=20_000)
     subject: str | None = Field(default=None, max_length=250)
-    kind: Literal["email", "note", "public_draft"] = "email"
+    kind: Literal["customer", "email", "sms", "wechat", "note", "public_draft"] = Field(
+        default="customer",
+        description="customer = by the customer's contact (email, SMS to a mobile number, WeChat); "
+        "without a provider for it the reply is recorded as 待人工外呼 with a task for the owner",
+    )
 
 
 class ReplyOut(BaseModel):
@@ -98,6 +142,7 @@ class ReplyOut(BaseModel):
     error: str | None
     created_at: datetime
     sent_at: datetime | None
+    provider: str | None = None
 
 
 class RenderIn(_In):
@@ -181,6 +226,7 @@ class TemplateIn(_In):
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["complaint", "suggestion", "praise", "neutral"]
     subject: str = Field(min_length=1, max_length=250)
+    subject_en: str | None = Field(default=None, max_length=250, description="subject for customers writing in English")
     body: str = Field(min_length=1, max_length=20_000)
     is_active: bool = True
 
@@ -189,6 +235,13 @@ class TemplateOut(TemplateIn):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
     id: int
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def kind_label(self) -> str:
+        from feedbackloop.workflow.models import TEMPLATE_KINDS
+
+        return TEMPLATE_KINDS.get(self.kind, self.kind)
 
 
 class KbIn(_In):

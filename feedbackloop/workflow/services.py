@@ -31,7 +31,7 @@ after_resolve_hooks: list[Callable[[str], None]] = []
 
 def status_link(record: Feedback) -> str:
     """The customer's page showing this item's progress."""
-    return f"{get_settings().base_url.rstrip('/')}/s/{record.status_token}"
+    return f"{get_settings().link_base()}/s/{record.status_token}"
 
 
 def _actor(user: User | None) -> tuple[int | None, str]:
@@ -161,7 +161,7 @@ def _check_allowed(record: Feedback, to: str) -> None:
         )
 
 
-def _apply_status(
+def apply_status(
     session: Session, record: Feedback, to: str, user: User | None, now: datetime, merged_into: str | None
 ) -> None:
     work = sla.Clockwork.load(session)
@@ -213,7 +213,7 @@ def transition(
     _check_allowed(record, to)
     now = clock.now()
     before = record.status
-    _apply_status(session, record, to, user, now, merged_into)
+    apply_status(session, record, to, user, now, merged_into)
     record.status = to
     add_history(session, record, "status", user, reason, from_status=before, to_status=to)
     if to == "reopened" and record.owner_id:
@@ -332,6 +332,7 @@ def state(session: Session, feedback_id: str) -> dict[str, Any]:
         "id": record.id,
         "status": record.status,
         "status_label": label(record.status),
+        "status_label_en": STATUS_EN.get(record.status, record.status),
         "allowed_next": list(allowed_next(record.status)),
         "owner_id": record.owner_id,
         "owner": (owner.display_name or owner.username) if owner else None,

@@ -218,22 +218,26 @@ def restart_resolution(record: Feedback, work: Clockwork, now: datetime) -> None
 def view(record: Feedback, now: datetime) -> dict[str, Any]:
     """The SLA state an agent sees: the next target, time left (negative = overdue), paused or met."""
     if record.status not in OPEN_STATUSES:
-        return {"state": "done", "label": "已完成 / done", "due": None, "seconds_left": None}
+        return {"state": "done", "label": "已完成", "label_en": "done", "due": None, "seconds_left": None}
     if record.first_responded_at is None and record.first_response_due:
         target, due = "first_response", record.first_response_due
     elif record.resolution_due:
         target, due = "resolution", record.resolution_due
     else:
-        return {"state": "none", "label": "无 SLA / no SLA", "due": None, "seconds_left": None}
+        return {"state": "none", "label": "无 SLA", "label_en": "no SLA", "due": None, "seconds_left": None}
     ref = record.sla_paused_at or now
     left = int((due - ref).total_seconds())
     state = "paused" if record.sla_paused_at else ("breached" if left < 0 else "ok")
+    from feedbackloop.lib.humanize import duration
+
     names = {"first_response": "首次响应", "resolution": "解决"}
-    hours, rem = divmod(abs(left) // 60, 60)
-    text = f"{names[target]}{'已超时' if left < 0 else '剩余'} {hours} 小时 {rem} 分"
+    names_en = {"first_response": "first response", "resolution": "resolution"}
+    text = f"{names[target]}{'已超时' if left < 0 else '剩余'} {duration(left)}"
+    text_en = f"{names_en[target]} {'overdue by' if left < 0 else 'due in'} {duration(left, 'en')}"
     if state == "paused":
-        text += " (等待客户, 计时暂停)"
-    return {"state": state, "target": target, "due": due, "seconds_left": left, "label": text}
+        text += "（等待客户，计时暂停）"
+        text_en += " (waiting on the customer, paused)"
+    return {"state": state, "target": target, "due": due, "seconds_left": left, "label": text, "label_en": text_en}
 
 
 # --- The sweep: a handful of set-based statements, whatever the number of open items ----------------------

@@ -77,11 +77,12 @@ def on_corrected(feedback_id: str) -> None:
 
 @huey.task(retries=3, retry_delay=60)
 def send_reply(reply_id: int) -> str:
-    """Send one queued reply by email."""
-    from feedbackloop.workflow.mail import deliver_reply
+    """Send one queued customer reply on its channel (e-mail, SMS, WeChat; or record 待人工外呼)."""
+    from feedbackloop.workflow.replies import deliver
 
     with session_scope() as session:
-        return deliver_reply(session, reply_id).state
+        reply = deliver(session, reply_id)
+        return reply.state if reply else "gone"
 
 
 @huey.task(retries=3, retry_delay=300)

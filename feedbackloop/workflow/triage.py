@@ -16,7 +16,7 @@ from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow import priority as prio
 from feedbackloop.workflow import sla
-from feedbackloop.workflow.models import HistoryEntry
+from feedbackloop.workflow.models import PRIORITY_LEVELS, HistoryEntry
 from feedbackloop.workflow.routing import Router
 from feedbackloop.workflow.services import add_history, ensure_token, escalate, notify
 from feedbackloop.workflow.states import DONE_STATUSES
@@ -117,7 +117,7 @@ def _settle(
     repeats: set[str],
 ) -> int:
     team = router.teams.get(record.team_id) if record.team_id else None
-    why = f"自动分派到 {team.name}" if team else "无匹配团队, 待认领"
+    why = f"自动分派到 {team.name}" if team else "无匹配团队，待认领"
     record.owner_id = owner
     record.status = "assigned" if owner else "triaged"
     add_history(
@@ -125,7 +125,7 @@ def _settle(
         record,
         "status",
         None,
-        f"{why}; 优先级 {result.level} ({result.score})",
+        f"{why}；优先级 {PRIORITY_LEVELS.get(result.level, result.level)}（{result.score} 分）",
         from_status="new",
         to_status=record.status,
         data={"team_id": record.team_id, "owner_id": owner},
@@ -154,7 +154,7 @@ def _escalate_safety(
     """A safety, legal or health case goes to the expert level at once (no-op if it is there already)."""
     if prio.is_safety_case(record, result):
         kinds = "/".join(prio.RISK_LABELS[k] for k in result.risks if k in ("safety", "legal", "health"))
-        escalate(session, record, f"{kinds or '紧急'}风险, 立即升级", to_level=2, members=members)
+        escalate(session, record, f"{kinds or '紧急'}风险，立即升级", to_level=2, members=members)
 
 
 def _manually_placed(session: Session, record: Feedback) -> bool:
@@ -186,7 +186,8 @@ def retriage(session: Session, feedback_id: str) -> dict[str, int]:
     similar = _similar_counts(session, [record], now)
     result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
     if result.level != old:
-        add_history(session, record, "priority", None, f"分析已更正, 优先级 {old} → {result.level}")
+        add_history(session, record, "priority", None,
+                    f"分析已更正，优先级 {PRIORITY_LEVELS.get(old or '', '—')} → {PRIORITY_LEVELS[result.level]}")
     router = Router(session)
     team, _rule = router.team_for(record)
     assigned = 0
@@ -197,7 +198,7 @@ def retriage(session: Session, feedback_id: str) -> dict[str, int]:
         if record.status in ("triaged", "assigned"):
             record.status = "assigned" if owner else "triaged"
         add_history(
-            session, record, "status", None, f"分析已更正, 改派到 {team.name}",
+            session, record, "status", None, f"分析已更正，改派到 {team.name}",
             from_status=before, to_status=record.status, data={"team_id": team.id, "owner_id": owner},
         )
         if owner:
@@ -241,7 +242,8 @@ def reprioritise_analysed(session: Session, limit: int = 5000) -> int:
             old = record.priority
             result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
             if result.level != old:
-                add_history(session, record, "priority", None, f"分析完成, 优先级 {old} → {result.level}")
+                add_history(session, record, "priority", None,
+                            f"分析完成，优先级 {PRIORITY_LEVELS.get(old or '', '—')} → {PRIORITY_LEVELS[result.level]}")
             _escalate_safety(session, record, result)
     session.commit()
     return len(records)

@@ -58,7 +58,7 @@ def test_audit_page_shows_changes_and_the_chain_state(client):
     client.post("/admin/users", data={"username": "sun", "password": "password-123", "role": "agent",
                                       "csrf_token": token})
     page = client.get("/admin/audit").text
-    assert "user.create" in page and 'data-testid="verify-chain"' in page and "chain-ok" not in page
+    assert "新建用户" in page and 'data-testid="verify-chain"' in page and "chain-ok" not in page
     assert 'data-testid="chain-ok"' in client.get("/admin/audit", params={"verify": "1"}).text
 
 

@@ -18,7 +18,7 @@ from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import ROLES, User
 
 ANONYMOUS = "anonymous"
-SKIP_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
+SKIP_PATHS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static", "/docs-assets"}
 _PARAM = re.compile(r"{([^}:]+)(:[^}]+)?}")
 
 

@@ -50,7 +50,7 @@ def test_an_agent_moves_the_item_and_replies_from_a_template(
     expect(panel.locator("[data-wf=body]")).to_have_value(re.compile("陈女士"))
     assert "滚筒洗衣机 X9" in panel.locator("[data-wf=body]").input_value()
     panel.locator("button[data-wf-action=reply]").click()
-    expect(panel.locator("[data-wf=replies]")).to_contain_text("sent")
+    expect(panel.locator("[data-wf=replies]")).to_contain_text("已发送")
     assert len(mailbox.to("wash@example.com")) == 1
     history = panel.locator("[data-wf=history]").inner_text()
     assert "上门检修" in history

@@ -140,7 +140,7 @@ def test_items_show_time_left(client, staff, team, make_feedback):
     record = make_feedback(content="APP 登录不上", rating=2)
     sla = _state(client, staff["sup"][1], record.id)["sla"]
     assert sla["state"] == "ok" and sla["target"] == "first_response"
-    assert sla["seconds_left"] == 4 * 3600 and "剩余 4 小时 0 分" in sla["label"]
+    assert sla["seconds_left"] == 4 * 3600 and "剩余 4 小时" in sla["label"] and sla["label_en"] == "first response due in 4 h"
 
 
 def test_old_reviews_imported_today_get_no_sla_clock(client, staff, team, make_feedback):

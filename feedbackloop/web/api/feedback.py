@@ -59,8 +59,21 @@ def list_feedback(
     duplicates: Annotated[bool | None, Query(description="只看 (true) 或排除 (false) 重复反馈")] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     per_page: Annotated[int, Query(ge=1, le=200)] = 50,
+    sort: Annotated[
+        Literal["newest", "oldest", "priority", "sla"],
+        Query(description="newest / oldest (received), priority (urgent first, then SLA due), sla (due soonest first)"),
+    ] = "newest",
+    view: Annotated[
+        Literal["mine", "unassigned", "due_soon", "breached"] | None,
+        Query(description="work-queue view: mine 我的, unassigned 未分配, due_soon 即将超时, breached 已超时"),
+    ] = None,
+    owner_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    team_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> FeedbackPage:
-    """Records newest first, filtered; contacts masked."""
+    """Records filtered and sorted (newest first by default); contacts masked."""
+    from feedbackloop.workflow.queue import view_filters
+
+    queue: dict[str, object] = {"owner_id": owner_id, "team_id": team_id, **view_filters(view, user)}
     filters = services.FeedbackFilter(
         channel=channel,
         problem_type=problem_type,
@@ -74,8 +87,9 @@ def list_feedback(
         q=q,
         vague=vague,
         duplicates=duplicates,
+        **queue,  # type: ignore[arg-type]  # the view's fields are FeedbackFilter's
     )
-    rows, total = services.search(session, filters, page, per_page)
+    rows, total = services.search(session, filters, page, per_page, sort)
     return FeedbackPage(
         items=[FeedbackPublic.model_validate(r) for r in rows], total=total, page=page, per_page=per_page
     )

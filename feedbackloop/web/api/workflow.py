@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from feedbackloop.accounts.models import User
 from feedbackloop.web.crud import Entity, add_crud_routes
-from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser, require_role
+from feedbackloop.web.deps import DbId, SessionDep, StaffUser, WriterUser, require_role
 from feedbackloop.web.ratelimit import limit_public
-from feedbackloop.workflow import alerts, customer, replies, routing, services, sla
+from feedbackloop.workflow import alerts, customer, queue, replies, routing, services, sla
 from feedbackloop.workflow import schemas as s
 from feedbackloop.workflow.tasks import run_sweep
 
@@ -45,9 +45,37 @@ def claim(feedback_id: str, session: SessionDep, user: AgentUser) -> object:
 
 @router.post("/feedback/{feedback_id}/assign", response_model=s.WorkflowState)
 def assign(feedback_id: str, body: s.AssignIn, session: SessionDep, user: AgentUser) -> object:
-    """Give the item to one owner."""
-    services.assign(session, feedback_id, body.owner_id, user, body.reason)
+    """Give the item to one owner, or to a team whose routing strategy picks the owner."""
+    if body.team_id is not None:
+        queue.assign_to_team(session, feedback_id, body.team_id, user, body.reason)
+    else:
+        services.assign(session, feedback_id, body.owner_id or 0, user, body.reason)
     return services.state(session, feedback_id)
+
+
+@router.post("/feedback/bulk", response_model=s.BulkOut)
+def bulk(body: s.BulkIn, session: SessionDep, user: AgentUser) -> object:
+    """One action on many items (assign to a person or a team, change status, close as duplicate, add a tag):
+    every item is checked first, nothing changes if one fails; one audit entry and history event per item."""
+    fields = body.model_dump(exclude={"ids", "action"})
+    return queue.bulk(session, user, body.ids, body.action, **fields).as_dict()
+
+
+@router.get("/saved-views", response_model=list[s.SavedViewOut])
+def list_saved_views(session: SessionDep, user: StaffUser) -> object:
+    """The caller's saved inbox views."""
+    return queue.saved_views(session, user)
+
+
+@router.post("/saved-views", response_model=s.SavedViewOut, status_code=201)
+def save_view(body: s.SavedViewIn, session: SessionDep, user: StaffUser) -> object:
+    """Save an inbox query (filters, view, sort) under a name; the same name replaces it."""
+    return queue.save_view(session, user, body.name, body.query)
+
+
+@router.delete("/saved-views/{view_id}", status_code=204)
+def delete_view(view_id: DbId, session: SessionDep, user: StaffUser) -> None:
+    queue.delete_view(session, user, view_id)
 
 
 @router.post("/feedback/{feedback_id}/escalate", response_model=s.WorkflowState)
@@ -83,8 +111,8 @@ def suggested_reply(feedback_id: str, session: SessionDep, user: StaffUser) -> d
 @router.post("/feedback/{feedback_id}/render-template")
 def render_template(
     feedback_id: str, body: s.RenderIn, session: SessionDep, user: StaffUser
-) -> dict[str, str]:
-    """A template with its placeholders filled in for this item."""
+) -> dict[str, object]:
+    """A template with its placeholders filled in for this item; `missing` lists those it could not fill."""
     extra = {"next_step": body.next_step or "", "deadline": body.deadline or ""}
     return replies.fill_template(session, feedback_id, body.template_id, extra)
 

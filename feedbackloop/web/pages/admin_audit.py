@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from feedbackloop import audit
+from feedbackloop.web import labels
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.pages.admin_users import AdminPage
 from feedbackloop.web.pages.common import PageRoute, render
@@ -22,6 +23,6 @@ def audit_list(request: Request, session: SessionDep, user: AdminPage) -> Respon
     page = int(q["page"]) if q.get("page", "").isdigit() and 0 < int(q["page"]) < 100_000 else 1
     entity_id, actor = (q.get("entity_id") or "")[:100] or None, (q.get("actor") or "")[:100] or None
     rows, total = audit.entries(session, entity_id=entity_id, actor=actor, page=page, per_page=50)
-    context = {"entries": rows, "total": total, "page": page, "check": audit.verify(session) if q.get("verify") == "1" else None,
+    context = {"labels": labels, "entries": rows, "total": total, "page": page, "check": audit.verify(session) if q.get("verify") == "1" else None,
                "entity_id": entity_id or "", "actor": actor or ""}  # fmt: skip
     return render(request, "admin/audit.html", context, user=user)

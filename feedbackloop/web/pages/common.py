@@ -26,6 +26,7 @@ from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
 from feedbackloop.errors import AuthenticationFailed, FeedbackLoopError, PermissionDenied
 from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
+from feedbackloop.lib.humanize import duration
 from feedbackloop.web import csrf, dberrors
 from feedbackloop.web.csrf import csrf_token
 from feedbackloop.web.deps import STAFF, get_page_user
@@ -103,6 +104,7 @@ def _env() -> Environment:
     env.filters["localtime"] = local_time
     env.filters["excerpt"] = excerpt
     env.filters["highlight"] = highlight
+    env.globals["duration"] = duration
     env.globals.update(STATUS_LABELS=STATUS_LABELS, customer_types=CUSTOMER_TYPES, sentiments=SENTIMENTS)
     return env
 
@@ -158,7 +160,7 @@ def _nav_sections(user: User | None) -> list[tuple[str, list[NavItem]]]:
 def public_base_url(request: Request) -> str:
     """The base of links we print or mail: the configured base_url if set, else the address in use."""
     settings = get_settings()
-    if "base_url" in settings.model_fields_set:
+    if settings.base_url:
         return settings.base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
 

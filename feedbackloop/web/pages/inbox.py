@@ -5,14 +5,21 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 
+from feedbackloop.accounts.models import User
 from feedbackloop.accounts.services import list_teams
 from feedbackloop.feedback import services
 from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
+from feedbackloop.lib.clock import clock
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.filters import CHOICES, PER_PAGE_CHOICES, InboxQuery
-from feedbackloop.web.pages.common import PageRoute, StaffPage, render
+from feedbackloop.web.pages.common import STATUS_LABELS, PageForm, PageRoute, StaffPage, render, verify_csrf
+from feedbackloop.workflow import queue, sla
+from feedbackloop.workflow.models import PRIORITY_LEVELS
+from feedbackloop.workflow.queue import SORTS, VIEWS, view_filters
 
 __all__ = ["InboxQuery", "router"]
 
@@ -23,9 +30,19 @@ _CHOICES = {k: v for k, v in CHOICES.items() if k in ("channel", "problem_type",
 
 @router.get("/inbox")
 def inbox(request: Request, session: SessionDep, user: StaffPage) -> Response:
-    """Feedback newest first, with filters, search and paging."""
+    """The work queue: views (我的/未分配/即将超时/已超时), filters, search, sort, bulk actions, saved views."""
     query = InboxQuery.parse(request.query_params)
-    rows, total = services.search(session, query.filters, query.page, query.per_page)
+    for name, allowed in (("view", VIEWS), ("sort", SORTS)):
+        value = request.query_params.get(name, "").strip()
+        if value in allowed:
+            query.values[name] = value
+    for key, value in view_filters(query.values.get("view"), user).items():
+        setattr(query.filters, key, value)
+    sort = query.values.get("sort") or ("sla" if query.values.get("view") else "newest")
+    rows, total = services.search(session, query.filters, query.page, query.per_page, sort)
+    now = clock.now()
+    owners = {u.id: u for u in session.scalars(select(User).where(User.role != "customer").order_by(User.id))}
+    teams = list_teams(session)
     context = {
         "rows": rows,
         "total": total,
@@ -35,9 +52,32 @@ def inbox(request: Request, session: SessionDep, user: StaffPage) -> Response:
         "per_page_choices": PER_PAGE_CHOICES,
         "customer_types": CUSTOMER_TYPES,
         "sentiments": SENTIMENTS,
-        "team_names": {t.id: t.name for t in list_teams(session)},
+        "team_names": {t.id: t.name for t in teams},
+        "views": VIEWS,
+        "sorts": SORTS,
+        "sort": sort,
+        "sla_left": lambda f: sla.view(f, now),
+        "owners": owners,
+        "assignable": [u for u in owners.values() if u.is_active],
+        "teams": teams,
+        "saved_views": queue.saved_views(session, user),
+        "priorities": PRIORITY_LEVELS,
+        "bulk_statuses": {k: v for k, v in STATUS_LABELS.items() if k != "new"},
     }
     return render(request, "inbox.html", context, user=user)
+
+
+@router.post("/inbox/views", dependencies=[Depends(verify_csrf)])
+def save_inbox_view(session: SessionDep, user: StaffPage, form: PageForm) -> Response:
+    """Save the inbox query the user is looking at under a name (form fields `name`, `query`)."""
+    view = queue.save_view(session, user, str(form.get("name") or ""), str(form.get("query") or ""))
+    return RedirectResponse("/inbox" + (f"?{view.query}" if view.query else ""), status_code=303)
+
+
+@router.post("/inbox/views/{view_id}/delete", dependencies=[Depends(verify_csrf)])
+def delete_inbox_view(view_id: int, session: SessionDep, user: StaffPage) -> Response:
+    queue.delete_view(session, user, view_id)
+    return RedirectResponse("/inbox", status_code=303)
 
 
 def _back_to_inbox(request: Request) -> str:

@@ -17,6 +17,7 @@ from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import PageRoute, render, verify_csrf
 from feedbackloop.web.ratelimit import limit_public
+from feedbackloop.workflow import customer
 
 router = APIRouter(route_class=PageRoute)
 FIELDS = ("content", "problem_type", "rating", "customer_name", "contact", "expected_solution")
@@ -101,7 +102,8 @@ def _submit(request: Request, session: Any, point: Any, form: PublicForm) -> Res
             request, point, {**values, "consent_public": "1" if consent else ""}, {"_form": message}, 429
         )
     record = touchpoints.submit_public(session, item, point)
-    request.session["submitted"] = {"id": record.id, "form": f"/f/{point.slug}" if point else "/f"}
+    link = customer.ensure_status_link(session, record.id)
+    request.session["submitted"] = {"id": record.id, "form": f"/f/{point.slug}" if point else "/f", "link": link}
     return RedirectResponse("/f/thanks", status_code=303)
 
 

@@ -64,6 +64,31 @@ def touchpoint_create(
     return RedirectResponse(f"/touchpoints?created={point.slug}", status_code=303)
 
 
+@router.post("/touchpoints/{slug}", dependencies=[Depends(verify_csrf)])
+def touchpoint_update(
+    slug: str,
+    request: Request,
+    session: SessionDep,
+    user: ManagerPage,
+    name: Annotated[str, Form(max_length=200)] = "",
+    kind: Annotated[str, Form(max_length=20)] = "store",
+) -> Response:
+    """Rename a touchpoint or change its kind (the link and QR code stay the same)."""
+    try:
+        touchpoints.update_touchpoint(session, slug, name, kind)
+    except (ValidationFailed, Conflict) as exc:
+        session.rollback()
+        return _list_page(request, session, user, error=localize_message(exc.message, resolve_lang(request)))
+    return RedirectResponse(f"/touchpoints?created={slug}", status_code=303)
+
+
+@router.post("/touchpoints/{slug}/delete", dependencies=[Depends(verify_csrf)])
+def touchpoint_delete(slug: str, session: SessionDep, user: ManagerPage) -> Response:
+    """Delete a touchpoint (its items keep their touchpoint name; the public link stops working)."""
+    touchpoints.delete_touchpoint(session, slug)
+    return RedirectResponse("/touchpoints", status_code=303)
+
+
 @router.get("/touchpoints/{slug}/qr.svg")
 def touchpoint_qr(slug: str, request: Request, session: SessionDep, user: StaffPage) -> Response:
     """The QR code of the touchpoint's public link, as SVG."""

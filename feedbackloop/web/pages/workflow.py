@@ -67,7 +67,9 @@ def admin_page(request: Request, session: SessionDep, user: ManagerPage) -> Resp
 @router.get("/workflow/knowledge")
 def knowledge_page(request: Request, user: StaffPage) -> Response:
     """Reply templates and the knowledge base."""
-    return render(request, "workflow/knowledge.html", CHOICES, user=user)
+    from feedbackloop.workflow.replies import PLACEHOLDERS
+
+    return render(request, "workflow/knowledge.html", {**CHOICES, "placeholders": PLACEHOLDERS}, user=user)
 
 
 @router.get("/s/{token}")
