@@ -1,6 +1,7 @@
 """How the board reaches a customer: e-mail through the product's SMTP path (workflow/mail.py); text
-messages through the SMS channel once one is installed. Until then a phone-only recipient's notice waits
-(state pending_channel) and a verification code cannot be sent to a phone."""
+messages through the configured SMS provider (workflow/channels: Aliyun or Tencent Cloud SMS). Where no
+provider is configured, a phone-only recipient's notice waits (state pending_channel) and a verification
+code cannot be sent to a phone."""
 
 from __future__ import annotations
 
@@ -22,21 +23,37 @@ class DeliveryFailed(FeedbackLoopError):
     retry_after = 60
 
 
-# The SMS sender: (phone, text) → None, raising on failure; None while no SMS channel is installed.
+# An SMS sender that replaces the provider (phone, text) → None, raising on failure; None: the provider.
 sms_sender: Callable[[str, str], None] | None = None
 
 
+def _provider_sms(phone: str, text: str) -> None:
+    from feedbackloop.workflow.channels import send_to_customer
+
+    delivery = send_to_customer(phone, text, "", channel="sms", reference="idea")
+    if delivery.state != "sent":
+        raise DeliveryFailed(f"短信发送失败，请稍后再试 / could not send the text message ({delivery.error})")
+
+
+def _sender() -> Callable[[str, str], None] | None:
+    from feedbackloop.workflow.channels import sms_adapter
+
+    if sms_sender is not None:
+        return sms_sender
+    return _provider_sms if sms_adapter() is not None else None
+
+
 def sms_available() -> bool:
-    return sms_sender is not None
+    return _sender() is not None
 
 
 def require(kind: str) -> None:
-    """Refuse (422) a contact kind no installed channel can reach."""
-    if kind == "phone" and sms_sender is None:
+    """Refuse (422) a contact kind no configured channel can reach."""
+    if kind == "phone" and _sender() is None:
         raise ChannelUnavailable(_NO_SMS)
 
 
-_NO_SMS = "短信通道尚未开通，请改用邮箱或反馈状态链接 / SMS is not available yet; use e-mail or your status link"
+_NO_SMS = "本站未开通短信，请改用邮箱或反馈状态链接 / text messages are not set up here; use e-mail or your status link"
 
 
 def send_email(to: str, subject: str, body: str) -> None:
@@ -47,10 +64,11 @@ def send_email(to: str, subject: str, body: str) -> None:
 
 
 def send_sms(phone: str, text: str) -> None:
-    if sms_sender is None:
+    sender = _sender()
+    if sender is None:
         raise ChannelUnavailable(_NO_SMS)
     try:
-        sms_sender(phone, text)
+        sender(phone, text)
     except FeedbackLoopError:
         raise
     except Exception as exc:  # a provider's own errors: the caller retries later

@@ -138,3 +138,25 @@ def test_a_follower_who_did_not_vote_is_told_too(client, admin_headers, mailbox,
     client.put(f"/api/v1/ideas/{idea['id']}", json={"status": "shipped"}, headers=admin_headers)
     assert [str(m["To"]) for m in mailbox.messages] == ["follower@example.com"]
     assert "已上线" in str(mailbox.messages[0]["Subject"])
+
+
+def test_with_an_sms_provider_the_phone_only_customer_is_texted(client, admin_headers, shipped_setup, db, monkeypatch):
+    from provider_server import ProviderServer
+
+    from feedbackloop.config import get_settings
+
+    with ProviderServer() as server:
+        settings = get_settings()
+        for key, value in {
+            "sms_provider": "aliyun", "sms_endpoint": f"{server.url}/aliyun/", "sms_key_id": server.key_id,
+            "sms_key_secret": server.secret, "sms_sign_name": "反馈闭环", "sms_template": "SMS_0001",
+        }.items():  # fmt: skip
+            monkeypatch.setattr(settings, key, value)
+        _ship(client, admin_headers, shipped_setup["plan"]["id"])
+        db.rollback()
+        notify.deliver(db)  # whatever the request left queued
+        db.rollback()
+        phone = db.scalars(select(Notice).where(Notice.channel == "sms")).all()
+        assert [n.state for n in phone] == ["sent"]
+        texts = server.of("aliyun")
+        assert len(texts) == 1 and texts[0].signature_ok and texts[0].params["PhoneNumbers"] == "13912345678"
