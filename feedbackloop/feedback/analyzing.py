@@ -55,23 +55,52 @@ def _apply_corrections(result: dict[str, Any], corrections: dict[str, Any]) -> d
     return result
 
 
-def analyze_stored(session: Session, ids: Sequence[str]) -> int:
-    """Analyse the given items and store the results with the model version; returns how many."""
+# Called with the ids whose urgency the deep tier raised to 紧急 (a higher layer may re-prioritise them).
+after_deepen_hooks: list[Callable[[list[str]], None]] = []
+
+
+def analyze_stored(session: Session, ids: Sequence[str], *, deep: bool = False,
+                   wanted: list[str] | None = None) -> int:
+    """Analyse the given items and store the results with the model version; returns how many.
+
+    The fast tier runs here; the ids whose analysis asks for the deep tier are appended to `wanted`
+    (for the background task). With deep=True the deep tier runs on them at once (the re-analysis
+    job and `deepen_stored`); each field records the tier that decided it.
+    """
     from feedbackloop.analysis import analyze_many
 
     aspects = custom_aspects(session)
     done = 0
+    raised: list[str] = []
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         begin_write(session)
-        rows = session.execute(select(Feedback.id, Feedback.content).where(Feedback.id.in_(chunk))).all()
+        rows = session.execute(
+            select(Feedback.id, Feedback.content, Feedback.analysis, Feedback.problem_type)
+            .where(Feedback.id.in_(chunk))
+        ).all()
         if not rows:
             continue
-        results = analyze_many([content for _, content in rows], extra_aspects=aspects or None)
-        corrections = _latest_corrections(session, [fid for fid, _ in rows])
+        texts = [content for _, content, _, _ in rows]
+        results = analyze_many(texts, extra_aspects=aspects or None)
+        if deep:
+            from feedbackloop.analysis.deep import deepen
+
+            results = deepen(texts, results)
+        corrections = _latest_corrections(session, [fid for fid, _, _, _ in rows])
         now = clock.now()
-        for (fid, _), analysis in zip(rows, results, strict=True):
+        for (fid, _, old, stored_type), analysis in zip(rows, results, strict=True):
             data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
+            if wanted is not None and analysis.deep_reasons and not analysis.deep_version:
+                wanted.append(fid)
+            # The problem type column keeps what the customer chose; one set by an earlier analysis
+            # follows the newer one.
+            previous = (old or {}).get("problem_type") if old else None
+            from_analysis = stored_type is None or (old is not None and stored_type == previous)
+            ptype = data.get("problem_type") if from_analysis and "problem_type" not in corrections.get(fid, {}) \
+                else func.coalesce(Feedback.problem_type, data.get("problem_type"))
+            if analysis.deep_version and data.get("urgency") == "紧急" and (old or {}).get("urgency") != "紧急":
+                raised.append(fid)
             session.execute(
                 update(Feedback)
                 .where(Feedback.id == fid)
@@ -81,20 +110,39 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
                     analyzed_at=now,
                     sentiment=data["sentiment"]["label"],
                     urgency=data.get("urgency"),
-                    problem_type=func.coalesce(Feedback.problem_type, data.get("problem_type")),
+                    problem_type=ptype,
                 )
             )
         session.commit()
         done += len(rows)
+    if raised:
+        for hook in after_deepen_hooks:
+            hook(raised)
     return done
 
 
-def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
-    """Re-run the pipeline over every stored item (e.g. after switching models)."""
+def deepen_stored(session: Session, ids: Sequence[str]) -> int:
+    """Run both tiers over these items (the background deep task); returns how many were stored."""
+    return analyze_stored(session, ids, deep=True)
+
+
+def pending_deep(session: Session) -> list[str]:
+    """Items whose stored analysis asked for the deep tier and never got it (old items included)."""
+    out = []
+    for fid, analysis in session.execute(select(Feedback.id, Feedback.analysis).order_by(Feedback.id)):
+        a = analysis or {}
+        if not a or (a.get("deep_reasons") and not a.get("deep_version")) or "tiers" not in a:
+            out.append(fid)
+    return out
+
+
+def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None = None, *,
+                  deep: bool = False) -> int:
+    """Re-run the pipeline over every stored item (e.g. after switching models); with deep, both tiers."""
     ids = list(session.scalars(select(Feedback.id).order_by(Feedback.id)))
     done = 0
     for start in range(0, len(ids), CHUNK):
-        done += analyze_stored(session, ids[start : start + CHUNK])
+        done += analyze_stored(session, ids[start : start + CHUNK], deep=deep)
         if progress:
             progress(done, len(ids))
     return done
@@ -103,8 +151,8 @@ def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None 
 def _validate(field: str, value: Any) -> Any:
     if field == "sentiment" and value not in ("negative", "neutral", "positive"):
         raise ValidationFailed("情感只能是 negative / neutral / positive")
-    if field == "problem_type" and value not in PROBLEM_TYPES:
-        raise ValidationFailed(f"问题类型只能是: {', '.join(PROBLEM_TYPES)}")
+    if field == "problem_type" and value is not None and value not in PROBLEM_TYPES:
+        raise ValidationFailed(f"问题类型只能是: {', '.join(PROBLEM_TYPES)}, 或 null (无问题)")
     if field == "urgency" and value not in URGENCIES:
         raise ValidationFailed(f"紧急程度只能是: {', '.join(URGENCIES)}")
     if field == "aspects":
@@ -151,3 +199,14 @@ def sentiment_corrections(session: Session) -> list[tuple[str, int]]:
     )
     latest = {text: value for text, value in rows}
     return [(t, 1 if v == "positive" else 0) for t, v in latest.items() if v in ("positive", "negative")]
+
+
+def triage_corrections(session: Session) -> list[tuple[str, str, Any]]:
+    """Corrected (text, field, value) triples for the problem-type / urgency heads (newest per text and field);
+    a problem type corrected to 无 is None, as the analysis stores it."""
+    rows = session.execute(
+        select(Correction.text, Correction.field, Correction.new_value)
+        .where(Correction.field.in_(("problem_type", "urgency", "sentiment"))).order_by(Correction.id)
+    )
+    latest = {(text, field): value for text, field, value in rows}
+    return [(t, f, None if f == "problem_type" and v in (None, "无") else v) for (t, f), v in latest.items()]
