@@ -94,10 +94,14 @@ class Analyzer:
             return []
         signals = self.signals(texts)
         triage = self.triage
-        heads = triage.scores(signals.X[: len(texts)], signals.F) if triage is not None else None
-        return [self._finish(signals.partials[i], None if heads is None else {k: v[i] for k, v in heads.items()},
-                             triage, signals.X, i)
-                for i in range(len(texts))]
+        n = len(texts)
+        if triage is None:
+            return [self._finish(signals.partials[i], None, None, signals.X, i, 1.0) for i in range(n)]
+        Xt = signals.X[:n]
+        heads = {k: v.tolist() for k, v in triage.scores(Xt, signals.F).items()}
+        coverage = triage.coverage_rows(Xt)
+        return [self._finish(signals.partials[i], {k: v[i] for k, v in heads.items()}, triage, signals.X, i,
+                             coverage[i]) for i in range(n)]
 
     def signals(self, texts: Sequence[str]) -> Signals:
         """Everything the learned heads read: the hashed n-gram matrix (first len(texts) rows are the
@@ -168,15 +172,15 @@ class Analyzer:
              for h in hits])
         negative = [p == "negative" for p in polarities]
         scores, matched = self._typer.scores(cues, negative, hits)
-        ptype, ptype_why = self._typer.classify(cues, negative, hits)
+        ptype, ptype_why = self._typer.best(scores, matched)
         urg = urgency(norm)
         products, modules = self._mentions.find(norm)
         features = lexicon_features(norm, scores, negative, hits, logit, urg, evidence)
         return Partial(norm, tokens, label, score, explanation, aspects, negative, ptype, ptype_why, matched, urg,
                        products, modules, model.version, features, evidence)
 
-    def _finish(self, p: Partial, heads: dict[str, np.ndarray] | None, triage: TriageModel | None,
-                X: Any, row: int) -> Analysis:
+    def _finish(self, p: Partial, heads: dict[str, list[float]] | None, triage: TriageModel | None,
+                X: Any, row: int, coverage: float) -> Analysis:
         """Decide problem type, urgency and safety from the learned heads (or the rules without them)."""
         label, score = p.label, p.score
         tiers = {"sentiment": "fast", "aspects": "fast"}
@@ -202,7 +206,7 @@ class Analyzer:
             # guide): a question or plain statement without a polar aspect, as the opinion head reads it.
             if label == "neutral" and p.evidence:
                 label = "positive" if score >= 0.5 else "negative"
-            if p.evidence and OPINION_CLASSES[int(opinion.argmax())] == "neutral" and \
+            if p.evidence and OPINION_CLASSES[_argmax(opinion)] == "neutral" and \
                     opinion[1] >= float(th.get("neutral", 0.5)) and abs(score - 0.5) < 0.45 and \
                     all(a.sentiment == "neutral" for a in p.aspects):
                 label = "neutral"
@@ -214,12 +218,12 @@ class Analyzer:
             if (pure_praise and level != "紧急") or not p.evidence:
                 ptype, why = None, ["无: 没有提出问题"]
             if level == "紧急" and ptype is None:
-                pt = heads["problem_type"].copy()
+                pt = list(heads["problem_type"])
                 pt[0] = -1.0
-                ptype = PROBLEM_CLASSES[int(pt.argmax())]
+                ptype = PROBLEM_CLASSES[_argmax(pt)]
                 why = [f"{ptype}: 紧急问题所属类型"]
-            probs = {c: round(float(v), 4) for c, v in zip(PROBLEM_CLASSES, heads["problem_type"], strict=True)}
-            deep = _deep_reasons(p, label, score, ptype, level, heads, triage, X, row)
+            probs = {c: round(v, 4) for c, v in zip(PROBLEM_CLASSES, heads["problem_type"], strict=True)}
+            deep = _deep_reasons(p, label, score, ptype, level, heads, coverage)
         return Analysis(
             sentiment=Sentiment(label, round(score, 4), intensity(score, label, p.norm, p.tokens),
                                 emotions(label, score, p.norm), [Term(**e) for e in p.explanation]),
@@ -276,26 +280,29 @@ SAFETY_SIGNAL = 0.15
 COVERAGE_MIN = 0.45
 
 
+def _argmax(row: Sequence[float]) -> int:
+    return max(range(len(row)), key=row.__getitem__)
+
+
 def _deep_reasons(p: Partial, label: str, score: float, ptype: str | None, level: str,
-                  heads: dict[str, np.ndarray], triage: TriageModel, X: Any, row: int) -> list[str]:
+                  heads: dict[str, list[float]], coverage: float) -> list[str]:
     if not p.evidence:
         return []
     reasons = []
     if UNCERTAIN_BAND[0] <= score <= UNCERTAIN_BAND[1]:
         reasons.append("sentiment_uncertain")
     if level == "紧急" or p.urgency.level == "紧急" or \
-            max(float(heads["urgency"][0]), 1.0 - float(heads["safety_class"][0])) >= SAFETY_SIGNAL:
+            max(heads["urgency"][0], 1.0 - heads["safety_class"][0]) >= SAFETY_SIGNAL:
         reasons.append("safety_signal")
     if label == "negative" and ptype in (None, "其他"):
         reasons.append("negative_no_type")
-    idx = X.indices[X.indptr[row] : X.indptr[row + 1]]
-    if idx.size and triage.coverage(idx) < COVERAGE_MIN:
+    if coverage < COVERAGE_MIN:
         reasons.append("far_from_domain")
     return reasons
 
 
-def _decide_type(probs: np.ndarray, p: Partial, triage: TriageModel, X: Any, row: int) -> tuple[str | None, list[str]]:
-    k = int(probs.argmax())
+def _decide_type(probs: list[float], p: Partial, triage: TriageModel, X: Any, row: int) -> tuple[str | None, list[str]]:
+    k = _argmax(probs)
     ptype = PROBLEM_CLASSES[k]
     if ptype == "无":
         return None, [f"无: 没有提出问题（模型 {probs[k]:.2f}）"]
@@ -307,22 +314,22 @@ def _decide_type(probs: np.ndarray, p: Partial, triage: TriageModel, X: Any, row
     return ptype, [head, f"模型置信度 {probs[k]:.2f}"]
 
 
-def _decide_urgency(heads: dict[str, np.ndarray], p: Partial, th: dict[str, Any]
+def _decide_urgency(heads: dict[str, list[float]], p: Partial, th: dict[str, Any]
                     ) -> tuple[str, str | None, list[str], list[str], str]:
     """紧急 when the urgency head is confident, when the safety head sees a class, or when a lexicon
     safety pattern fires and the model does not rule it out (the high-recall net)."""
     urg, saf = heads["urgency"], heads["safety_class"]
-    p_urgent = float(urg[0])
-    p_safety = 1.0 - float(saf[0])
+    p_urgent = urg[0]
+    p_safety = 1.0 - saf[0]
     rule = p.urgency.level == "紧急"
     reasons = list(p.urgency.reasons)
     flags = list(p.urgency.risk_flags)
     model_urgent = p_urgent >= float(th.get("urgent", 0.5)) or p_safety >= float(th.get("safety", 0.5))
     net = rule and max(p_urgent, p_safety) >= float(th.get("net", 0.1))
     if model_urgent or net:
-        scores = saf.copy()
+        scores = list(saf)
         scores[0] = -1.0
-        cls = SAFETY_CLASSES[int(scores.argmax())]
+        cls = SAFETY_CLASSES[_argmax(scores)]
         name = SAFETY_NAMES[cls]
         reasons.append(f"{name}（模型 {max(p_urgent, p_safety):.2f}）")
         if SAFETY_FLAGS[cls] not in flags:

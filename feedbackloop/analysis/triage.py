@@ -62,7 +62,11 @@ class ProblemTyper:
     def classify(self, cues: Sequence[Sequence[Cue]], negative: Sequence[bool],
                  hits: Sequence[AspectHit]) -> tuple[str, list[str]]:
         """Problem type and the cue words behind it (e.g. ["物流: 快递, 太慢"])."""
-        scores, matched = self.scores(cues, negative, hits)
+        return self.best(*self.scores(cues, negative, hits))
+
+    @staticmethod
+    def best(scores: dict[str, float], matched: dict[str, list[str]]) -> tuple[str, list[str]]:
+        """The highest-scoring type (ties to the more specific one) and its words."""
         best = max(PROBLEM_TYPES, key=lambda t: (scores[t], -_TIE_ORDER[t]))
         if scores[best] <= 0:
             return "其他", ["没有命中任何问题类型线索"]

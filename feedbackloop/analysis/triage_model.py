@@ -94,11 +94,22 @@ class TriageModel:
         pos = np.minimum(pos, len(self.columns) - 1)
         return float((self.columns[pos] == indices).mean()) if len(indices) else 1.0
 
+    def coverage_rows(self, X: sp.csr_matrix) -> list[float]:
+        """`coverage` of every row of X at once."""
+        if X.nnz == 0:
+            return [1.0] * X.shape[0]
+        pos = np.minimum(np.searchsorted(self.columns, X.indices), len(self.columns) - 1)
+        known = (self.columns[pos] == X.indices).astype(np.float64)
+        counts = np.diff(X.indptr)
+        sums = np.add.reduceat(known, np.minimum(X.indptr[:-1], len(known) - 1))
+        sums = np.where(counts > 0, sums, 0.0)
+        return np.where(counts > 0, sums / np.maximum(counts, 1), 1.0).tolist()
+
     def ngram_contributions(self, head: str, cls: int, indices: np.ndarray, values: np.ndarray) -> np.ndarray:
         """Each present feature's contribution to one class of one head (for explanations)."""
-        a, _ = self._offsets[head]
-        col = self._W[:, a + cls]
-        return values * np.asarray(col[indices].todense()).ravel()
+        pos = np.minimum(np.searchsorted(self.columns, indices), len(self.columns) - 1)
+        known = self.columns[pos] == indices
+        return np.where(known, values * self.heads[head].ngram[pos, cls], 0.0)
 
     # ---- persistence ------------------------------------------------------------------------
     def save(self, directory: Path | str) -> Path:
