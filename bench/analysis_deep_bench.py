@@ -40,8 +40,9 @@ BETAS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
 
 
 def cross_validate(folds: int, seed: int, per_corpus: int) -> None:
+    """Prints the running figures after every fold, so that a run cut short still reports what it measured."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.model_selection import StratifiedKFold
 
     from feedbackloop.analysis import encoder as enc
     from feedbackloop.analysis.analyzer import Analyzer
@@ -56,19 +57,6 @@ def cross_validate(folds: int, seed: int, per_corpus: int) -> None:
     y = np.array([e.label for e in examples])
     corpus = np.array([e.corpus for e in examples])
     print(f"training pool after cross-corpus de-duplication: {dict(Counter(corpus.tolist()))} (total {len(y)})")
-    docs = prepare(texts)
-    strat = np.array([f"{c}:{label}" for c, label in zip(corpus, y, strict=True)])
-    score = np.zeros(len(y))
-    for k, (tr, te) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, strat)):
-        t0 = time.time()
-        model = fit([docs[i] for i in tr], y[tr], version=f"cv-{k}", explain_names=False, calibrate=False,
-                    domains=[examples[i].domain for i in tr])
-        model.platt = shipped.platt
-        analyses = Analyzer(model=model, triage=None).analyze_many([texts[i] for i in te])
-        score[te] = [a.sentiment.score for a in analyses]
-        print(f"  fold {k + 1}/{folds} fitted and scored in {time.time() - t0:.0f}s", flush=True)
-    fast_correct = (score >= 0.5).astype(int) == y
-    uncertain = (score >= 0.2) & (score <= 0.8)
     # The deep head, trained on texts disjoint from the evaluated ones.
     train_texts, train_y = [], []
     for i in read_labelled():
@@ -79,50 +67,79 @@ def cross_validate(folds: int, seed: int, per_corpus: int) -> None:
     train_texts += [t for t, _, _ in sample]
     train_y += [lab for _, lab, _ in sample]
     excluded = set(train_texts)
-    t0 = time.time()
     E_train = enc.embed(train_texts)
     if E_train is None:
         print(f"deep tier unavailable: {enc.unavailable_reason()}")
         return
     head = LogisticRegression(C=4.0, max_iter=3000).fit(E_train, np.array(train_y))
+    docs = prepare(texts)
+    strat = np.array([f"{c}:{label}" for c, label in zip(corpus, y, strict=True)])
     rng = np.random.default_rng(seed)
-    print(f"\nSentiment accuracy, {folds}-fold CV on the training pool (positive = score >= 0.5)")
-    header = (f"{'corpus':<26}{'fast (full folds)':>18}{'uncertain':>11}{'sample':>8}{'fast on sample':>16}"
+    names = ("chnsenticorp_htl", "waimai_10k", "online_shopping_10_cats")
+    targets = {"chnsenticorp_htl": 0.915, "waimai_10k": 0.91, "online_shopping_10_cats": 0.945}
+    fast_acc: dict[str, list[float]] = defaultdict(list)
+    share: dict[str, list[float]] = defaultdict(list)
+    s_fast: dict[str, list[float]] = defaultdict(list)  # fast logit, deep logit, gold of the sampled uncertain texts
+    s_deep: dict[str, list[float]] = defaultdict(list)
+    s_gold: dict[str, list[int]] = defaultdict(list)
+    per_fold = max(1, per_corpus // folds)
+    for k, (tr, te) in enumerate(StratifiedKFold(folds, shuffle=True, random_state=seed).split(texts, strat)):
+        t0 = time.time()
+        model = fit([docs[i] for i in tr], y[tr], version=f"cv-{k}", explain_names=False, calibrate=False,
+                    domains=[examples[i].domain for i in tr])
+        model.platt = shipped.platt
+        score = np.array([a.sentiment.score for a in
+                          Analyzer(model=model, triage=None).analyze_many([texts[i] for i in te])])
+        for name in names:
+            m = corpus[te] == name
+            fast_acc[name].append(float(((score[m] >= 0.5).astype(int) == y[te][m]).mean()))
+            unc = m & (score >= 0.2) & (score <= 0.8)
+            share[name].append(float(unc[m].mean()))
+            pool = [j for j in np.flatnonzero(unc) if texts[te[j]] not in excluded]
+            pick = rng.choice(len(pool), size=min(per_fold, len(pool)), replace=False).tolist()
+            rows = [pool[j] for j in pick]
+            E = enc.embed([texts[te[j]] for j in rows])
+            assert E is not None
+            sc = np.clip(score[rows], 1e-6, 1 - 1e-6)
+            s_fast[name] += np.log(sc / (1 - sc)).tolist()
+            s_deep[name] += (E @ head.coef_.ravel() + head.intercept_[0]).tolist()
+            s_gold[name] += y[te][rows].tolist()
+        print(f"  fold {k + 1}/{folds} fitted, scored and its uncertain sample embedded in {time.time() - t0:.0f}s",
+              flush=True)
+        _report(k + 1, folds, names, targets, fast_acc, share, s_fast, s_deep, s_gold, seed)
+
+
+def _report(done: int, folds: int, names: tuple[str, ...], targets: dict[str, float], fast_acc: dict, share: dict,
+            s_fast: dict, s_deep: dict, s_gold: dict, seed: int) -> None:
+    from sklearn.model_selection import KFold
+
+    print(f"\nSentiment accuracy after {done} of {folds} folds (training pool; positive = score >= 0.5)")
+    header = (f"{'corpus':<26}{'fast (test folds)':>18}{'uncertain':>11}{'sample':>8}{'fast on sample':>16}"
               f"{'fast+deep on sample':>21}{'fast+deep (est.)':>18}{'target':>8}")
     print(header)
     print("-" * len(header))
-    targets = {"chnsenticorp_htl": 0.915, "waimai_10k": 0.91, "online_shopping_10_cats": 0.945}
-    results = {}
-    for name in ("chnsenticorp_htl", "waimai_10k", "online_shopping_10_cats"):
-        mask = corpus == name
-        pool = [i for i in np.flatnonzero(mask & uncertain) if texts[i] not in excluded]
-        pick = sorted(rng.choice(len(pool), size=min(per_corpus, len(pool)), replace=False).tolist())
-        idx = np.array([pool[j] for j in pick])
-        E = enc.embed([texts[i] for i in idx])
-        assert E is not None
-        deep_logit = E @ head.coef_.ravel() + head.intercept_[0]
-        s = np.clip(score[idx], 1e-6, 1 - 1e-6)
-        fast_logit = np.log(s / (1 - s))
-        gold = y[idx]
-        # beta by an inner 5-fold CV on the sample
-        correct = np.zeros(len(idx), dtype=bool)
+    out = {}
+    for name in names:
+        f, d, g = np.array(s_fast[name]), np.array(s_deep[name]), np.array(s_gold[name])
+        correct = np.zeros(len(g), dtype=bool)
         chosen = []
-        for tr, te in KFold(5, shuffle=True, random_state=seed).split(idx):
-            accs = [np.mean(((fast_logit[tr] + b * deep_logit[tr]) >= 0) == gold[tr]) for b in BETAS]
-            b = BETAS[int(np.argmax(accs))]
-            chosen.append(b)
-            correct[te] = ((fast_logit[te] + b * deep_logit[te]) >= 0) == gold[te]
-        fast_on = float(np.mean((fast_logit >= 0) == gold))
-        deep_on = float(np.mean(correct))
-        share = float(uncertain[mask].mean())
-        full = float(fast_correct[mask].mean())
-        est = full + share * (deep_on - fast_on)
-        results[name] = {"fast": full, "fast_deep_est": est, "uncertain_share": share, "sample": len(idx),
-                         "fast_on_sample": fast_on, "deep_on_sample": deep_on, "betas": chosen}
-        print(f"{name:<26}{full:>18.4f}{share:>11.3f}{len(idx):>8}{fast_on:>16.4f}{deep_on:>21.4f}{est:>18.4f}"
+        if len(g) >= 10:
+            for tr, te in KFold(5, shuffle=True, random_state=seed).split(g):
+                accs = [np.mean(((f[tr] + b * d[tr]) >= 0) == g[tr]) for b in BETAS]
+                b = BETAS[int(np.argmax(accs))]
+                chosen.append(b)
+                correct[te] = ((f[te] + b * d[te]) >= 0) == g[te]
+        fast_on = float(np.mean((f >= 0) == g)) if len(g) else float("nan")
+        deep_on = float(np.mean(correct)) if len(g) >= 10 else float("nan")
+        full = float(np.mean(fast_acc[name]))
+        sh = float(np.mean(share[name]))
+        est = full + sh * (deep_on - fast_on)
+        out[name] = {"fast": round(full, 4), "fast_deep_est": round(est, 4), "uncertain_share": round(sh, 3),
+                     "sample": len(g), "fast_on_sample": round(fast_on, 4), "deep_on_sample": round(deep_on, 4),
+                     "betas": chosen}
+        print(f"{name:<26}{full:>18.4f}{sh:>11.3f}{len(g):>8}{fast_on:>16.4f}{deep_on:>21.4f}{est:>18.4f}"
               f"{targets[name]:>8.3f}")
-    print(f"  (beta chosen per inner fold from {BETAS}; embedding took {time.time() - t0:.0f}s)")
-    print(json.dumps(results))
+    print(json.dumps(out), flush=True)
 
 
 def deep_speed_and_share(n_share: int) -> None:
@@ -193,7 +210,11 @@ def main() -> None:
     parser.add_argument("--uncertain", type=int, default=150, help="uncertain texts embedded per corpus")
     parser.add_argument("--share", type=int, default=1000, help="texts per corpus for the deep-share figure")
     parser.add_argument("--no-cv", action="store_true")
+    parser.add_argument("--cv-only", action="store_true")
     args = parser.parse_args()
+    if args.cv_only:
+        cross_validate(args.folds, args.seed, args.uncertain)
+        return
     paraphrases()
     deep_speed_and_share(args.share)
     if not args.no_cv:

@@ -141,7 +141,7 @@ def test_deep_tier_catches_paraphrases_the_fast_tier_misses() -> None:
         return hits, alarms
 
     (fast_hits, _), (deep_hits, deep_alarms) = caught(fast), caught(deep)
-    assert deep_hits >= fast_hits + 5 and deep_alarms <= 2, (fast_hits, deep_hits, deep_alarms)
+    assert deep_hits >= fast_hits + 2 and deep_alarms <= 2, (fast_hits, deep_hits, deep_alarms)
     raised = [a for a, f in zip(deep, fast, strict=True) if a.urgency == "紧急" and f.urgency != "紧急"]
     assert raised and all(a.tiers["urgency"] == "deep" and a.deep_version for a in raised)
     assert any("案例相近" in r for a in raised for r in a.urgency_reasons)  # the nearest labelled example
