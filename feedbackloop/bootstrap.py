@@ -3,20 +3,48 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import text
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.config import Settings
-from feedbackloop.db import session_scope
+from feedbackloop.db import get_engine, session_scope
 from feedbackloop.migrations import migrate
 
 log = logging.getLogger(__name__)
 
 
+BOOTSTRAP_LOCK = 0x46_4C_42_4F  # "FLBO": the advisory lock that serialises first-start work on PostgreSQL
+
+
+@contextmanager
+def _first_start_lock() -> Iterator[None]:
+    """On PostgreSQL, one process at a time migrates and creates the admin: web nodes and workers of a
+    cluster start together, and two migrating a fresh database at once fail on each other's tables.
+
+    A transaction-level advisory lock, held by a transaction left open meanwhile, so that it also works
+    behind PgBouncer in transaction pooling. SQLite serialises this work by its own write lock.
+    """
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": BOOTSTRAP_LOCK})
+        try:
+            yield
+        finally:
+            conn.rollback()
+
+
 def prepare_database(settings: Settings, *, demo: bool = False) -> None:
     """Bring the schema up to date, create `admin` if missing, and load demo data if asked."""
-    migrate(settings.resolved_database_url())
-    with session_scope() as session:
-        generated = accounts.ensure_admin(session, settings.admin_password)
+    with _first_start_lock():
+        migrate(settings.resolved_database_url())
+        with session_scope() as session:
+            generated = accounts.ensure_admin(session, settings.admin_password)
     if generated:
         # Printed once, on the first start only: there is no other way to learn it.
         print(f"\n*** 已创建管理员 admin, 初始密码 / admin password: {generated} ***\n", flush=True)

@@ -128,12 +128,35 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
         event.listen(engine, "rollback", _release)
 
         return engine
-    # lock_timeout: a statement waiting on another transaction's lock fails (55P03) instead of waiting for ever.
-    options = f"-c lock_timeout={int(busy_timeout * 1000)}"
-    return create_engine(
-        url, pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=busy_timeout,
-        connect_args={"options": options, "connect_timeout": max(1, int(busy_timeout))},
+    return _postgres_engine(url, busy_timeout)
+
+
+def _postgres_engine(url: str, busy_timeout: float) -> Engine:
+    """PostgreSQL with a bounded pool (sizes from the settings) and bounded lock waits.
+
+    Nothing per-connection survives a transaction, so the engine works behind PgBouncer in transaction
+    pooling: with `db_pgbouncer` psycopg prepares no statements server-side and lock_timeout is set by
+    `SET LOCAL` at each BEGIN instead of as a startup option (which PgBouncer refuses).
+    """
+    settings = get_settings()
+    lock_ms = int(busy_timeout * 1000)
+    connect_args: dict[str, Any] = {"connect_timeout": max(1, int(busy_timeout))}
+    if settings.db_pgbouncer:
+        connect_args["prepare_threshold"] = None
+    else:
+        # lock_timeout: a statement waiting on another transaction's lock fails (55P03), not waits for ever.
+        connect_args["options"] = f"-c lock_timeout={lock_ms}"
+    engine = create_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, pool_pre_ping=True,
+        pool_timeout=busy_timeout, pool_recycle=settings.db_pool_recycle_seconds or -1, connect_args=connect_args,
     )  # fmt: skip
+    if settings.db_pgbouncer:
+
+        @event.listens_for(engine, "begin")
+        def _lock_timeout(conn):
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
+
+    return engine
 
 
 @lru_cache

@@ -4,9 +4,24 @@ from feedbackloop.accounts.models import ApiToken, Team, User  # noqa: F401
 from feedbackloop.attachments.models import Attachment  # noqa: F401
 from feedbackloop.audit.models import AuditEntry, AuditHead  # noqa: F401
 from feedbackloop.db import Base
+from feedbackloop.feedback.facets import FeedbackFacet  # noqa: F401  (dashboard counts)
 from feedbackloop.feedback.models import Correction, CustomAspect, Feedback, IdSequence
 from feedbackloop.feedback.touchpoints import Touchpoint  # noqa: F401  (web UI: touchpoints)
+from feedbackloop.ideas.models import (  # noqa: F401,E501
+    Idea,
+    IdeaFeedback,
+    IdeaKey,
+    IdeaTask,
+    IdeaToken,
+    Notice,
+    VerificationCode,
+    Vote,
+    Voter,
+)
+from feedbackloop.insight.kpi_models import KpiHandoff, KpiItemTimes, KpiTarget  # noqa: F401
 from feedbackloop.insight.models import ImprovementPlan  # noqa: F401
+from feedbackloop.insight.report_models import ChurnTask, ReportSubscription  # noqa: F401  (issue 13)
+from feedbackloop.surveys.models import Survey, SurveyInvitation, SurveyResponse  # noqa: F401
 from feedbackloop.webhooks.models import WebhookEvent, WebhookSource  # noqa: F401
 from feedbackloop.workflow.models import (  # noqa: F401
     AlertEvent,

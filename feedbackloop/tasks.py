@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import importlib
 import logging
-from functools import lru_cache
+import time
+from collections.abc import Callable
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, RedisExpireHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from feedbackloop.config import get_settings
@@ -19,7 +22,16 @@ log = logging.getLogger(__name__)
 def get_huey() -> Huey:
     settings = get_settings()
     if settings.queue_url.startswith("redis://"):
-        return RedisHuey("feedbackloop", url=settings.queue_url, immediate=settings.queue_immediate)
+        # RedisExpireHuey: results expire (a day) instead of piling up, and put_if_empty takes a TTL, which
+        # the once-per-period claims below use.
+        # Bounded socket waits: with Redis unreachable, intake's enqueue fails within a second (the item is
+        # stored and owed; see feedback/tasks.py) instead of hanging the request.
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(
+            settings.queue_url, socket_connect_timeout=1, socket_timeout=10, health_check_interval=30
+        )
+        return RedisExpireHuey("feedbackloop", connection_pool=pool, immediate=settings.queue_immediate)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(
         "feedbackloop", filename=str(settings.var_dir / "queue.db"), immediate=settings.queue_immediate
@@ -33,12 +45,84 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
     """Run the consumer in threads of this process (the embedded default)."""
     if huey.immediate:
         return None
-    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True, check_worker_health=False)
+    consumer = huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=False
+    )
     # The web server owns this process's signals; the consumer's threads stop with stop(graceful=True).
     consumer._set_signal_handlers = lambda: None
     consumer.start()
     log.info("in-process task consumer started with %d workers", workers)
     return consumer
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def claim_period(name: str, seconds: int, now: float | None = None, queue: Huey | None = None) -> bool:
+    """Claim this period's run of the periodic task `name` for this process; False if another took it.
+
+    Every worker process runs Huey's scheduler, so each enqueues every periodic task once per period; the
+    first to claim the period in the shared queue storage (Redis SET NX with a TTL, or the SQLite queue's
+    kv table) runs it, the others skip. Worker clocks must agree to well under a period (NTP).
+    """
+    queue = queue or huey
+    if queue.immediate:
+        return True  # tasks run inline in the caller (tests): no other worker to share the period with
+    slot = int((time.time() if now is None else now) // seconds)
+    key = f"periodic.{name}.{slot}"
+    try:
+        return bool(queue.put_if_empty(key, "1", seconds * 3))
+    except NotImplementedError:  # the SQLite queue has no TTLs: forget an older period's claim instead
+        queue.delete(f"periodic.{name}.{slot - 2}")
+        return bool(queue.put_if_empty(key, "1"))
+
+
+def once_per_period(seconds: int) -> Callable[[F], F]:
+    """Make a periodic task's body run once per `seconds` across all workers (see claim_period)."""
+
+    def wrap(fn: F) -> F:
+        @wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            if not claim_period(fn.__name__, seconds):
+                log.info("periodic task %s: this period already ran on another worker", fn.__name__)
+                return None
+            return fn(*args, **kwargs)
+
+        return inner  # type: ignore[return-value]  # same signature, wrapped
+
+    return wrap
+
+
+def coalesces() -> bool:
+    """Whether intake wakes a drain of owed work instead of queueing a task per batch of new ids: on a
+    shared Redis queue (which has TTL claims). The embedded queue and immediate mode (tests) keep one
+    task per batch, run for exactly the ids just stored."""
+    return not huey.immediate and isinstance(huey, RedisExpireHuey)
+
+
+# Functions that re-queue work the database says is owed and no worker finished (lost tasks, dead workers,
+# a Redis outage). Each feature registers its own; they run every minute (once across workers) and once,
+# a grace period after start, on every worker that starts.
+reconcilers: list[Callable[[], int]] = []
+
+
+def register_reconciler(fn: Callable[[], int]) -> Callable[[], int]:
+    if fn not in reconcilers:
+        reconcilers.append(fn)
+    return fn
+
+
+@huey.task()
+def reconcile_now() -> dict[str, int]:
+    """Run every reconciler once (a starting worker schedules this a grace period after it starts)."""
+    return {fn.__name__: fn() for fn in reconcilers}
+
+
+@huey.periodic_task(crontab(minute="*"))
+@once_per_period(60)
+def reconcile() -> dict[str, int]:
+    """Every minute, on one worker: re-queue owed work that no worker finished."""
+    return {fn.__name__: fn() for fn in reconcilers}
 
 
 # The one list of feature modules that define tasks or intake hooks. They import this module for `huey`;
@@ -47,6 +131,9 @@ TASK_MODULES = (
     "feedbackloop.feedback.import_jobs",
     "feedbackloop.feedback.tasks",
     "feedbackloop.workflow.tasks",
+    "feedbackloop.surveys.tasks",
+    "feedbackloop.insight.tasks",
+    "feedbackloop.ideas.tasks",
 )
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from feedbackloop.accounts.models import ROLES
 
@@ -26,11 +27,13 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role: str | None = Field(default=None, description="角色: " + ", ".join(ROLES))
-    display_name: str | None = Field(default=None, max_length=100)
+    # SkipJsonSchema[None]: leaving a field out means "unchanged", but null is refused, so the schema
+    # does not offer it (email and team_id may be cleared with null).
+    role: str | SkipJsonSchema[None] = Field(default=None, description="角色: " + ", ".join(ROLES))
+    display_name: str | SkipJsonSchema[None] = Field(default=None, max_length=100)
     email: str | None = Field(default=None, max_length=200)
     team_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    is_active: bool | None = None
+    is_active: bool | SkipJsonSchema[None] = None
 
     @field_validator("role", "display_name", "is_active", mode="before")
     @classmethod

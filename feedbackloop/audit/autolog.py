@@ -18,12 +18,12 @@ from feedbackloop.audit.services import record
 AUDITED_TABLES = {
     "feedback", "analysis_corrections", "custom_aspects", "touchpoints", "wf_team_settings", "wf_routing_rules",
     "wf_sla_policies", "wf_calendar", "wf_reply_templates", "wf_kb_articles", "wf_alert_rules",
-    "wf_improvement_plans",
+    "wf_improvement_plans", "surveys", "kpi_targets", "churn_tasks", "idea_ideas", "idea_tasks",
 }  # fmt: skip
 # Machine-maintained columns: re-analysis and re-scoring are not "changes" a person made.
 IGNORED_COLUMNS = {
     "updated_at", "analysis", "model_version", "analyzed_at", "sentiment", "urgency", "content_hash",
-    "mh0", "mh1", "mh2", "mh3", "mh4", "priority_score", "priority_reasons",
+    "mh0", "mh1", "mh2", "mh3", "mh4", "priority_score", "priority_reasons", "vote_count",
 }  # fmt: skip
 SKIP_KEY = "audit_skip"
 

@@ -40,7 +40,7 @@ def verify_cmd() -> None:
 @audit_group.command("log")
 @click.option("--entity", default=None)
 @click.option("--entity-id", default=None)
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @handle_errors
 def log_cmd(entity: str | None, entity_id: str | None, limit: int) -> None:
     """Print the newest entries."""

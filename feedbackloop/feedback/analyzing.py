@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.errors import ValidationFailed
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.models import PROBLEM_TYPES, URGENCIES, Correction, CustomAspect, Feedback
 from feedbackloop.lib.clock import clock
 
 CHUNK = 500
 CORRECTABLE = ("sentiment", "problem_type", "urgency", "aspects")
+# Called with the ids of a chunk once its analysis is committed: the workflow registers triage here
+# (workflow/tasks.py), so that priority, routing and escalation read what the analysis found.
+after_analysis_hooks: list[Callable[[list[str]], None]] = []
+# Called with the item's id after an agent's correction is committed: the workflow triages it again.
+after_correction_hooks: list[Callable[[str], None]] = []
 
 
 def custom_aspects(session: Session) -> list[dict[str, Any]]:
@@ -55,70 +61,107 @@ def _apply_corrections(result: dict[str, Any], corrections: dict[str, Any]) -> d
     return result
 
 
-# Called with the ids whose urgency the deep tier raised to 紧急 (a higher layer may re-prioritise them).
-after_deepen_hooks: list[Callable[[list[str]], None]] = []
-
-
 def analyze_stored(session: Session, ids: Sequence[str], *, deep: bool = False,
                    wanted: list[str] | None = None) -> int:
     """Analyse the given items and store the results with the model version; returns how many.
 
-    The fast tier runs here; the ids whose analysis asks for the deep tier are appended to `wanted`
-    (for the background task). With deep=True the deep tier runs on them at once (the re-analysis
-    job and `deepen_stored`); each field records the tier that decided it.
+    The fast tier runs here; the ids whose analysis asks for the deep tier are appended to `wanted` (for
+    the background task). With deep=True the deep tier runs on them at once (`deepen_stored`, the
+    re-analysis job); each field records the tier that decided it (`analysis.tiers`).
     """
-    from feedbackloop.analysis import analyze_many
-
     aspects = custom_aspects(session)
     done = 0
-    raised: list[str] = []
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         begin_write(session)
         rows = session.execute(
-            select(Feedback.id, Feedback.content, Feedback.analysis, Feedback.problem_type)
-            .where(Feedback.id.in_(chunk))
+            select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at,
+                   Feedback.analysis).where(Feedback.id.in_(chunk))
         ).all()
         if not rows:
             continue
-        texts = [content for _, content, _, _ in rows]
-        results = analyze_many(texts, extra_aspects=aspects or None)
-        if deep:
-            from feedbackloop.analysis.deep import deepen
-
-            results = deepen(texts, results)
-        corrections = _latest_corrections(session, [fid for fid, _, _, _ in rows])
-        now = clock.now()
-        for (fid, _, old, stored_type), analysis in zip(rows, results, strict=True):
-            data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
-            if wanted is not None and analysis.deep_reasons and not analysis.deep_version:
-                wanted.append(fid)
-            # The problem type column keeps what the customer chose; one set by an earlier analysis
-            # follows the newer one.
-            previous = (old or {}).get("problem_type") if old else None
-            from_analysis = stored_type is None or (old is not None and stored_type == previous)
-            ptype = data.get("problem_type") if from_analysis and "problem_type" not in corrections.get(fid, {}) \
-                else func.coalesce(Feedback.problem_type, data.get("problem_type"))
-            if analysis.deep_version and data.get("urgency") == "紧急" and (old or {}).get("urgency") != "紧急":
-                raised.append(fid)
-            session.execute(
-                update(Feedback)
-                .where(Feedback.id == fid)
-                .values(
-                    analysis=data,
-                    model_version=data.get("model_version"),
-                    analyzed_at=now,
-                    sentiment=data["sentiment"]["label"],
-                    urgency=data.get("urgency"),
-                    problem_type=ptype,
-                )
-            )
+        _store_analysis(session, [tuple(r) for r in rows], aspects, deep=deep, wanted=wanted)
         session.commit()
         done += len(rows)
-    if raised:
-        for hook in after_deepen_hooks:
-            hook(raised)
+        for hook in after_analysis_hooks:
+            hook([r[0] for r in rows])
     return done
+
+
+def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[], None] | None = None,
+                 wanted: list[str] | None = None) -> list[str]:
+    """Claim up to `limit` of the items still owed analysis (oldest first), analyse them in one
+    `analyze_many` call, store the results and commit; returns their ids.
+
+    On PostgreSQL the claim is `FOR NO KEY UPDATE SKIP LOCKED`: rows another worker is analysing are skipped, so
+    concurrent workers take disjoint batches and no item is analysed twice; a worker that dies rolls back
+    and its items are owed again. `on_full_batch` is called (after the claim, before the analysis) when the
+    batch is full, so that the caller can wake another worker for the rest.
+    """
+    aspects = custom_aspects(session)
+    begin_write(session)
+    claim = (
+        select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at, Feedback.analysis)
+        .where(Feedback.analyzed_at.is_(None))
+        .order_by(Feedback.created_at)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # FOR NO KEY UPDATE: new items that reference a claimed one (duplicate_of) only need KEY SHARE,
+        # so intake never waits for a batch under analysis.
+        claim = claim.with_for_update(skip_locked=True, key_share=True)
+    rows = [tuple(r) for r in session.execute(claim).all()]
+    if len(rows) == limit and on_full_batch is not None:
+        on_full_batch()
+    if rows:
+        _store_analysis(session, rows, aspects, wanted=wanted)
+    session.commit()
+    ids = [str(r[0]) for r in rows]
+    if ids:
+        for hook in after_analysis_hooks:
+            hook(ids)
+    return ids
+
+
+def _store_analysis(session: Session, rows: Sequence[Sequence[Any]], aspects: list[dict[str, Any]], *,
+                    deep: bool = False, wanted: list[str] | None = None) -> None:
+    """Analyse (id, content, problem_type, received_at, analysis) rows in one batch and write the results in
+    one executemany (agents' corrections kept; a problem type the item came with is kept too, one that an
+    earlier analysis set follows the newer analysis), with the countable facet rows the dashboard groups
+    (issue 13). With deep, the deep tier refines the texts that ask for it."""
+    from feedbackloop.analysis import analyze_many
+
+    texts = [r[1] for r in rows]
+    results = analyze_many(texts, extra_aspects=aspects or None)
+    if deep:
+        from feedbackloop.analysis.deep import deepen
+
+        results = deepen(texts, results)
+    corrections = _latest_corrections(session, [r[0] for r in rows])
+    now = clock.now()
+    values = []
+    stored = []
+    for (fid, _, ptype, received, old), analysis in zip(rows, results, strict=True):
+        data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
+        if wanted is not None and analysis.deep_reasons and not analysis.deep_version:
+            wanted.append(fid)
+        if ptype is not None and old and ptype == old.get("problem_type") and \
+                "problem_type" not in corrections.get(fid, {}):
+            ptype = None  # set by the earlier analysis, not by the customer: follow the newer one
+        values.append(
+            {
+                "id": fid,
+                "analysis": data,
+                "model_version": data.get("model_version"),
+                "analyzed_at": now,
+                "sentiment": data["sentiment"]["label"],
+                "urgency": data.get("urgency"),
+                "problem_type": ptype if ptype is not None else data.get("problem_type"),
+            }
+        )
+        stored.append((fid, received, data))
+    session.execute(update(Feedback), values)  # ORM bulk UPDATE by primary key
+    facets.store(session, stored)
 
 
 def deepen_stored(session: Session, ids: Sequence[str]) -> int:
@@ -127,11 +170,12 @@ def deepen_stored(session: Session, ids: Sequence[str]) -> int:
 
 
 def pending_deep(session: Session) -> list[str]:
-    """Items whose stored analysis asked for the deep tier and never got it (old items included)."""
+    """Items whose stored analysis asked for the deep tier and never got it, and items analysed before
+    there were tiers (old items): what `reanalyze --deep` deepens."""
     out = []
     for fid, analysis in session.execute(select(Feedback.id, Feedback.analysis).order_by(Feedback.id)):
         a = analysis or {}
-        if not a or (a.get("deep_reasons") and not a.get("deep_version")) or "tiers" not in a:
+        if not a or "tiers" not in a or (a.get("deep_reasons") and not a.get("deep_version") and not a.get("notes")):
             out.append(fid)
     return out
 
@@ -188,7 +232,11 @@ def correct(session: Session, record: Feedback, field: str, value: Any, user_id:
         record.urgency = value
     elif field == "problem_type":
         record.problem_type = value
+    facets.store(session, [(record.id, record.received_at, record.analysis)])
     session.commit()
+    for hook in after_correction_hooks:
+        hook(record.id)
+    session.refresh(record)
     return record
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import warnings
 import zipfile
 from collections import deque
@@ -74,11 +75,12 @@ class XlsxLimits(NamedTuple):
     max_unpacked: int
     max_ratio: int
     ratio_min_bytes: int
+    max_shared_strings: int = 1_000_000
 
     @classmethod
     def from_settings(cls) -> XlsxLimits:
-        settings = get_settings()
-        return cls(settings.xlsx_unpacked_limit(), settings.xlsx_max_ratio, settings.xlsx_ratio_min_bytes)
+        s = get_settings()
+        return cls(s.xlsx_unpacked_limit(), s.xlsx_max_ratio, s.xlsx_ratio_min_bytes, s.xlsx_max_shared_strings)
 
 
 def check_archive(path: Path, limits: XlsxLimits | None = None) -> None:
@@ -86,16 +88,17 @@ def check_archive(path: Path, limits: XlsxLimits | None = None) -> None:
     with path.open("rb") as fh:
         if fh.read(4) != b"PK\x03\x04":
             return
+    limits = limits or XlsxLimits.from_settings()
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
+            # The declared sizes can be trusted as bounds: zipfile stops reading a member at its file_size
+            # (and then fails the CRC check), so a member that lies about its size cannot unpack to more.
+            _check_ratios(members, limits)
+            _check_total(members, limits)
+            _check_shared_strings(archive, limits)
     except (zipfile.BadZipFile, OSError) as exc:
         raise _not_a_workbook(exc) from exc
-    # The declared sizes can be trusted as bounds: zipfile stops reading a member at its file_size (and
-    # then fails the CRC check), so a member that lies about its size cannot unpack to more.
-    limits = limits or XlsxLimits.from_settings()
-    _check_ratios(members, limits)
-    _check_total(members, limits)
 
 
 def _check_ratios(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
@@ -118,6 +121,36 @@ def _check_total(members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
             "请删除无关的工作表、另存为 CSV，或拆分成多个文件分批导入"
             f" / the XLSX unpacks to {_mb(total)}, over the {_mb(limits.max_unpacked)} limit; "
             "remove other sheets, save it as CSV, or split it into several files"
+        )
+
+
+# A shared-string entry: <si>, <si …> or a prefixed <x:si>, never <sis…> or <sheet…>.
+_SHARED_STRING_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s>/]")
+
+
+def _check_shared_strings(archive: zipfile.ZipFile, limits: XlsxLimits) -> None:
+    """Count the shared strings by streaming their XML (1 MiB at a time) before openpyxl loads them all."""
+    name = next((n for n in archive.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
+    if name is None:
+        return
+    count, tail = 0, b""
+    with archive.open(name) as fh:
+        while chunk := fh.read(1024 * 1024):
+            data = tail + chunk
+            # A tag that may run past the chunk's end is counted with the next chunk: tags starting in the
+            # last 64 bytes are kept back (a prefix longer than that does not occur in real workbooks).
+            cut = max(len(data) - 64, 0)
+            count += sum(1 for m in _SHARED_STRING_TAG.finditer(data) if m.start() < cut)
+            tail = data[cut:]
+            if count > limits.max_shared_strings:
+                break
+    count += len(_SHARED_STRING_TAG.findall(tail))
+    if count > limits.max_shared_strings:
+        raise PayloadTooLarge(
+            f"XLSX 中的不同文本超过 {limits.max_shared_strings:,} 条，读入会占用过多内存，已拒绝。"
+            "请把工作簿另存为 CSV（UTF-8）后导入，CSV 没有这个限制"
+            f" / the XLSX holds over {limits.max_shared_strings:,} distinct strings, too many to load safely; "
+            "save it as CSV (UTF-8) and import that"
         )
 
 

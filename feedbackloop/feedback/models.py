@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedbackloop.db import Base, utcnow
@@ -44,12 +44,22 @@ class IdSequence(Base):
     last: Mapped[int] = mapped_column(Integer, default=0)
 
 
+OWED_ANALYSIS = text("analyzed_at IS NULL")
+OWED_TRIAGE = text("prioritized_at IS NULL AND status = 'new'")
+
+
 class Feedback(Base):
     __tablename__ = "feedback"
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_feedback_channel_external_id"),
         Index("ix_feedback_received_at", "received_at"),
         Index("ix_feedback_status_received", "status", "received_at"),
+        # The work each item is owed, as the item's own columns record it (written by the insert that stores
+        # it): analysis while analyzed_at is NULL, triage while a new item has no prioritized_at. Partial
+        # indexes, so that workers and the reconciler find owed items without scanning the table.
+        Index("ix_feedback_owed_analysis", "created_at", postgresql_where=OWED_ANALYSIS, sqlite_where=OWED_ANALYSIS),
+        Index("ix_feedback_owed_triage", "created_at", postgresql_where=OWED_TRIAGE, sqlite_where=OWED_TRIAGE),
+        Index("ix_feedback_analyzed_at", "analyzed_at"),  # the analysis rate (/api/v1/metrics)
     )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)

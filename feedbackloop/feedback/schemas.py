@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
 
@@ -135,6 +135,26 @@ class PublicFeedbackCreate(_TextInput):
 
 class FeedbackBatch(BaseModel):
     items: list[FeedbackCreate] = Field(min_length=1, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_text_per_external_id(self) -> FeedbackBatch:
+        """Two items with one (channel, external_id) are one item sent twice — unless their texts differ,
+        which would silently lose one of them: refuse the batch and name both positions."""
+        first: dict[tuple[str, str], int] = {}
+        for n, item in enumerate(self.items):
+            if not item.external_id:
+                continue
+            key = (item.channel, item.external_id)
+            if key not in first:
+                first[key] = n
+            elif self.items[first[key]].content != item.content:
+                raise ValueError(
+                    f"items[{first[key]}] 与 items[{n}] 的渠道和 external_id（{item.external_id}）相同，但内容不同。"
+                    f"请给每条反馈各自的 external_id，整批未保存 / items[{first[key]}] and items[{n}] share channel "
+                    f"and external_id {item.external_id!r} but differ in content; give each its own external_id. "
+                    "Nothing was stored"
+                )
+        return self
 
 
 class FeedbackPublic(BaseModel):

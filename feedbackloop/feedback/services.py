@@ -17,6 +17,7 @@ from feedbackloop.audit.services import record_many
 from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write, in_list, list_value
 from feedbackloop.errors import NotFound
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.ids import reserve_ids
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
@@ -256,22 +257,24 @@ def _ingest_once(
     existing = _existing_by_external_id(session, dialect, items)
     fresh: list[FeedbackCreate] = []
     fresh_prints: list[textnorm.Fingerprint] = []
-    seen: set[tuple[str, str]] = set()
+    seen: dict[tuple[str, str], int] = {}  # key → its index in fresh
+    repeats: list[int] = []  # a second copy in this batch: reported as existing, with the first copy's id
     for item, fp in zip(items, prints, strict=True):
         key = (item.channel, item.external_id) if item.external_id else None
         if key and key in existing:
             result.existing.append(existing[key])
         elif key and key in seen:
-            continue
+            repeats.append(seen[key])
         else:
             if key:
-                seen.add(key)
+                seen[key] = len(fresh)
             fresh.append(item)
             fresh_prints.append(fp)
     if fresh:
         rows = _rows_for(session, dialect, fresh, fresh_prints, clock.now())
         session.execute(cast(Table, Feedback.__table__).insert(), rows)  # declarative types it as FromClause
         result.created = [r["id"] for r in rows]
+        result.existing.extend(rows[j]["id"] for j in repeats)
         # In this transaction, so that no item is ever stored without its creation entry (SPEC §9).
         changes = [(r["id"], None, {f: r.get(f) for f in AUDITED_FIELDS}) for r in rows]
         record_many(session, "intake", "feedback.create", "feedback", changes)
@@ -308,28 +311,58 @@ class FeedbackFilter:
     q: str | None = None
     vague: bool | None = None
     duplicates: bool | None = None
+    # The dashboard's filters and drill-downs (issue 13): each chart element is one of these.
+    team_id: int | None = None
+    product: str | None = None
+    product_version: str | None = None
+    aspect: str | None = None
+    aspect_sentiment: str | None = None
+    keyword: str | None = None
+    mention: str | None = None  # a product or module the analysis found in the text
+    risk: str | None = None
+    sla: str | None = None  # "met" | "breached"
+    ids: tuple[str, ...] | None = None
 
 
-def _filtered(f: FeedbackFilter) -> Any:
-    stmt = select(Feedback)
-    for column in ("channel", "problem_type", "status", "customer_type", "sentiment", "urgency", "touchpoint"):
-        value = getattr(f, column)
-        if value:
-            stmt = stmt.where(getattr(Feedback, column) == value)
+_EQUAL = ("channel", "problem_type", "status", "customer_type", "sentiment", "urgency", "touchpoint", "team_id",
+          "product", "product_version")  # fmt: skip
+
+
+def filter_conditions(f: FeedbackFilter) -> list[Any]:
+    """The WHERE conditions of a filter on `feedback` (the inbox, the export and the dashboard share them)."""
+    conds: list[Any] = [getattr(Feedback, c) == getattr(f, c) for c in _EQUAL if getattr(f, c) not in (None, "")]
+    if f.aspect:
+        conds.append(facets.has("aspect", f.aspect, f.aspect_sentiment))
+    if f.keyword:
+        conds.append(facets.has("keyword", f.keyword))
+    if f.mention:
+        conds.append(facets.has("product", f.mention) | facets.has("module", f.mention))
+    if f.risk:
+        conds.append(facets.has("risk", f.risk))
+    if f.sla:
+        breached = (Feedback.first_response_breached_at.is_not(None)) | (Feedback.resolution_breached_at.is_not(None))
+        due = Feedback.first_response_due.is_not(None) | Feedback.resolution_due.is_not(None)
+        conds.append(breached if f.sla == "breached" else due & ~breached)
+    if f.ids is not None:
+        conds.append(Feedback.id.in_(f.ids))
     if f.date_from:
-        stmt = stmt.where(Feedback.received_at >= f.date_from)
+        conds.append(Feedback.received_at >= f.date_from)
     if f.date_to:
-        stmt = stmt.where(Feedback.received_at <= f.date_to)
+        conds.append(Feedback.received_at <= f.date_to)
     if f.q:
         # Substring search: Chinese has no word boundaries, so LIKE on the text is the honest baseline.
         escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Feedback.content.like(f"%{escaped}%", escape="\\"))
+        conds.append(Feedback.content.like(f"%{escaped}%", escape="\\"))
     if f.vague is not None:
-        stmt = stmt.where(Feedback.is_vague.is_(f.vague))
+        conds.append(Feedback.is_vague.is_(f.vague))
     if f.duplicates is not None:
         cond = Feedback.duplicate_of.is_not(None)
-        stmt = stmt.where(cond if f.duplicates else ~cond)
-    return stmt
+        conds.append(cond if f.duplicates else ~cond)
+    return conds
+
+
+def _filtered(f: FeedbackFilter) -> Any:
+    return select(Feedback).where(*filter_conditions(f))
 
 
 def search(session: Session, f: FeedbackFilter, page: int = 1, per_page: int = 50) -> tuple[list[Feedback], int]:

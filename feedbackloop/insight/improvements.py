@@ -8,7 +8,7 @@ shipping when fewer, at least 1): linked items per day, their negative share, an
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,6 +30,9 @@ REVIEW_DAYS = 30
 OPEN_PLAN_STATUSES = ("planned", "in_progress", "shipped")  # shipped stays open until its effect is verified
 UNFINISHED = ("planned", "in_progress")  # the ones a due date still applies to
 EDITABLE = ("title", "problem_type", "team_id", "owner_id", "due_date", "measures", "theme_keys")
+# Called with the plan's id after a status change is committed (the idea board mirrors it and, once the plan
+# ships, tells the customers who asked for it); this module knows nothing of them.
+after_status_hooks: list[Callable[[int], None]] = []
 
 
 # --- Theme labels ------------------------------------------------------------------------------------------
@@ -127,10 +130,14 @@ def update_plan(session: Session, plan_id: int, fields: dict[str, Any]) -> Impro
         if key in fields:
             value = fields[key]
             setattr(plan, key, _dedupe(value or []) if key == "theme_keys" else value)
-    if fields.get("status") and fields["status"] != plan.status:
+    moved = bool(fields.get("status") and fields["status"] != plan.status)
+    if moved:
         _move(plan, fields["status"])
     plan.measures = plan.measures or ""
     session.commit()
+    if moved:
+        for hook in after_status_hooks:
+            hook(plan.id)
     return plan
 
 

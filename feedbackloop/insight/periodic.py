@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, Feedback
-from feedbackloop.insight import improvements
+from feedbackloop.insight import improvements, kpis, quotes
 from feedbackloop.insight.themes import analysed_items
 from feedbackloop.lib.clock import clock
 
@@ -24,6 +24,9 @@ TOP_ISSUES = 5
 SENTIMENTS = ("negative", "neutral", "positive")
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
 HANDLED = ("resolved", "closed", "merged", "spam")
+REPORT_KPIS = ("handling_rate", "first_response_minutes_median", "first_response_minutes_p90", "resolution_minutes_median",
+               "resolution_minutes_p90", "sla_compliance", "fcr", "repeat_rate", "csat", "nps", "ces", "response_rate",
+               "complaint_rate", "positive_rate")  # fmt: skip
 
 
 @dataclass
@@ -67,6 +70,8 @@ class PeriodReport:
     # SPEC §8: what to improve next (top issues no open plan covers) and the plans still open.
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     plans: list[dict[str, Any]] = field(default_factory=list)
+    # SPEC §7: the period's KPIs (value, n, target, change against the previous period), insight/kpis.py.
+    kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -99,6 +104,20 @@ def _shares(current: dict[str, int], previous: dict[str, int], labels: dict[str,
     return [r for r in rows if r.count or r.previous_count]
 
 
+def _fitting_quotes(issues: list[Issue], current: list[tuple[str, Any]]) -> None:
+    """Each issue's examples: items of the period that really carry its complaint (quotes.pick)."""
+    from feedbackloop.analysis.themes import theme_keys
+
+    wanted = {issue.key: issue for issue in issues}
+    candidates: dict[str, list[tuple[str, Any]]] = {key: [] for key in wanted}
+    for text, analysis in current:
+        for key, *_ in theme_keys(text, analysis):
+            if key in candidates:
+                candidates[key].append((text, analysis))
+    for key, issue in wanted.items():
+        issue.examples = quotes.pick(key, candidates[key])
+
+
 def build_report(session: Session, start: datetime, end: datetime) -> PeriodReport:
     """The report of [start, end), compared with the period of the same length just before it."""
     from feedbackloop.analysis import find_themes
@@ -116,14 +135,14 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
     sentiment = counts(Feedback.sentiment, start, end, original)
     prev_sentiment = counts(Feedback.sentiment, prev_start, start, original)
     statuses = counts(Feedback.status, start, end, original)
-    themes = find_themes(
-        analysed_items(session, prev_start, end), now=end, period=length, history_periods=1, top=200, max_examples=3
-    )
+    items = analysed_items(session, prev_start, end)
+    themes = find_themes(items, now=end, period=length, history_periods=1, top=200, max_examples=3)
     negative = [t for t in themes if t.kind in ("problem_type", "risk") or t.key.endswith(":negative")]
     issues = [
-        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, list(t.examples), t.key)
+        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, [], t.key)
         for t in negative[:TOP_ISSUES]
     ]
+    _fitting_quotes(issues, [(text, a) for text, ts, a in items if ts >= start])
     total = sum(channels.values())
     return PeriodReport(
         start=start,
@@ -140,4 +159,5 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
         duplicates=total - sum(statuses.values()),
         suggestions=improvements.suggestions(session, issues),
         plans=improvements.open_plans(session),
+        kpis=kpis.overview_range(session, start, end, keys=list(REPORT_KPIS)),
     )

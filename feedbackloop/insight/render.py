@@ -48,6 +48,7 @@ def as_text(report: PeriodReport) -> str:
         lines += [f"       「{e[:80]}」" for e in issue.examples]
     if not report.top_issues:
         lines.append("  (本期没有至少 2 条反馈的负面主题 / no negative theme with 2 or more items)")
+    lines += ["", "指标 / KPIs (对比上一周期):"] + kpi_lines(report.kpis)
     return "\n".join(lines + _improvement_lines(report)) + "\n"
 
 
@@ -67,6 +68,20 @@ def _improvement_lines(report: PeriodReport) -> list[str]:
     return lines
 
 
+def kpi_lines(data: dict[str, dict[str, Any]]) -> list[str]:
+    """One line per KPI: value, n (marked below 30), target and whether it is met, change against the last period."""
+    from feedbackloop.insight.kpis import human
+
+    lines = []
+    for k in data.values():
+        target = f"目标 {'≥' if k['direction'] == 'higher' else '≤'} {human(k['target'], k['unit'])}" if k["target"] is not None else ""
+        met = {True: "✓ 达标", False: "✗ 未达标", None: ""}[k["met"]]
+        change = f"较上期 {k['change']:+.1f}" if k["change"] is not None else ""
+        low = " (样本少于 30)" if k["low_n"] and k["value"] is not None else ""
+        lines.append(f"  {k['name']:<24} {human(k['value'], k['unit']):>12}  n={k['n']}{low}  {target} {met} {change}".rstrip())
+    return lines
+
+
 def as_json(report: PeriodReport) -> str:
     return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
 
@@ -78,8 +93,14 @@ def as_html(report: PeriodReport) -> str:
     )
     context: dict[str, Any] = {"r": report, "start": _day(report, "start"), "end": _day(report, "end"),
                                "previous_start": _day(report, "previous_start"), "trend": TREND,
-                               "change": _change}  # fmt: skip
+                               "change": _change, "human": _human}  # fmt: skip
     return env.get_template("period_report.html").render(context)
+
+
+def _human(value: float | None, unit: str) -> str:
+    from feedbackloop.insight.kpis import human
+
+    return human(value, unit)
 
 
 RENDERERS = {"text": as_text, "json": as_json, "html": as_html}

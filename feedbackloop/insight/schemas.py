@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from feedbackloop.feedback.schemas import ProblemType
 from feedbackloop.insight.models import PLAN_STATUSES
+from feedbackloop.lib.refs import DbRef
 
 if TYPE_CHECKING:  # mypy cannot build a Literal from a runtime tuple: to it this is a plain string
     PlanStatus = str
@@ -21,7 +22,6 @@ class _In(BaseModel):
 
 
 ThemeKey = Annotated[str, Field(min_length=3, max_length=100, pattern=r"^(aspect|risk|problem_type):\S")]
-DbRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class ImprovementCreate(_In):

@@ -7,6 +7,7 @@ personal field and all free text with "[已删除]", drops the analysis and dele
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from feedbackloop.attachments.services import storage_dir
 from feedbackloop.audit.autolog import SKIP_KEY
 from feedbackloop.db import begin_write
 from feedbackloop.errors import NotFound, ValidationFailed
+from feedbackloop.feedback import facets
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.masking import mask_contact, mask_pii_in_text
 
@@ -81,6 +83,11 @@ def _subject(contact: str) -> str:
     return "sha256:" + hashlib.sha256(contact.strip().encode()).hexdigest()[:24]
 
 
+# Called inside the erasure's transaction with the contact: features that keep the contact elsewhere (the
+# idea board's voters) forget it too. Registered by the features themselves; this module knows none of them.
+erase_hooks: list[Callable[[Session, str], None]] = []
+
+
 def erase_customer(session: Session, actor: object, contact: str) -> list[str]:
     """Replace the customer's personal data and texts with "[已删除]" everywhere; audited; commits."""
     begin_write(session)
@@ -97,9 +104,12 @@ def erase_customer(session: Session, actor: object, contact: str) -> list[str]:
                     setattr(item, field, ERASED)
             item.analysis = None
             item.consent_public = False
+        facets.drop(session, ids)  # keywords and aspects come from the erased text
         for attachment in session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))):
             (storage_dir() / attachment.stored_name).unlink(missing_ok=True)
             session.delete(attachment)
+        for hook in erase_hooks:
+            hook(session, contact)
         subject = _subject(contact)
         audit.record(session, actor, "privacy.erase", "customer", subject, {"feedback": ids}, {"erased": True})
         session.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,24 +28,38 @@ from feedbackloop.web.api import (
     attachments,
     audit,
     auth,
+    dashboard,
+    exports,
     feedback,
+    ideas,
     imports,
     improvements,
+    kpis,
+    metrics,
     privacy,
+    reports,
+    surveys,
     tokens,
     webhooks,
     workflow,
 )
 from feedbackloop.web.bodylimit import BodySizeLimit
 from feedbackloop.web.pages import admin_audit, admin_tokens, admin_users
+from feedbackloop.web.pages import dashboard as dashboard_pages
+from feedbackloop.web.pages import ideas as idea_pages
 from feedbackloop.web.pages import improvements as improvement_pages
+from feedbackloop.web.pages import kpis as kpi_pages
+from feedbackloop.web.pages import reports as report_pages
 from feedbackloop.web.pages import router as pages_router
+from feedbackloop.web.pages import surveys as survey_pages
 from feedbackloop.web.pages import workflow as workflow_pages
 from feedbackloop.web.pages.common import error_page
+from feedbackloop.web.timing import RequestTiming
 
-API_ROUTERS = [auth, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments, workflow,
-               improvements]
-PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit]
+API_ROUTERS = [auth, exports, feedback, analysis, imports, accounts, tokens, audit, privacy, webhooks, attachments,
+               workflow, improvements, dashboard, reports, surveys, kpis, ideas, metrics]  # exports before feedback, whose /feedback/{feedback_id} takes "export"
+PAGE_ROUTERS = [workflow_pages, improvement_pages, admin_users, admin_tokens, admin_audit, dashboard_pages,
+                report_pages, survey_pages, kpi_pages, idea_pages]
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -130,6 +145,7 @@ def create_app(*, demo: bool = False) -> FastAPI:
         https_only=settings.base_url.startswith("https://"),
     )
     app.add_middleware(BodySizeLimit, default_limit=settings.max_upload_bytes)
+    app.add_middleware(RequestTiming)  # outermost: times everything, 413s and 503s included
     install_error_handlers(app)
     dberrors.install(app)  # a value the database refuses → 422, a busy database → 503, not 500 or a hang
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -145,3 +161,8 @@ def create_app(*, demo: bool = False) -> FastAPI:
         app.include_router(module.router)
     app.include_router(pages_router)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """The factory `feedbackloop serve --workers N` hands to uvicorn (each worker process calls it)."""
+    return create_app(demo=os.environ.get("FEEDBACKLOOP_SERVE_DEMO") == "1")

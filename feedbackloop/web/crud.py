@@ -37,18 +37,24 @@ class Entity:
     plural: str  # "rules": names the list endpoint (list_rules)
     body: type[BaseModel]  # what create and update accept
     out: Any  # the response model of one item
-    save: Callable[[Session, dict[str, Any], int | None], Any]  # creates when the id is None
+    save: Callable[..., Any]  # save(session, fields, id) — or save(session, actor, fields, id) with with_actor
     readers: Any  # who may list and read, as a user dependency (StaffUser); see accounts/policy.py
     writers: Any  # who may create and update
     deleters: Any = None  # who may delete; default: the writers
     list_all: Callable[[Session], Any] | None = None  # None: the entity lists itself (search parameters, …)
     get_one: Callable[[Session, int], Any] | None = None
-    delete: Callable[[Session, int], None] | None = None
+    delete: Callable[..., None] | None = None
     id_name: str | None = None  # the path parameter, as the policy table spells it; default "<singular>_id"
+    with_actor: bool = False  # save, delete receive the signed-in user after the session (for audit trails)
 
     @property
     def id_param(self) -> str:
         return self.id_name or f"{self.singular}_id"
+
+    def call_save(self, session: Session, user: object, fields: dict[str, Any], item_id: int | None) -> object:
+        if self.with_actor:
+            return self.save(session, user, fields, item_id)
+        return self.save(session, fields, item_id)
 
 
 def add_crud_routes(router: APIRouter, entity: Entity) -> None:
@@ -77,7 +83,7 @@ def _list(entity: Entity) -> Endpoint:
 
 def _create(entity: Entity) -> Endpoint:
     def endpoint(body: BaseModel, session: Session, user: object) -> object:
-        return entity.save(session, body.model_dump(), None)
+        return entity.call_save(session, user, body.model_dump(), None)
 
     return _named(endpoint, f"create_{entity.singular}", body=entity.body, session=SessionDep, user=entity.writers)
 
@@ -95,7 +101,7 @@ def _read(entity: Entity) -> Endpoint:
 
 def _update(entity: Entity) -> Endpoint:
     def endpoint(body: BaseModel, session: Session, user: object, **ids: int) -> object:
-        return entity.save(session, body.model_dump(), ids[entity.id_param])
+        return entity.call_save(session, user, body.model_dump(), ids[entity.id_param])
 
     params = {entity.id_param: DbId, "body": entity.body, "session": SessionDep, "user": entity.writers}
     return _named(endpoint, f"update_{entity.singular}", **params)
@@ -106,7 +112,10 @@ def _delete(entity: Entity) -> Endpoint:
     assert remove is not None
 
     def endpoint(session: Session, user: object, **ids: int) -> Response:
-        remove(session, ids[entity.id_param])
+        if entity.with_actor:
+            remove(session, user, ids[entity.id_param])
+        else:
+            remove(session, ids[entity.id_param])
         return Response(status_code=204)
 
     params = {entity.id_param: DbId, "session": SessionDep, "user": entity.deleters or entity.writers}

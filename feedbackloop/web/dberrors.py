@@ -14,6 +14,10 @@ from feedbackloop.errors import DatabaseBusy
 # PostgreSQL: lock_not_available (lock_timeout), query_canceled (statement_timeout), serialization_failure,
 # deadlock_detected. SQLite says it in words.
 BUSY_SQLSTATES = {"55P03", "57014", "40001", "40P01"}
+# The server going away or not yet back: a restart (admin_shutdown 57P01, crash_shutdown 57P02,
+# cannot_connect_now 57P03) or a broken connection (class 08). The request is answered 503; pre-ping
+# replaces the pooled connection on the next one.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P")
 SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
 
 
@@ -25,7 +29,7 @@ def is_busy(exc: BaseException) -> bool:
         return False
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate is not None:
-        return sqlstate in BUSY_SQLSTATES
+        return sqlstate in BUSY_SQLSTATES or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
     text = str(exc.orig).lower()
     # psycopg reports a refused or timed-out connection without a SQLSTATE: the database is unreachable.
     return any(words in text for words in SQLITE_BUSY) or "psycopg" in type(exc.orig).__module__

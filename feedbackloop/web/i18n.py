@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from feedbackloop.web.i18n_insight import EN_INSIGHT
+
 LANGUAGES = {"zh-CN": "中文", "en": "English"}
 DEFAULT = "zh-CN"
 
@@ -45,6 +47,8 @@ EN: dict[str, str] = {
     "登录 FeedbackLoop": "Log in to FeedbackLoop",
     "客户反馈的收集、分析与闭环处理": "Collect, analyse and close the loop on customer feedback",
     "您已退出登录": "You have been logged out",
+    "确定要退出 FeedbackLoop 吗？": "Log out of FeedbackLoop?",
+    "返回工作台": "Back to the workspace",
     "收集 · 清洗 · 分析 · 分派 · 回复 · 回访": "Collect · clean · analyse · route · reply · follow up",
     # inbox
     "全部反馈": "All feedback",
@@ -132,6 +136,7 @@ EN: dict[str, str] = {
     "更正分析": "Correct the analysis",
     "已保存更正, 重新训练时会用到。": "Correction saved; the next retraining learns from it.",
     "方面": "Aspect",
+    "送餐速度:negative": "aspect name[:negative]",
     "删除": "Remove",
     "补充方面": "Add aspect",
     "如: 停车": "e.g. parking",
@@ -415,6 +420,7 @@ EN: dict[str, str] = {
     "最高": "Max",
 }
 
+EN.update({k: v for k, v in EN_INSIGHT.items() if k not in EN})  # dashboard, reports, exports (i18n_insight.py)
 
 def resolve_lang(request: Request) -> str:
     """The UI language: `?lang=` (remembered in the session), else the session's, else zh-CN."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,8 @@ def by_token(session: Session, token: str) -> Feedback:
 
 
 RATEABLE = ("resolved", "closed")
+# Higher features add to the status page's view (surveys: the open survey link) without this module knowing them.
+public_view_extras: list[Callable[[Session, Feedback], dict[str, Any]]] = []
 ALREADY_ANSWERED = "already_answered"
 
 
@@ -121,7 +124,11 @@ def public_view(session: Session, token: str) -> dict[str, Any]:
         .where(Reply.state.in_(("sent", "received")))
         .order_by(Reply.created_at, Reply.id)
     ).all()
+    extras: dict[str, Any] = {}
+    for extra in public_view_extras:
+        extras.update(extra(session, record))
     return {
+        **extras,
         "record": record,
         "status_label": label(record.status),
         "steps": [{"at": s.at, "status": s.to_status, "label": label(s.to_status or "")} for s in steps],

@@ -9,6 +9,7 @@ import asyncio
 import logging
 import re
 import smtplib
+from collections.abc import Sequence
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -42,9 +43,12 @@ def subject_for(record: Feedback, text: str) -> str:
 
 
 def send(
-    to: str, subject: str, body: str, *, message_id: str | None = None, in_reply_to: str | None = None
+    to: str, subject: str, body: str, *, message_id: str | None = None, in_reply_to: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> str:
-    """Send one plain-text mail through the configured SMTP server; returns its Message-ID."""
+    """Send one plain-text mail through the configured SMTP server; returns its Message-ID.
+
+    `attachments` are (filename, MIME type, bytes), e.g. a scheduled report's PDF."""
     settings = get_settings()
     msg = EmailMessage()
     msg["From"] = settings.mail_from
@@ -55,6 +59,9 @@ def send(
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
     msg.set_content(body)
+    for filename, mime, data in attachments:
+        maintype, _, subtype = mime.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=15) as smtp:
         smtp.send_message(msg)
     return str(msg["Message-ID"])

@@ -64,6 +64,11 @@ class RoutingRule(Base):
     channel: Mapped[str | None] = mapped_column(String(20))
     customer_type: Mapped[str | None] = mapped_column(String(20))
     keyword: Mapped[str | None] = mapped_column(String(100))
+    # Conditions on what the analysis read (besides problem_type and product): 紧急/一般/建议,
+    # negative/neutral/positive, and an aspect name, optionally with its polarity ("送餐速度:negative").
+    urgency: Mapped[str | None] = mapped_column(String(4))
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    aspect: Mapped[str | None] = mapped_column(String(60))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

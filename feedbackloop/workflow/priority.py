@@ -55,7 +55,14 @@ def risk_signals(content: str, analysis: dict[str, Any] | None) -> dict[str, lis
         words = sorted(set(rx.findall(content or "")))
         if words:
             found[kind] = words
-    for flag in (analysis or {}).get("risk_flags") or []:
+    analysis = analysis or {}
+    for flag in analysis.get("risk_flags") or []:
+        if isinstance(flag, str) and flag in RISK_LABELS:
+            # The analyser flags the kind ("health"); its urgency reasons say why ("食品安全: 吃出一根头发").
+            words = [str(r).split(": ", 1)[-1] for r in analysis.get("urgency_reasons") or []]
+            bucket = found.setdefault(flag, [])
+            bucket.extend(w for w in words if w not in bucket)
+            continue
         word = flag if isinstance(flag, str) else str(flag.get("word") or flag.get("flag") or flag)
         kind = next((k for k, rx in _RISK_RE.items() if rx.search(word)), "safety")
         if isinstance(flag, dict) and flag.get("kind") in RISK_LABELS:
@@ -64,6 +71,13 @@ def risk_signals(content: str, analysis: dict[str, Any] | None) -> dict[str, lis
         if word not in found[kind]:
             found[kind].append(word)
     return found
+
+
+def is_safety_case(record: Any, result: Priority | None = None) -> bool:
+    """A safety, legal or health case (urgency 紧急 always carries one): top priority and escalation at once."""
+    urgency = (record.analysis or {}).get("urgency") or record.urgency
+    risks = result.risks if result is not None else list(risk_signals(record.content, record.analysis))
+    return urgency == "紧急" or any(k in risks for k in ("safety", "legal", "health"))
 
 
 def sentiment_of(record: Any) -> tuple[str | None, int]:

@@ -12,7 +12,14 @@ from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import Team, User
 from feedbackloop.db import begin_write
 from feedbackloop.errors import NotFound, ValidationFailed
-from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES, Feedback
+from feedbackloop.feedback.models import (
+    CHANNELS,
+    CUSTOMER_TYPES,
+    PROBLEM_TYPES,
+    SENTIMENTS,
+    URGENCIES,
+    Feedback,
+)
 from feedbackloop.workflow.models import ROUTING_STRATEGIES, TEAM_KINDS, RoutingRule, TeamSettings
 from feedbackloop.workflow.states import OPEN_STATUSES
 
@@ -131,16 +138,30 @@ def list_teams(session: Session) -> list[dict[str, Any]]:
 
 # --- Rules ----------------------------------------------------------------------------------------------
 
-RULE_FIELDS = ("problem_type", "product", "channel", "customer_type", "keyword")
+RULE_FIELDS = (
+    "problem_type", "product", "channel", "customer_type", "keyword", "urgency", "sentiment", "aspect"
+)
+POLARITIES = ("negative", "neutral", "positive")
 
 
 def _check_rule(session: Session, fields: dict[str, Any]) -> None:
-    checks = {"problem_type": PROBLEM_TYPES, "channel": list(CHANNELS), "customer_type": list(CUSTOMER_TYPES)}
+    checks = {
+        "problem_type": PROBLEM_TYPES,
+        "channel": list(CHANNELS),
+        "customer_type": list(CUSTOMER_TYPES),
+        "urgency": URGENCIES,
+        "sentiment": list(SENTIMENTS),
+    }
     for key, allowed in checks.items():
         if fields.get(key) and fields[key] not in allowed:
             raise ValidationFailed(
                 f"{key} 的值 '{fields[key]}' 无效, 可用: {', '.join(allowed)} / invalid {key}"
             )
+    aspect = fields.get("aspect")
+    if aspect and ":" in aspect and aspect.rsplit(":", 1)[1] not in POLARITIES:
+        raise ValidationFailed(
+            f"方面条件 '{aspect}' 无效, 写作「方面」或「方面:negative」(negative/neutral/positive) / invalid aspect"
+        )
     if fields.get("team_id") is not None:
         get_team(session, fields["team_id"])
 
@@ -173,12 +194,41 @@ def list_rules(session: Session) -> list[RoutingRule]:
     return list(session.scalars(select(RoutingRule).order_by(RoutingRule.position, RoutingRule.id)))
 
 
+def _has_aspect(condition: str, aspects: Any) -> bool:
+    name, _, polarity = condition.partition(":")
+    for item in aspects if isinstance(aspects, list) else []:
+        if isinstance(item, dict) and item.get("aspect") == name:
+            if not polarity or item.get("sentiment") == polarity:
+                return True
+    return False
+
+
+def _product_matches(wanted: str, record: Feedback, analysis: dict[str, Any]) -> bool:
+    """The stated product, or a product the analysis found in the text (case-insensitive)."""
+    needle = wanted.casefold()
+    if needle in (record.product or "").casefold():
+        return True
+    mentions = analysis.get("mentions") or {}
+    found = mentions.get("products") if isinstance(mentions, dict) else None
+    return any(needle in str(p).casefold() or str(p).casefold() in needle for p in found or [])
+
+
 def _matches(rule: RoutingRule, record: Feedback) -> bool:
+    """Conditions read the stored fields, falling back to what the analysis read from the text."""
     analysis = record.analysis or {}
     problem = record.problem_type or analysis.get("problem_type")
     if rule.problem_type and rule.problem_type != problem:
         return False
-    if rule.product and rule.product not in (record.product or ""):
+    if rule.product and not _product_matches(rule.product, record, analysis):
+        return False
+    if rule.urgency and rule.urgency != (record.urgency or analysis.get("urgency")):
+        return False
+    if rule.sentiment:
+        sentiment = analysis.get("sentiment")
+        label = record.sentiment or (sentiment.get("label") if isinstance(sentiment, dict) else None)
+        if rule.sentiment != label:
+            return False
+    if rule.aspect and not _has_aspect(rule.aspect, analysis.get("aspects")):
         return False
     if rule.channel and rule.channel != record.channel:
         return False

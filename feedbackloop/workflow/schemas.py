@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from feedbackloop.lib.refs import DbRef
 from feedbackloop.workflow.states import STATUSES
 
 if TYPE_CHECKING:  # mypy cannot build a Literal from a runtime tuple: to it this is a plain string
@@ -27,7 +28,7 @@ class TransitionIn(_In):
 
 
 class AssignIn(_In):
-    owner_id: int
+    owner_id: DbRef
     reason: str | None = Field(default=None, max_length=2000)
 
 
@@ -100,14 +101,14 @@ class ReplyOut(BaseModel):
 
 
 class RenderIn(_In):
-    template_id: int
+    template_id: DbRef
     next_step: str | None = Field(default=None, max_length=2000)
     deadline: str | None = Field(default=None, max_length=100)
 
 
 class RuleIn(_In):
     name: str = Field(min_length=1, max_length=100)
-    team_id: int
+    team_id: DbRef
     position: int = Field(default=100, ge=0, le=100_000)
     enabled: bool = True
     problem_type: str | None = None
@@ -115,6 +116,9 @@ class RuleIn(_In):
     channel: str | None = None
     customer_type: str | None = None
     keyword: str | None = Field(default=None, max_length=100)
+    urgency: str | None = None
+    sentiment: str | None = None
+    aspect: str | None = Field(default=None, max_length=60)
 
 
 class RuleOut(RuleIn):
@@ -170,7 +174,7 @@ class TeamIn(_In):
     strategy: str | None = None
     email: str | None = Field(default=None, max_length=200)
     is_default: bool | None = None
-    member_ids: list[int] | None = Field(default=None, max_length=500)
+    member_ids: list[DbRef] | None = Field(default=None, max_length=500)
 
 
 class TemplateIn(_In):
@@ -217,7 +221,7 @@ class KbFromItemIn(_In):
 
 class AlertRuleIn(_In):
     name: str = Field(min_length=1, max_length=100)
-    team_id: int
+    team_id: DbRef
     problem_type: str | None = None
     keyword: str | None = Field(default=None, max_length=100)
     threshold_pct: float = Field(default=5.0, gt=0, le=100)

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, insert, literal, or_, select, true, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
@@ -40,11 +41,17 @@ DEFAULT_POLICIES: dict[str, tuple[str, int, int, bool, int]] = {
 
 
 def ensure_defaults(session: Session) -> None:
-    """Create the default SLA policies and calendar if they are missing."""
+    """Create the default SLA policies and calendar if they are missing.
+
+    Several workers meet a fresh database at once: each missing row is added in a savepoint, and a row that
+    another transaction stored meanwhile (unique priority or id) is taken as there, not as an error that
+    cost the item in hand its triage.
+    """
     have = set(session.scalars(select(SlaPolicy.priority)))
     for prio, (name, first, resolve, biz, remind) in DEFAULT_POLICIES.items():
         if prio not in have:
-            session.add(
+            _add_unless_there(
+                session,
                 SlaPolicy(
                     priority=prio,
                     name=name,
@@ -52,11 +59,19 @@ def ensure_defaults(session: Session) -> None:
                     resolution_minutes=resolve,
                     business_hours=biz,
                     remind_before_minutes=remind,
-                )
+                ),
             )
     if session.get(BusinessCalendar, 1) is None:
-        session.add(BusinessCalendar(id=1, weekdays=[0, 1, 2, 3, 4], holidays=[], extra_workdays=[]))
+        _add_unless_there(session, BusinessCalendar(id=1, weekdays=[0, 1, 2, 3, 4], holidays=[], extra_workdays=[]))
     session.flush()
+
+
+def _add_unless_there(session: Session, row: SlaPolicy | BusinessCalendar) -> None:
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        pass  # a concurrent transaction created it first; the savepoint undid only our copy
 
 
 def policies(session: Session) -> dict[str, SlaPolicy]:
@@ -104,8 +119,25 @@ def update_calendar(session: Session, fields: dict[str, Any]) -> BusinessCalenda
         raise ValidationFailed(f"营业日历无效: {exc} / invalid business calendar") from exc
     if hours.start >= hours.end:
         raise ValidationFailed("上班时间必须早于下班时间 / day_start must be before day_end")
+    _check_calendar_days(cal)
     session.flush()
     return cal
+
+
+def _check_calendar_days(cal: BusinessCalendar) -> None:
+    """Weekdays 0–6 once each; holidays and make-up days in a plausible range and never the same day."""
+    weekdays = list(cal.weekdays or [])
+    if any(not isinstance(d, int) or not 0 <= d <= 6 for d in weekdays) or len(set(weekdays)) != len(weekdays):
+        raise ValidationFailed("工作日须为 0（周一）到 6（周日）且不重复 / weekdays must be 0 (Mon) to 6 (Sun), each once")
+    for key in ("holidays", "extra_workdays"):
+        for day in getattr(cal, key) or []:
+            if not "2000-01-01" <= str(day) <= "2100-12-31":
+                raise ValidationFailed(f"日期 {day} 超出 2000–2100 年的范围 / date {day} is outside 2000–2100")
+    both = sorted(set(map(str, cal.holidays or [])) & set(map(str, cal.extra_workdays or [])))
+    if both:
+        raise ValidationFailed(
+            f"{'、'.join(both)} 不能同时是节假日和调休上班日 / {', '.join(both)} cannot be both a holiday and a make-up workday"
+        )
 
 
 def update_policy(session: Session, priority: str, fields: dict[str, Any]) -> SlaPolicy:

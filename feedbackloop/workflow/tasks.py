@@ -1,21 +1,23 @@
-"""Background work of the workflow on Huey: triage after intake, mail, and the periodic SLA sweep,
+"""Background work of the workflow on Huey: triage after analysis, mail, and the periodic SLA sweep,
 reminders, follow-ups, threshold alerts and notification mail (embedded consumer or worker machines)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from huey import crontab
 from sqlalchemy import select, update
 
 from feedbackloop.accounts.models import User
-from feedbackloop.db import session_scope
-from feedbackloop.feedback import services as feedback_services
+from feedbackloop.config import get_settings
+from feedbackloop.db import get_read_sessionmaker, session_scope
+from feedbackloop.feedback import analyzing
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
-from feedbackloop.tasks import huey
+from feedbackloop.tasks import huey, once_per_period, register_reconciler
 from feedbackloop.workflow import replies
 from feedbackloop.workflow import services as workflow_services
 from feedbackloop.workflow.models import Notification
@@ -28,7 +30,7 @@ MAIL_BATCH = 200
 TRIAGE_BATCH = 250
 
 
-@huey.task()
+@huey.task(retries=5, retry_delay=2)
 def triage_items(ids: list[str]) -> dict[str, int]:
     """Prioritise and route newly stored items."""
     from feedbackloop.workflow.triage import triage
@@ -37,10 +39,40 @@ def triage_items(ids: list[str]) -> dict[str, int]:
         return triage(session, ids)
 
 
-def on_ingest(ids: list[str]) -> None:
-    """after_ingest hook: hand the new ids to the queue, so intake stays fast."""
+def on_analysed(ids: list[str]) -> None:
+    """after_analysis hook: triage the freshly analysed items on the queue (intake → analysis → triage)."""
     for start in range(0, len(ids), TRIAGE_BATCH):
         triage_items(ids[start : start + TRIAGE_BATCH])
+
+
+@register_reconciler
+def requeue_owed_triage() -> int:
+    """Queue triage for analysed items still 新建 and unprioritised past the grace period (their triage task
+    was lost: a dead worker, a Redis outage); returns how many."""
+    before = clock.now() - timedelta(seconds=get_settings().reconcile_after_seconds)
+    with get_read_sessionmaker()() as session:
+        ids = list(
+            session.scalars(
+                select(Feedback.id)
+                .where(Feedback.status == "new", Feedback.prioritized_at.is_(None))
+                .where(Feedback.analyzed_at.is_not(None), Feedback.analyzed_at < before)
+                .order_by(Feedback.created_at)
+                .limit(80 * TRIAGE_BATCH)
+            )
+        )
+    for start in range(0, len(ids), TRIAGE_BATCH):
+        triage_items(ids[start : start + TRIAGE_BATCH])
+    if ids:
+        log.info("reconciler: %d analysed items owed triage for over the grace period, queued again", len(ids))
+    return len(ids)
+
+
+def on_corrected(feedback_id: str) -> None:
+    """after_correction hook: triage the item again at once, so the agent sees the new priority and team."""
+    from feedbackloop.workflow.triage import retriage
+
+    with session_scope() as session:
+        retriage(session, feedback_id)
 
 
 @huey.task(retries=3, retry_delay=60)
@@ -115,12 +147,14 @@ def _retry_resolution_notices(session) -> None:
 
 
 @huey.periodic_task(crontab(minute="*"))
+@once_per_period(60)
 def sla_sweep() -> dict[str, int]:
     """Every minute: reminders, breaches and escalations, follow-ups."""
     return run_sweep()
 
 
 @huey.periodic_task(crontab(minute="*/5"))
+@once_per_period(300)
 def threshold_alerts() -> int:
     """Every five minutes: evaluate the threshold alert rules."""
     from feedbackloop.workflow import alerts
@@ -133,11 +167,13 @@ def threshold_alerts() -> int:
 
 
 @huey.periodic_task(crontab(minute="*/2"))
+@once_per_period(120)
 def reprioritise() -> int:
-    """Every two minutes: re-score items whose analysis arrived after triage."""
-    from feedbackloop.workflow.triage import reprioritise_analysed
+    """Every two minutes: re-score items re-analysed after triage; triage items whose analysis never came."""
+    from feedbackloop.workflow.triage import reprioritise_analysed, triage_stale
 
     with session_scope() as session:
+        triage_stale(session)
         return reprioritise_analysed(session)
 
 
@@ -175,6 +211,7 @@ def _register(hooks: list[Callable[[T], None]], hook: Callable[[T], None]) -> No
 
 
 # The lower modules raise these events; the queue is this module's business, not theirs.
-_register(feedback_services.after_ingest_hooks, on_ingest)
+_register(analyzing.after_analysis_hooks, on_analysed)
+_register(analyzing.after_correction_hooks, on_corrected)
 _register(workflow_services.after_resolve_hooks, notify_resolution)
 _register(replies.after_email_reply_hooks, send_reply)

@@ -1,4 +1,7 @@
-"""Triage of new items: priority, SLA due dates, routing to a team and an owner, early escalation."""
+"""Triage of analysed items: priority, SLA due dates, routing to a team and an owner, early escalation.
+
+It runs once an item's analysis is committed (feedback.analyzing.after_analysis_hooks), so priority and the
+routing rules read what the analysis found, and again when an agent corrects the analysis."""
 
 from __future__ import annotations
 
@@ -13,8 +16,10 @@ from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow import priority as prio
 from feedbackloop.workflow import sla
+from feedbackloop.workflow.models import HistoryEntry
 from feedbackloop.workflow.routing import Router
 from feedbackloop.workflow.services import add_history, ensure_token, escalate, notify
+from feedbackloop.workflow.states import DONE_STATUSES
 
 REPEAT_WINDOW = timedelta(days=30)
 
@@ -70,7 +75,12 @@ def triage(session: Session, ids: list[str]) -> dict[str, int]:
     """Prioritise, start the SLA clock, route and (for repeat or public complaints) escalate new items."""
     begin_write(session)
     now = clock.now()
-    records = list(session.scalars(select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")))
+    claim = select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")
+    if session.get_bind().dialect.name == "postgresql":
+        # Exactly once with several workers: a batch another worker is triaging is skipped, not waited for
+        # and then triaged again (it is no longer 新建 once that worker commits).
+        claim = claim.with_for_update(skip_locked=True, key_share=True)
+    records = list(session.scalars(claim))
     if not records:
         session.commit()
         return {"triaged": 0, "assigned": 0}
@@ -134,7 +144,82 @@ def _settle(
         record.channel in prio.REVIEW_PLATFORMS and record.priority in ("high", "urgent")
     ):
         escalate(session, record, "公开投诉 / public complaint", to_level=2, members=router.level_cache)
+    _escalate_safety(session, record, result, router.level_cache)
     return 1 if owner else 0
+
+
+def _escalate_safety(
+    session: Session, record: Feedback, result: prio.Priority, members: dict[int, list[int]] | None = None
+) -> None:
+    """A safety, legal or health case goes to the expert level at once (no-op if it is there already)."""
+    if prio.is_safety_case(record, result):
+        kinds = "/".join(prio.RISK_LABELS[k] for k in result.risks if k in ("safety", "legal", "health"))
+        escalate(session, record, f"{kinds or '紧急'}风险, 立即升级", to_level=2, members=members)
+
+
+def _manually_placed(session: Session, record: Feedback) -> bool:
+    """Whether a person assigned or claimed the item (then a correction does not move it)."""
+    return (
+        session.scalar(
+            select(HistoryEntry.id)
+            .where(HistoryEntry.feedback_id == record.id, HistoryEntry.kind.in_(("assign", "claim")))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def retriage(session: Session, feedback_id: str) -> dict[str, int]:
+    """Triage an item again after an agent corrected its analysis: priority and SLA, routing (unless a person
+    placed it), safety escalation. A still-new item gets its first triage; finished items are left alone."""
+    begin_write(session)
+    record = session.get(Feedback, feedback_id)
+    if record is None or record.status in DONE_STATUSES:
+        session.commit()
+        return {"triaged": 0, "assigned": 0}
+    if record.status == "new":
+        session.commit()
+        return triage(session, [feedback_id])
+    now = clock.now()
+    work = sla.Clockwork.load(session)
+    old = record.priority
+    similar = _similar_counts(session, [record], now)
+    result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
+    if result.level != old:
+        add_history(session, record, "priority", None, f"分析已更正, 优先级 {old} → {result.level}")
+    router = Router(session)
+    team, _rule = router.team_for(record)
+    assigned = 0
+    if team is not None and team.id != record.team_id and not _manually_placed(session, record):
+        owner = router.owners_for(team, 1)[0]
+        before = record.status
+        record.team_id, record.owner_id = team.id, owner
+        if record.status in ("triaged", "assigned"):
+            record.status = "assigned" if owner else "triaged"
+        add_history(
+            session, record, "status", None, f"分析已更正, 改派到 {team.name}",
+            from_status=before, to_status=record.status, data={"team_id": team.id, "owner_id": owner},
+        )
+        if owner:
+            notify(session, [owner], record, "assigned", f"新反馈 {record.id} 已分配给您 / assigned to you")
+            assigned = 1
+    _escalate_safety(session, record, result, router.level_cache)
+    session.commit()
+    return {"triaged": 1, "assigned": assigned}
+
+
+def triage_stale(session: Session, older_than: timedelta = timedelta(minutes=10), limit: int = 1000) -> int:
+    """Triage items still new long after intake (their analysis failed for good), so none waits unowned."""
+    ids = list(
+        session.scalars(
+            select(Feedback.id)
+            # created_at, not received_at: an imported review received last year is not "stale" on arrival
+            .where(Feedback.status == "new", Feedback.created_at < clock.now() - older_than)
+            .limit(limit)
+        )
+    )
+    session.commit()
+    return triage(session, ids)["triaged"] if ids else 0
 
 
 def reprioritise_analysed(session: Session, limit: int = 5000) -> int:
@@ -157,5 +242,6 @@ def reprioritise_analysed(session: Session, limit: int = 5000) -> int:
             result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
             if result.level != old:
                 add_history(session, record, "priority", None, f"分析完成, 优先级 {old} → {result.level}")
+            _escalate_safety(session, record, result)
     session.commit()
     return len(records)

@@ -58,6 +58,31 @@ def test_batch_of_1000_twice_adds_nothing_twice(client, admin_headers):
     assert client.get("/api/v1/feedback?per_page=1", headers=admin_headers).json()["total"] == 1000
 
 
+def test_a_batch_that_sends_one_item_twice_stores_it_once_and_accounts_for_both(client, admin_headers):
+    items = [
+        {"content": "送餐太慢了", "channel": "meituan", "external_id": "M1"},
+        {"content": "包装破了", "channel": "meituan", "external_id": "M2"},
+        {"content": "送餐太慢了", "channel": "meituan", "external_id": "M1"},
+    ]
+    r = client.post("/api/v1/feedback/batch", json={"items": items}, headers=admin_headers)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert len(body["created"]) == 2 and body["existing"] == [body["created"][0]]
+    assert client.get("/api/v1/feedback?per_page=1", headers=admin_headers).json()["total"] == 2
+
+
+def test_a_batch_with_two_texts_under_one_external_id_is_refused_whole(client, admin_headers):
+    items = [
+        {"content": "送餐太慢了", "channel": "meituan", "external_id": "M1"},
+        {"content": "包装破了", "channel": "meituan", "external_id": "M2"},
+        {"content": "汤洒了一半", "channel": "meituan", "external_id": "M1"},
+    ]
+    r = client.post("/api/v1/feedback/batch", json={"items": items}, headers=admin_headers)
+    assert r.status_code == 422, r.text
+    assert "items[0]" in r.text and "items[2]" in r.text and "external_id" in r.text
+    assert client.get("/api/v1/feedback?per_page=1", headers=admin_headers).json()["total"] == 0
+
+
 def test_batch_over_limit_is_refused(client, admin_headers):
     items = [{"content": "x"}] * 1001
     r = client.post("/api/v1/feedback/batch", json={"items": items}, headers=admin_headers)

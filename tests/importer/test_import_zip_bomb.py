@@ -116,3 +116,44 @@ def test_large_repetitive_workbook_passes_the_checks(tmp_path):
 )
 def test_unpacked_limit_defaults_to_ten_times_the_upload_limit_capped(upload, unpacked):
     assert Settings(max_upload_bytes=upload).xlsx_unpacked_limit() == unpacked
+
+
+def _shared_strings_workbook(path: Path, count: int, prefix: str = "") -> Path:
+    """A workbook whose sharedStrings.xml holds `count` distinct short strings (tiny per string, so the file
+    passes the size and ratio checks, yet openpyxl would hold each one as a Python object)."""
+    tag = f"{prefix}:" if prefix else ""
+    ns = f' xmlns:{prefix}="http://schemas.openxmlformats.org/spreadsheetml/2006/main"' if prefix else ""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, text in _PARTS.items():
+            zf.writestr(name, text)
+        body = "".join(f"<{tag}si><{tag}t>评论{n}</{tag}t></{tag}si>" for n in range(count))
+        zf.writestr("xl/sharedStrings.xml", f'<?xml version="1.0"?><{tag}sst{ns}>{body}</{tag}sst>')
+    return path
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_too_many_shared_strings_are_refused_before_openpyxl(
+    db, tmp_path, monkeypatch, parser_must_not_run, count, prefix
+):
+    # 80,000 strings make a sharedStrings.xml of over 1 MiB: the count crosses the streaming chunks.
+    path = _shared_strings_workbook(tmp_path / "many.xlsx", 80_000, prefix)
+    assert zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml").file_size > 1 << 20
+    monkeypatch.setattr(get_settings(), "xlsx_max_shared_strings", 79_999)
+    with pytest.raises(PayloadTooLarge) as exc:
+        import_file(db, path)
+    assert "79,999" in exc.value.message and "另存为 CSV" in exc.value.message
+    assert count() == 0
+
+
+def test_shared_strings_at_the_limit_pass_the_check(tmp_path, monkeypatch):
+    path = _shared_strings_workbook(tmp_path / "at-limit.xlsx", 80_000)
+    monkeypatch.setattr(get_settings(), "xlsx_max_shared_strings", 80_000)
+    check_archive(path)
+
+
+def test_api_refuses_too_many_shared_strings_with_413(client, admin_headers, tmp_path, monkeypatch, count):
+    path = _shared_strings_workbook(tmp_path / "many.xlsx", 3000)
+    monkeypatch.setattr(get_settings(), "xlsx_max_shared_strings", 2000)
+    r = client.post("/api/v1/imports", files={"file": (path.name, path.read_bytes())}, headers=admin_headers)
+    assert r.status_code == 413, r.text
+    assert "2,000" in r.json()["error"]["message"] and count() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select, update
 from trust_helpers import write_concurrently
@@ -142,3 +143,9 @@ def test_rule_changes_through_the_api_name_the_signed_in_user(client, admin_head
     assert r.status_code in (200, 201), r.text
     items = client.get("/api/v1/audit", params={"entity": "custom_aspects"}, headers=admin_headers).json()["items"]
     assert items and items[0]["actor"] == "admin" and items[0]["action"] == "custom_aspects.create"
+
+
+@pytest.mark.parametrize("limit", ["-1", "0", "10001"])
+def test_audit_log_refuses_a_limit_out_of_range(db, limit):
+    result = CliRunner().invoke(main, ["audit", "log", "--limit", limit])
+    assert result.exit_code == 2 and "1<=x<=10000" in result.output

@@ -7,6 +7,8 @@ from fastapi.testclient import TestClient
 from web_fixtures import *  # noqa: F403  (fixtures: admin_client, live_server, browser)
 from web_helpers import ADMIN_PASSWORD, csrf_from, login
 
+from feedbackloop.lib.clock import clock
+
 
 @pytest.mark.parametrize("path", ["/inbox", "/feedback/FB20240301001", "/touchpoints", "/import"])
 def test_pages_redirect_to_login_with_next(client, path):
@@ -48,6 +50,7 @@ def test_wrong_password_shows_chinese_message(client):
 
 def test_a_backed_off_account_gets_the_same_answer_as_a_wrong_password(client, make_user):
     name, password = make_user("agent")
+    clock.freeze(clock.now())  # the 1 s back-off must not run out while a loaded machine checks five passwords
     for _ in range(5):
         token = csrf_from(client.get("/login").text)
         client.post("/login", data={"username": name, "password": "wrong-wrong", "csrf_token": token})
@@ -76,6 +79,20 @@ def test_logout_ends_the_session(admin_client):
     assert r.url.path == "/login"
     assert "您已退出登录" in r.text
     assert admin_client.get("/inbox", follow_redirects=False).status_code == 303
+
+
+def test_a_get_of_logout_asks_and_signs_nobody_out(admin_client):
+    # Another site can embed <img src="/logout">: a GET shows the question, only the POST (with CSRF) acts.
+    page = admin_client.get("/logout")
+    assert page.status_code == 200 and "确定要退出" in page.text and 'method="post"' in page.text
+    assert admin_client.get("/inbox", follow_redirects=False).status_code == 200
+    assert admin_client.post("/logout", data={}, follow_redirects=False).status_code == 403
+    assert admin_client.get("/inbox", follow_redirects=False).status_code == 200
+
+
+def test_logout_page_without_a_session_goes_to_login(client):
+    r = client.get("/logout", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/login"
 
 
 def test_topbar_shows_name_and_role(admin_client):
@@ -123,7 +140,7 @@ def test_a_cookie_copied_before_logout_opens_nothing_after_it(_app, client, make
     browser = _browser(_app, *make_user("agent"))
     thief = _copy_of_cookie(_app, browser)
     assert thief.get("/inbox", follow_redirects=False).status_code == 200
-    browser.get("/logout")
+    browser.post("/logout", data={"csrf_token": csrf_from(browser.get("/logout").text)})
     assert thief.get("/inbox", follow_redirects=False).status_code == 303
     assert thief.get("/api/v1/auth/me").status_code == 401
 

@@ -59,12 +59,13 @@ def mailbox(_smtp_server: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.fixture(autouse=True)
 def _only_workflow_intake(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Run only the workflow's intake hook: these tests state the analysis they need on the record, so that
-    they do not depend on what the analysis model of the day predicts (test_reprioritise covers the hand-over)."""
+    """Skip the model: intake hands new items straight to the workflow's after-analysis hook. These tests
+    state the analysis they need on the record, so that they do not depend on what the analysis model of the
+    day predicts (tests/integration/test_entry_points.py covers intake → analysis → triage)."""
     from feedbackloop.feedback import services as feedback_services
-    from feedbackloop.workflow.tasks import on_ingest
+    from feedbackloop.workflow.tasks import on_analysed
 
-    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [on_ingest])
+    monkeypatch.setattr(feedback_services, "after_ingest_hooks", [on_analysed])
 
 
 @pytest.fixture

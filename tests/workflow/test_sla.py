@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from feedbackloop.lib.clock import clock
@@ -36,6 +37,23 @@ def test_supervisors_change_policies_and_the_48_hour_cap_holds(client, staff):
         ).status_code
         == 403
     )
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"weekdays": [0, 1, 7]}, "0（周一）到 6（周日）"),
+        ({"weekdays": [0, 0, 1]}, "不重复"),
+        ({"holidays": ["1900-01-01"]}, "2000–2100"),
+        ({"holidays": ["2026-10-01"], "extra_workdays": ["2026-10-01"]}, "不能同时是节假日和调休上班日"),
+    ],
+)
+def test_an_impossible_calendar_is_refused_and_nothing_changes(client, staff, change, says):
+    sup = staff["sup"][1]
+    before = client.get("/api/v1/business-calendar", headers=sup).json()
+    r = client.put("/api/v1/business-calendar", headers=sup, json=change)
+    assert r.status_code == 422 and says in r.json()["error"]["message"], r.text
+    assert client.get("/api/v1/business-calendar", headers=sup).json() == before
 
 
 def test_due_dates_follow_business_hours_and_holidays(client, staff, team, make_feedback):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Header, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedbackloop.web.deps import AdminUser, RawBody, ReadSessionDep, SessionDep
-from feedbackloop.web.ratelimit import limit_public
+from feedbackloop.web.ratelimit import limit_unverified
 from feedbackloop.webhooks import services
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
@@ -47,8 +47,11 @@ def receive_webhook(
     """One signed event: `X-FeedbackLoop-Signature: sha256=HMAC(secret, "<timestamp>." + body)`."""
     # A plain def (threadpool) with a reader session: anybody can call this, so a forged delivery gets a short
     # read to check its signature and never waits for, or holds, the write lock; nor does it block the loop.
-    limit_public(request)
-    return services.receive(session, source, x_feedbackloop_timestamp, x_feedbackloop_signature, body)
+    # Signed partners are not throttled by the public budget; only deliveries that fail the check count.
+    return limit_unverified(
+        request,
+        lambda: services.receive(session, source, x_feedbackloop_timestamp, x_feedbackloop_signature, body),
+    )
 
 
 @router.post("/webhook-sources", response_model=SourceCreated, status_code=201)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from feedbackloop.accounts.models import User
 from feedbackloop.web.crud import Entity, add_crud_routes
-from feedbackloop.web.deps import DbId, SessionDep, StaffUser, WriterUser, require_role
+from feedbackloop.web.deps import SessionDep, StaffUser, WriterUser, require_role
 from feedbackloop.web.ratelimit import limit_public
 from feedbackloop.workflow import alerts, customer, replies, routing, services, sla
 from feedbackloop.workflow import schemas as s
@@ -104,21 +104,10 @@ add_crud_routes(router, Entity(
 ))  # fmt: skip
 
 
-@router.get("/workflow/teams")
-def list_teams(session: SessionDep, user: StaffUser) -> list[dict[str, object]]:
-    """Teams with escalation level (kind), routing strategy, members and open-item load."""
-    return routing.list_teams(session)
-
-
-@router.post("/workflow/teams", status_code=201)
-def create_team(body: s.TeamIn, session: SessionDep, user: ManagerUser) -> dict[str, object]:
-    """Create a team with its kind (一线客服/专家团队/部门经理/高管), strategy and members."""
-    return routing.save_team(session, user, body.model_dump())
-
-
-@router.put("/workflow/teams/{team_id}")
-def update_team(team_id: DbId, body: s.TeamIn, session: SessionDep, user: ManagerUser) -> dict[str, object]:
-    return routing.save_team(session, user, body.model_dump(), team_id)
+add_crud_routes(router, Entity(
+    "/workflow/teams", "team", "teams", s.TeamIn, dict[str, object], routing.save_team, StaffUser, ManagerUser,
+    list_all=routing.list_teams, with_actor=True,
+))  # fmt: skip
 
 
 @router.get("/sla-policies", response_model=list[s.PolicyOut])

@@ -76,6 +76,8 @@ def logout(request: Request, session: SessionDep) -> RedirectResponse:
 
 
 @router.get("/logout")
-def logout_get(request: Request, session: SessionDep) -> RedirectResponse:
-    """Sign-out from a plain link; ending one's own session is harmless even if a third site triggers it."""
-    return logout(request, session)
+def logout_get(request: Request) -> Response:
+    """A plain link to /logout asks first: a GET must not sign anybody out (another site could embed it)."""
+    if not request.session.get(SESSION_KEY):
+        return RedirectResponse("/login", status_code=303)
+    return render(request, "logout.html", {})

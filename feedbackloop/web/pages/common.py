@@ -190,6 +190,11 @@ def render(
     return response
 
 
+def secure_headers(response: Response) -> None:
+    """The pages' security headers on a response that `render` did not make (a report's own HTML)."""
+    _secure(response, embeddable=False)
+
+
 def _secure(response: Response, *, embeddable: bool) -> None:
     # Defence in depth behind autoescaping: no inline or foreign scripts can run on our pages.
     policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "

@@ -3,89 +3,22 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request, Response
-from starlette.datastructures import QueryParams
 
+from feedbackloop.accounts.services import list_teams
 from feedbackloop.feedback import services
-from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES, SENTIMENTS, URGENCIES
+from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
 from feedbackloop.web.deps import SessionDep
-from feedbackloop.web.pages.common import CHINA, STATUS_LABELS, PageRoute, StaffPage, render
+from feedbackloop.web.filters import CHOICES, PER_PAGE_CHOICES, InboxQuery
+from feedbackloop.web.pages.common import PageRoute, StaffPage, render
+
+__all__ = ["InboxQuery", "router"]
 
 router = APIRouter(route_class=PageRoute)
-PER_PAGE_CHOICES = (20, 50, 100)
-_CHOICES: dict[str, Collection[str]] = {
-    "channel": CHANNELS,
-    "problem_type": PROBLEM_TYPES,
-    "status": STATUS_LABELS,
-    "customer_type": CUSTOMER_TYPES,
-    "sentiment": SENTIMENTS,
-    "urgency": URGENCIES,
-}
-
-
-@dataclass
-class InboxQuery:
-    """The inbox's GET parameters, parsed leniently: unknown values are dropped, bad dates reported."""
-
-    values: dict[str, str] = field(default_factory=dict)
-    filters: services.FeedbackFilter = field(default_factory=services.FeedbackFilter)
-    page: int = 1
-    per_page: int = 50
-    errors: list[str] = field(default_factory=list)
-
-    @classmethod
-    def parse(cls, params: QueryParams) -> InboxQuery:
-        query = cls()
-        kwargs: dict[str, object] = {}
-        for name, allowed in _CHOICES.items():
-            value = params.get(name, "").strip()
-            if value and value in allowed:
-                kwargs[name] = query.values[name] = value
-        for name, limit in (("q", 200), ("touchpoint", 100)):
-            text = params.get(name, "").strip()[:limit]
-            if text:
-                kwargs[name] = query.values[name] = text
-        kwargs["date_from"] = query._date(params, "from", end=False)
-        kwargs["date_to"] = query._date(params, "to", end=True)
-        query.filters = services.FeedbackFilter(**kwargs)  # type: ignore[arg-type]  # values checked against _CHOICES above
-        query.page = _int(params.get("page"), 1, 1, 100_000)
-        per_page = _int(params.get("per_page"), 50, 1, 100)
-        query.per_page = per_page if per_page in PER_PAGE_CHOICES else 50
-        if query.per_page != 50:
-            query.values["per_page"] = str(query.per_page)
-        return query
-
-    def _date(self, params: QueryParams, name: str, *, end: bool) -> datetime | None:
-        raw = params.get(name, "").strip()
-        if not raw:
-            return None
-        try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            self.errors.append("日期格式应为 YYYY-MM-DD")
-            return None
-        self.values[name] = raw
-        # Dates are picked in China time; "to" includes the whole day.
-        start = datetime.combine(day, time.min, tzinfo=CHINA)
-        return start + timedelta(days=1, microseconds=-1) if end else start
-
-    def url(self, **changes: object) -> str:
-        """The inbox URL with these filters, some changed (None removes one)."""
-        params: dict[str, object] = {**self.values, **changes}
-        clean = {k: v for k, v in params.items() if v not in (None, "")}
-        return "/inbox" + (f"?{urlencode(clean)}" if clean else "")
-
-
-def _int(raw: str | None, default: int, low: int, high: int) -> int:
-    try:
-        return min(max(int(raw or default), low), high)
-    except ValueError:
-        return default
+_CHOICES = {k: v for k, v in CHOICES.items() if k in ("channel", "problem_type", "status", "customer_type", "sentiment",
+                                                      "urgency")}  # the inbox's drop-downs  # fmt: skip
 
 
 @router.get("/inbox")
@@ -102,6 +35,7 @@ def inbox(request: Request, session: SessionDep, user: StaffPage) -> Response:
         "per_page_choices": PER_PAGE_CHOICES,
         "customer_types": CUSTOMER_TYPES,
         "sentiments": SENTIMENTS,
+        "team_names": {t.id: t.name for t in list_teams(session)},
     }
     return render(request, "inbox.html", context, user=user)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from feedbackloop.errors import Conflict
-from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
+from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES, SENTIMENTS, URGENCIES
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.pages.common import NAV, ManagerPage, NavItem, PageRoute, StaffPage, render, verify_csrf
 from feedbackloop.web.ratelimit import limit_public
@@ -25,6 +25,8 @@ CHOICES = {
     "problem_types": PROBLEM_TYPES,
     "channels": CHANNELS,
     "customer_types": CUSTOMER_TYPES,
+    "urgencies": URGENCIES,
+    "sentiments": SENTIMENTS,
     "team_kinds": list(TEAM_KINDS),
     "strategies": ROUTING_STRATEGIES,
     "priorities": PRIORITY_LEVELS,

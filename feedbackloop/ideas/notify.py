@@ -1,0 +1,313 @@
+"""Closing the loop in public: the "您说，我们做" changelog, and the "已上线" notice to every voter and every
+customer whose feedback is linked, when an idea or its improvement plan ships.
+
+Announcing writes one outbox row per recipient (unique per announcement and identity, so nobody is told
+twice, however often it runs); delivering sends what is queued and records each outcome."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from feedbackloop.config import get_settings
+from feedbackloop.db import begin_write
+from feedbackloop.errors import FeedbackLoopError, NotFound, ValidationFailed
+from feedbackloop.feedback.models import Feedback
+from feedbackloop.ideas import channels, identity
+from feedbackloop.ideas.models import Idea, IdeaFeedback, Notice, Vote, Voter
+from feedbackloop.ideas.services import feedback_identity, public_view
+from feedbackloop.insight import improvements
+from feedbackloop.insight.models import ImprovementPlan
+from feedbackloop.lib.clock import clock
+
+log = logging.getLogger(__name__)
+SHIPPED_PLAN = ("shipped", "verified")
+MAX_ATTEMPTS = 5
+LINK_DAYS = improvements.REVIEW_DAYS  # a plan's linked feedback: its themes in the days before shipping
+# The plan's life cycle as the board shows it on the plan's ideas.
+IDEA_STATUS_FOR_PLAN = {"planned": "planned", "in_progress": "in_progress", "shipped": "shipped",
+                        "verified": "shipped"}  # fmt: skip
+
+
+def _base() -> str:
+    return get_settings().base_url.rstrip("/")
+
+
+# --- Who asked for it ------------------------------------------------------------------------------------
+
+
+def _plan_ideas(session: Session, plan_id: int) -> list[Idea]:
+    return list(session.scalars(select(Idea).where(Idea.plan_id == plan_id, Idea.status != "duplicate")))
+
+
+def _theme_feedback(session: Session, plan: ImprovementPlan) -> set[str]:
+    """Feedback in the plan's themes in the days before it shipped (what its effect review counts)."""
+    keys = set(plan.theme_keys or [])
+    if not keys:
+        return set()
+    end = plan.shipped_at or clock.now()
+    rows = session.execute(select(Feedback.id, Feedback.content, Feedback.analysis).where(
+        Feedback.received_at >= end - timedelta(days=LINK_DAYS), Feedback.received_at < end,
+        Feedback.analysis.is_not(None), Feedback.duplicate_of.is_(None)))  # fmt: skip
+    return {fid for fid, content, analysis in rows if keys & improvements.linked_keys(content, analysis)}
+
+
+def _linked_feedback(session: Session, idea_ids: list[int]) -> set[str]:
+    if not idea_ids:
+        return set()
+    return set(session.scalars(select(IdeaFeedback.feedback_id).where(IdeaFeedback.idea_id.in_(idea_ids))))
+
+
+def asked_for(session: Session, plan: ImprovementPlan | None, ideas: list[Idea]) -> set[str]:
+    """The feedback items that asked for a shipped change: linked to its ideas, or in its plan's themes."""
+    found = _linked_feedback(session, [i.id for i in ideas])
+    return found | (_theme_feedback(session, plan) if plan is not None else set())
+
+
+# --- Announcing ------------------------------------------------------------------------------------------
+
+
+def on_plan_status(session: Session, plan_id: int) -> int:
+    """Mirror a plan's status on its ideas; once it ships, queue the notices. Returns notices queued; commits."""
+    begin_write(session)
+    plan = session.get(ImprovementPlan, plan_id)
+    if plan is None:
+        return 0
+    ideas = _plan_ideas(session, plan.id)
+    mirrored = IDEA_STATUS_FOR_PLAN.get(plan.status)
+    for idea in ideas:
+        if mirrored and idea.status != mirrored:
+            idea.status = mirrored
+            if mirrored == "shipped":
+                idea.shipped_at = idea.shipped_at or plan.shipped_at or clock.now()
+    queued = _announce(session, f"plan:{plan.id}", plan, ideas) if plan.status in SHIPPED_PLAN else 0
+    session.commit()
+    return queued
+
+
+def on_idea_shipped(session: Session, idea_id: int) -> int:
+    """Queue the notices for an idea that staff marked 已上线 (through its plan's announcement if it has one)."""
+    begin_write(session)
+    idea = session.get(Idea, idea_id)
+    if idea is None or idea.status != "shipped":
+        return 0
+    plan = session.get(ImprovementPlan, idea.plan_id) if idea.plan_id else None
+    subject = f"plan:{plan.id}" if plan is not None else f"idea:{idea.id}"
+    queued = _announce(session, subject, plan, [idea] if plan is None else _plan_ideas(session, plan.id) or [idea])
+    session.commit()
+    return queued
+
+
+def _announce(session: Session, subject: str, plan: ImprovementPlan | None, ideas: list[Idea]) -> int:
+    secret = identity.installation_secret(session)
+    told = set(session.scalars(select(Notice.recipient_hash).where(Notice.subject == subject)))
+    headline = ideas[0].title if ideas else (plan.title if plan else "")
+    link = f"{_base()}/changelog#{subject.replace(':', '-')}"
+    reply = next((i.public_reply for i in ideas if i.public_reply), "")
+    queued = 0
+    for voter in _voters(session, [i.id for i in ideas]):
+        queued += _queue(session, subject, told, voter, secret, "voter", headline, reply, link)
+    for record in session.scalars(select(Feedback).where(Feedback.id.in_(sorted(asked_for(session, plan, ideas))))):
+        ident, kind = feedback_identity(secret, record)
+        if kind == "feedback":
+            continue  # no address to write to
+        known = session.scalar(select(Voter).where(Voter.identity_hash == ident))
+        voter = known or Voter(identity_hash=ident, kind=kind, contact=_canonical(record.contact), feedback_id=record.id)
+        if known is None:
+            session.add(voter)
+            session.flush()
+        queued += _queue(session, subject, told, voter, secret, "customer", headline, reply, link)
+    return queued
+
+
+def _canonical(contact: str | None) -> str | None:
+    try:
+        return identity.normalize_contact(contact or "")[1]
+    except ValidationFailed:
+        return None
+
+
+def _voters(session: Session, idea_ids: list[int]) -> list[Voter]:
+    if not idea_ids:
+        return []
+    return list(session.scalars(select(Voter).join(Vote, Vote.voter_id == Voter.id)
+                                .where(Vote.idea_id.in_(idea_ids)).distinct()))  # fmt: skip
+
+
+def _address(session: Session, voter: Voter) -> tuple[str, str] | None:
+    """(channel, address) to reach a voter: their verified contact, or their feedback's."""
+    if voter.contact and voter.kind in ("email", "phone"):
+        return ("email" if voter.kind == "email" else "sms"), voter.contact
+    if voter.feedback_id:
+        record = session.get(Feedback, voter.feedback_id)
+        canonical = _canonical(record.contact if record else None)
+        if canonical:
+            return ("email" if "@" in canonical else "sms"), canonical
+    return None
+
+
+def _queue(session: Session, subject: str, told: set[str], voter: Voter, secret: str, role: str, headline: str,
+           reply: str, link: str) -> int:  # fmt: skip
+    if voter.identity_hash in told or not voter.notify:
+        return 0
+    target = _address(session, voter)
+    if target is None:
+        return 0
+    channel, address = target
+    title, body = _message(role, channel, headline, reply, link, identity.unsubscribe_token(secret, voter.id))
+    state = "queued" if channel == "email" or channels.sms_available() else "pending_channel"
+    session.add(Notice(subject=subject, recipient_hash=voter.identity_hash, channel=channel, address=address,
+                       voter_id=voter.id, title=title, body=body, state=state, created_at=clock.now()))  # fmt: skip
+    told.add(voter.identity_hash)
+    return 1
+
+
+def _message(role: str, channel: str, headline: str, reply: str, link: str, unsub: str) -> tuple[str, str]:
+    if role == "customer":
+        title = "您反馈的问题已在新版本中修复，欢迎体验"
+        lead = f"您说，我们做：您反馈的问题「{headline}」已在新版本中修复（已上线），欢迎体验。"
+    else:
+        title = f"您支持的想法已上线: {headline}"[:200]
+        lead = f"您说，我们做：您投票支持的想法「{headline}」已上线，欢迎体验。"
+    stop = f"{_base()}/ideas/unsubscribe/{unsub}"
+    if channel == "sms":
+        return title, f"【FeedbackLoop】{lead} 详情: {link} 退订: {stop}"
+    parts = [lead, reply, f"查看「您说，我们做」: {link}", "", f"不想再收到此类通知？退订: {stop}"]
+    return title, "\n".join(p for p in parts if p is not None)
+
+
+# --- Delivering ------------------------------------------------------------------------------------------
+
+
+def deliver(session: Session, limit: int = 200) -> dict[str, int]:
+    """Send queued notices (and, once SMS exists, those waiting for it); each outcome recorded. Commits."""
+    states = ["queued", "failed"] + (["pending_channel"] if channels.sms_available() else [])
+    begin_write(session)
+    pending = list(session.scalars(select(Notice).where(Notice.state.in_(states), Notice.attempts < MAX_ATTEMPTS)
+                                   .order_by(Notice.id).limit(limit)))  # fmt: skip
+    session.commit()
+    counts = {"sent": 0, "failed": 0}
+    for notice in pending:
+        ok = _send_one(notice)
+        begin_write(session)
+        row = session.get(Notice, notice.id)
+        if row is None or row.state not in states:
+            session.commit()
+            continue
+        row.attempts += 1
+        if ok is None:
+            row.state, row.sent_at, row.address, row.error = "sent", clock.now(), None, None
+            counts["sent"] += 1
+        else:
+            row.state, row.error = "failed", ok[:300]
+            counts["failed"] += 1
+        session.commit()
+    return counts
+
+
+def _send_one(notice: Notice) -> str | None:
+    """None when sent, else the reason."""
+    try:
+        if notice.channel == "email":
+            channels.send_email(notice.address or "", notice.title, notice.body)
+        else:
+            channels.send_sms(notice.address or "", notice.body)
+    except FeedbackLoopError as exc:
+        log.warning("idea notice %s failed: %s", notice.id, exc.message)
+        return exc.message
+    return None
+
+
+def unsubscribe(session: Session, token: str) -> None:
+    """Stop every further notice to this voter and forget their address; commits."""
+    secret = identity.installation_secret(session)
+    voter_id = identity.voter_of_unsubscribe(secret, token)
+    begin_write(session)
+    voter = session.get(Voter, voter_id) if voter_id else None
+    if voter is None:
+        raise NotFound("退订链接无效 / this unsubscribe link is not valid")
+    voter.notify, voter.contact = False, None
+    for notice in session.scalars(select(Notice).where(Notice.voter_id == voter.id,
+                                                       Notice.state.in_(("queued", "failed", "pending_channel")))):  # fmt: skip
+        notice.state, notice.address = "unsubscribed", None
+    session.commit()
+
+
+# --- The changelog ---------------------------------------------------------------------------------------
+
+
+def effect_text(change: float | None) -> str | None:
+    """"相关投诉下降 70%" from the effect review's volume change; None without a baseline."""
+    if change is None:
+        return None
+    value = round(change * 100)
+    if value < 0:
+        return f"相关投诉下降 {-value}%"
+    return f"相关投诉上升 {value}%" if value > 0 else "相关投诉持平"
+
+
+def changelog(session: Session, limit: int = 50) -> list[dict[str, Any]]:
+    """Shipped improvements, newest first: plans once 已上线/已验证 and ideas shipped on their own, each with
+    the number of feedback items (and votes) that asked for it and, once verified, its measured effect."""
+    entries = []
+    plans = session.scalars(select(ImprovementPlan).where(ImprovementPlan.status.in_(SHIPPED_PLAN))
+                            .order_by(ImprovementPlan.shipped_at.desc()).limit(limit))  # fmt: skip
+    for plan in plans:
+        ideas = [i for i in _plan_ideas(session, plan.id) if i.moderation == "published"]
+        change = improvements.review(session, plan).volume_change if plan.status == "verified" else None
+        entries.append(_entry(f"plan-{plan.id}", ideas[0].title if ideas else plan.title, ideas, plan.shipped_at,
+                              len(asked_for(session, plan, ideas)), change, plan.status == "verified"))  # fmt: skip
+    alone = session.scalars(select(Idea).where(Idea.status == "shipped", Idea.plan_id.is_(None),
+                                               Idea.moderation == "published")
+                            .order_by(Idea.shipped_at.desc()).limit(limit))  # fmt: skip
+    for idea in alone:
+        entries.append(_entry(f"idea-{idea.id}", idea.title, [idea], idea.shipped_at,
+                              len(asked_for(session, None, [idea])), None, False))  # fmt: skip
+    entries.sort(key=lambda e: e["shipped_at"] or clock.now(), reverse=True)
+    return entries[:limit]
+
+
+def _entry(anchor: str, title: str, ideas: list[Idea], shipped_at: Any, asked: int, change: float | None,
+           verified: bool) -> dict[str, Any]:  # fmt: skip
+    return {"anchor": anchor, "title": title, "shipped_at": shipped_at, "feedback_count": asked,
+            "votes": sum(i.vote_count for i in ideas), "effect": effect_text(change),
+            "effect_percent": None if change is None else round(change * 100), "verified": verified,
+            "text": next((i.public_reply for i in ideas if i.public_reply), ""),
+            "ideas": [public_view(i) for i in ideas]}  # fmt: skip
+
+
+def outbox(session: Session, limit: int = 200) -> dict[str, Any]:
+    """Notices by state and channel, and the latest ones (addresses masked), for staff."""
+    from sqlalchemy import func
+
+    from feedbackloop.lib.masking import mask_contact
+
+    counts = session.execute(select(Notice.state, Notice.channel, func.count()).group_by(Notice.state, Notice.channel))
+    latest = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(limit))
+    return {
+        "counts": [{"state": s, "channel": c, "count": int(n)} for s, c, n in counts],
+        "notices": [{"id": n.id, "subject": n.subject, "channel": n.channel, "state": n.state,
+                     "address": mask_contact(n.address) if n.address else None, "error": n.error,
+                     "sent_at": n.sent_at, "created_at": n.created_at} for n in latest],
+    }  # fmt: skip
+
+
+def forget_contact(session: Session, contact: str) -> None:
+    """Erasure (privacy): the voter with this phone / e-mail keeps no address and gets no more notices."""
+    try:
+        kind, canonical = identity.normalize_contact(contact)
+    except ValidationFailed:
+        return
+    ident = identity.identity_hash(identity.installation_secret(session), kind, canonical)
+    voter = session.scalar(select(Voter).where(Voter.identity_hash == ident))
+    if voter is None:
+        return
+    voter.notify, voter.contact = False, None
+    for notice in session.scalars(select(Notice).where(Notice.voter_id == voter.id, Notice.address.is_not(None))):
+        notice.address = None
+        if notice.state != "sent":
+            notice.state = "unsubscribed"

@@ -1,0 +1,102 @@
+"""Chinese search over ideas through a token index (idea_tokens), not a substring scan.
+
+Titles and descriptions are segmented with jieba (precise and search mode, so that 夜间模式 is found by
+夜间 and by 模式); a query matches the ideas that hold every one of its words. A query word no idea holds
+is looked up by its search-mode parts (夜间模式 → 夜间, 模式), so a longer query still finds them."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from feedbackloop.analysis.text import normalize
+from feedbackloop.ideas.models import Idea, IdeaToken
+
+_lock = threading.Lock()
+_ready = False
+# Words that say nothing about what an idea is about; a query made only of these finds everything.
+STOP = frozenset(
+    "的 了 是 在 和 与 及 也 都 就 太 很 吗 呢 吧 啊 呀 哦 把 被 让 给 对 又 还 再 更 最 能 会 要 想 希望 可以 "
+    "一个 一下 我 我们 你 你们 他 她 它 这 那 这个 那个 有 没有 不 请 能否 是否 建议 增加 一些".split()
+)
+_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+MAX_TOKEN = 40
+
+
+def _jieba() -> Any:
+    global _ready
+    import jieba
+
+    if not _ready:
+        with _lock:
+            if not _ready:
+                jieba.setLogLevel(logging.WARNING)
+                jieba.initialize()
+                _ready = True
+    return jieba
+
+
+def _keep(token: str) -> bool:
+    return bool(token) and len(token) <= MAX_TOKEN and token not in STOP and bool(_WORD.match(token))
+
+
+def index_tokens(text: str) -> set[str]:
+    """The tokens an idea is found by: jieba's precise and search-mode words of the normalised text."""
+    norm = normalize(text)
+    jieba = _jieba()
+    words = set(jieba.lcut(norm)) | set(jieba.lcut_for_search(norm))
+    return {w.strip() for w in words if _keep(w.strip())}
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a search query (precise mode), in order, without stop words and duplicates."""
+    jieba = _jieba()
+    return list(dict.fromkeys(w.strip() for w in jieba.lcut(normalize(query)) if _keep(w.strip())))
+
+
+def reindex(session: Session, idea: Idea) -> None:
+    """Replace the idea's rows in the index (in the caller's transaction)."""
+    session.flush()
+    session.execute(delete(IdeaToken).where(IdeaToken.idea_id == idea.id))
+    tokens = index_tokens(f"{idea.title}\n{idea.description}")
+    if tokens:
+        session.execute(insert(IdeaToken), [{"token": t, "idea_id": idea.id} for t in sorted(tokens)])
+
+
+def _alternatives(session: Session, word: str) -> list[str]:
+    """The word itself if the index holds it, else its search-mode parts that the index holds."""
+    if session.scalar(select(IdeaToken.idea_id).where(IdeaToken.token == word).limit(1)) is not None:
+        return [word]
+    parts = [p for p in _jieba().lcut_for_search(word) if p != word and _keep(p)]
+    return parts or [word]
+
+
+def match_clauses(session: Session, query: str) -> list[ColumnElement[bool]]:
+    """One `Idea.id IN (…)` clause per query word; an empty list when the query has no words."""
+    clauses: list[ColumnElement[bool]] = []
+    for word in query_words(query):
+        options = _alternatives(session, word)
+        clauses.append(Idea.id.in_(select(IdeaToken.idea_id).where(IdeaToken.token.in_(options))))
+    return clauses
+
+
+def overlap(session: Session, tokens: Iterable[str], candidates: int = 50) -> list[tuple[int, int]]:
+    """(idea id, shared token count) of the ideas sharing most tokens with `tokens`, most first."""
+    toks = sorted(set(tokens))
+    if not toks:
+        return []
+    shared = func.count().label("shared")
+    stmt = (
+        select(IdeaToken.idea_id, shared)
+        .where(IdeaToken.token.in_(toks))
+        .group_by(IdeaToken.idea_id)
+        .order_by(shared.desc(), IdeaToken.idea_id.desc())
+        .limit(candidates)
+    )
+    return [(int(i), int(n)) for i, n in session.execute(stmt)]

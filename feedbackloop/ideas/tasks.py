@@ -1,0 +1,49 @@
+"""Background work of the idea board on Huey: announce what shipped and deliver the notices (and retry)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from huey import crontab
+
+from feedbackloop.db import session_scope
+from feedbackloop.ideas import notify, staff
+from feedbackloop.insight import improvements
+from feedbackloop.privacy import services as privacy
+from feedbackloop.tasks import huey
+
+log = logging.getLogger(__name__)
+
+
+@huey.task(retries=3, retry_delay=60)
+def plan_status_changed(plan_id: int) -> dict[str, int]:
+    """Mirror the plan on its ideas; once shipped, queue and send the notices."""
+    with session_scope() as session:
+        queued = notify.on_plan_status(session, plan_id)
+    return {"queued": queued, **(deliver_notices.call_local() if queued else {})}
+
+
+@huey.task(retries=3, retry_delay=60)
+def idea_shipped(idea_id: int) -> dict[str, int]:
+    """Queue and send the notices for an idea shipped on its own."""
+    with session_scope() as session:
+        queued = notify.on_idea_shipped(session, idea_id)
+    return {"queued": queued, **(deliver_notices.call_local() if queued else {})}
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+def deliver_notices() -> dict[str, int]:
+    """Every 5 minutes: send what is queued, retry what failed (at most 5 tries each)."""
+    with session_scope() as session:
+        return notify.deliver(session)
+
+
+def _register(hooks: list[Any], hook: Any) -> None:
+    if hook not in hooks:  # a test may import this module again
+        hooks.append(hook)
+
+
+_register(improvements.after_status_hooks, plan_status_changed)
+_register(staff.after_ship_hooks, idea_shipped)
+_register(privacy.erase_hooks, notify.forget_contact)

@@ -1,0 +1,33 @@
+"""Background work of the insight half on Huey: the per-item KPI durations (every minute) and the
+scheduled reports (every hour)."""
+
+from __future__ import annotations
+
+from huey import crontab
+
+from feedbackloop.db import get_read_sessionmaker, session_scope
+from feedbackloop.tasks import huey
+
+
+@huey.periodic_task(crontab(minute="*"))
+def refresh_kpi_times() -> int:
+    """Recompute the durations of items changed since the last run (kpi_facts.refresh)."""
+    from feedbackloop.insight import kpi_facts
+
+    with session_scope() as session:
+        return kpi_facts.refresh(session)
+
+
+@huey.periodic_task(crontab(minute="7"))
+def scheduled_reports() -> int:
+    """Every hour: mail the weekly and monthly reports whose period has ended, with the PDF attached."""
+    from feedbackloop.insight.schedule import send_due
+    from feedbackloop.workflow.mail import send
+
+    # A reader: building the report and its PDF takes seconds, and must not hold SQLite's write lock;
+    # send_due takes it only to claim and to finish each subscription.
+    session = get_read_sessionmaker()()
+    try:
+        return send_due(session, send)
+    finally:
+        session.close()

@@ -1,0 +1,38 @@
+"""Exports of the filtered feedback list (SPEC §11): `GET /api/v1/feedback/export?format=csv|xlsx` with the
+inbox's filters. Registered before the feedback router, whose `/feedback/{feedback_id}` would take "export"."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+
+from feedbackloop.db import get_read_sessionmaker
+from feedbackloop.insight import exports
+from feedbackloop.lib.clock import clock
+from feedbackloop.privacy import can_see_contact
+from feedbackloop.web.deps import SessionDep, StaffUser
+from feedbackloop.web.filters import InboxQuery
+
+router = APIRouter(prefix="/api/v1", tags=["feedback"])
+
+
+@router.get("/feedback/export", response_class=StreamingResponse)
+def export_feedback(
+    request: Request,
+    session: SessionDep,
+    user: StaffUser,
+    format: Annotated[Literal["csv", "xlsx"], Query(description="csv (UTF-8 with BOM) or xlsx")] = "csv",
+) -> StreamingResponse:
+    """The inbox's rows for the same query string (channel, problem_type, status, customer_type, sentiment,
+    urgency, q, from, to, team, product, aspect, keyword, …) as a streamed file; contacts masked unless the
+    role may see them; audited."""
+    query = InboxQuery.parse(request.query_params).strict()
+    filters = {k: v for k, v in query.values.items() if k != "per_page"}
+    exports.record_export(session, user, format, filters, exports.count(session, query.filters))
+    body = exports.stream(get_read_sessionmaker()(), format, query.filters, can_see_contact(user))
+    name = f"feedback-{clock.now().strftime('%Y%m%d-%H%M')}.{format}"
+    return StreamingResponse(
+        body, media_type=exports.FORMATS[format], headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )

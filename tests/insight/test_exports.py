@@ -1,0 +1,110 @@
+"""GET /api/v1/feedback/export: the inbox's rows for the same filters as CSV (BOM) or XLSX, formula cells
+neutralised, contacts masked by role, every export audited, bad filters refused."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import token_for
+from openpyxl import load_workbook
+from sqlalchemy import select
+from starlette.datastructures import QueryParams
+
+from feedbackloop.audit.models import AuditEntry
+from feedbackloop.feedback import services
+from feedbackloop.web.filters import InboxQuery
+
+DAY = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def items(make_feedback):  # type: ignore[no-untyped-def]
+    rows = [
+        ("送餐太慢了, 等了两个小时", "meituan", "13812345678"),
+        ("=HYPERLINK(\"http://evil.example\",\"点我\") 差评", "meituan", "a.b@example.com"),
+        ("房间很干净, 服务很好", "dianping", "13900001111"),
+        ("@SUM(1+1) 物流太慢", "jd", None),
+        ("-2+3 客服态度差", "meituan", None),
+    ]
+    for n, (text, channel, contact) in enumerate(rows):
+        make_feedback(content=text, channel=channel, contact=contact, received_at=DAY + timedelta(hours=n))
+    make_feedback(content="三天后又一单送餐太慢", channel="meituan", received_at=DAY + timedelta(days=3))
+
+
+def _csv(client, headers, query: str) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    r = client.get(f"/api/v1/feedback/export?format=csv&{query}", headers=headers)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    assert r.content.startswith(b"\xef\xbb\xbf"), "Excel needs the BOM to read UTF-8"
+    return list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+def test_exported_rows_are_the_inbox_rows_for_the_same_query(client, db, items, admin_headers):
+    query = "channel=meituan&from=2026-11-20&to=2026-11-20"
+    table = _csv(client, admin_headers, query)
+    expected, total = services.search(db, InboxQuery.parse(QueryParams(query)).filters, 1, 100)
+    assert [row[0] for row in table[1:]] == [f.id for f in expected]
+    assert total == 3 and table[0][:3] == ["编号", "接收时间", "渠道"]
+    assert len(_csv(client, admin_headers, "channel=meituan")) == 1 + 4  # the later day comes back without dates
+    assert {row[2] for row in table[1:]} == {"美团"}
+
+
+def test_cells_that_would_start_a_formula_are_quoted(client, items, admin_headers):
+    contents = {row[14] for row in _csv(client, admin_headers, "")[1:]}
+    assert "'=HYPERLINK(\"http://evil.example\",\"点我\") 差评" in contents
+    assert "'@SUM(1+1) 物流太慢" in contents and "'-2+3 客服态度差" in contents
+    assert not any(c.startswith(("=", "@", "+", "-")) for c in contents)
+
+
+@pytest.mark.parametrize(("role", "masked"), [("agent", True), ("analyst", True), ("csm", False)])
+def test_contacts_are_masked_unless_the_role_may_see_them(client, items, make_user, role, masked):
+    headers = token_for(client, *make_user(role))
+    contacts = {row[5] for row in _csv(client, headers, "channel=meituan")[1:]} - {""}
+    if masked:
+        assert contacts == {"138****5678", "a***@example.com"} or "13812345678" not in contacts
+        assert "13812345678" not in contacts and "a.b@example.com" not in contacts
+    else:
+        assert contacts == {"13812345678", "a.b@example.com"}
+
+
+def test_xlsx_holds_the_same_rows_with_analysis_columns(client, items, admin_headers):
+    r = client.get("/api/v1/feedback/export?format=xlsx&channel=meituan", headers=admin_headers)
+    assert r.status_code == 200
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
+    table = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert table[0][17] == "情感" and len(table) == 1 + 4
+    slow = next(row for row in table[1:] if row[14].startswith("送餐太慢"))
+    assert slow[17] == "负面" and "送餐速度" in slow[21]
+    assert any(str(row[14]).startswith("'=HYPERLINK") for row in table[1:])
+
+
+def test_every_export_is_audited_with_its_filters_and_row_count(client, db, items, admin_headers):
+    _csv(client, admin_headers, "channel=meituan")
+    db.rollback()  # a fresh snapshot: the request wrote in its own transaction
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "feedback.export")).one()
+    assert entry.actor == "admin"
+    assert entry.after["rows"] == 4 and entry.after["filters"] == {"channel": "meituan"}
+    assert entry.after["format"] == "csv"
+
+
+@pytest.mark.parametrize("query", ["channel=nope", "from=2026-13-01", "format=pdf", "team=abc"])
+def test_a_filter_it_cannot_read_is_refused_with_what_to_fix(client, db, items, admin_headers, query):
+    r = client.get(f"/api/v1/feedback/export?{query}", headers=admin_headers)
+    assert r.status_code == 422, r.text
+    assert r.json()["error"]["message"]
+    db.rollback()
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "feedback.export")).first() is None
+
+
+def test_the_inbox_offers_the_export_of_its_current_filters(client, items):
+    from insight_helpers import login
+
+    login(client)
+    page = client.get("/inbox?channel=meituan")
+    assert "/api/v1/feedback/export?channel=meituan&amp;format=xlsx" in page.text
+    r = client.get("/api/v1/feedback/export?channel=meituan&format=xlsx")  # with the browser's cookie
+    assert r.status_code == 200 and r.content[:2] == b"PK"
