@@ -325,6 +325,8 @@ PRAISE: list[tuple[str, str, tuple[str, ...]]] = [
     ("电商", "这本书内容很精彩，印刷也清晰", ("内容:positive", "质量:positive")),
     ("电商", "外观很漂亮，颜色和图片一样", ("外观:positive",)),
     ("电商", "客服回复很快，帮我解决了安装的问题", ("客服:positive",)),
+]
+PRAISE_MORE: list[tuple[str, str, tuple[str, ...]]] = [
     ("银行", "信用卡额度提得很及时，客服也讲得很清楚", ("客服:positive",)),
     ("电信", "换了光纤以后打游戏一点都不卡了，赞", ("网络:positive",)),
     ("航空铁路", "高铁上的餐车盒饭还挺好吃的", ("味道:positive",)),
@@ -359,6 +361,11 @@ NEUTRAL: list[tuple[str, str]] = [
     ("电商", "下单后多久发货？"), ("电商", "今天收到货了，还没用"), ("电商", "东西收到了，过几天再来评价"),
     ("酒店", "我们一行四个人，明天入住"), ("银行", "已经按要求提交了材料"), ("应用软件", "更新到了最新版本"),
     ("快递", "包裹放在门卫室了"), ("教育", "孩子这学期报了两门课"), ("医疗", "今天去复查了"),
+]
+
+# Added in a second batch; composed after everything else with their own generator, so that the
+# texts above (and their ids, which the second labeller's sample refers to) never change.
+NEUTRAL_MORE: list[tuple[str, str]] = [
     ("银行", "请问手机银行怎么查流水"), ("银行", "想办一张储蓄卡，需要带什么？"), ("银行", "我明天上午去网点取号"),
     ("银行", "请问大额存单现在的利率是多少"), ("银行", "刚刚收到了你们的账单短信"), ("电信", "请问5G套餐包含多少流量"),
     ("电信", "宽带师傅说下午两点上门"), ("电信", "想问下国际漫游怎么开通？"), ("电信", "我换了新手机号，想改绑定"),
@@ -568,3 +575,13 @@ def written_texts(seed: int = 18) -> Iterator[Row]:
         yield Row(text, industry, sentiment, ptype, "建议", None, aspects)
         yield Row(_compose(rng, rng.choice(INDUSTRY_OPENERS.get(industry, ("",))), text, "。"), industry, sentiment,
                   ptype, "建议", None, aspects)
+    more = random.Random(seed + 1)
+    for industry, text, aspects in PRAISE_MORE:
+        seen = set()
+        for _ in range(4):
+            t = _compose(more, more.choice(PRAISE_OPENERS), text, more.choice(PRAISE_CLOSERS))
+            if t not in seen:
+                seen.add(t)
+                yield Row(t, industry, "positive", None, "建议", None, aspects)
+    for industry, text in NEUTRAL_MORE:
+        yield Row(text, industry, "neutral", None, "一般", None, ())

@@ -158,7 +158,7 @@ def _refine(a: Analysis, h: dict[str, Any], model: DeepModel, th: dict[str, Any]
     tiers = dict(a.tiers)
     reasons = set(a.deep_reasons)
     sentiment = a.sentiment
-    if "sentiment_uncertain" in reasons and a.sentiment.label != "neutral":
+    if "sentiment_uncertain" in reasons and a.sentiment.label != "neutral" and model.beta > 0:
         s = min(max(a.sentiment.score, 1e-6), 1 - 1e-6)
         logit = float(np.log(s / (1 - s))) + model.beta * float(h["sent"])
         score = 1.0 / (1.0 + np.exp(-logit))
