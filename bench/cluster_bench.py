@@ -132,13 +132,24 @@ def owed(cluster: Cluster) -> tuple[int, int]:
 
 
 def wait_drained(cluster: Cluster, limit: float) -> float:
+    """Seconds until nothing is owed; also prints when the analysis alone was done (triage follows it)."""
     began = time.monotonic()
-    while owed(cluster) != (0, 0):
+    analysed_at = None
+    while True:
+        analysis, triage = owed(cluster)
+        if analysis == 0 and analysed_at is None:
+            analysed_at = time.monotonic() - began
+        if (analysis, triage) == (0, 0):
+            break
         if time.monotonic() - began > limit:
             print(f"  (not drained after {limit:.0f} s: owed {owed(cluster)})")
             break
         time.sleep(0.2)
-    return time.monotonic() - began
+    took = time.monotonic() - began
+    print(
+        f"  analysis done after {analysed_at if analysed_at is not None else float('nan'):.1f} s, triage after {took:.1f} s"
+    )
+    return took
 
 
 def sqlite_baseline(args: argparse.Namespace) -> dict[str, float]:

@@ -135,15 +135,17 @@ def main() -> None:
     parser.add_argument("--ideas", type=int, default=50_000)
     parser.add_argument("--votes", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--reuse", action="store_true", help="time the board already in the database (no load)")
     args = parser.parse_args()
     settings = get_settings()
     prepare_database(settings)
-    with get_engine().begin() as conn:  # a fresh board
-        for table in (Vote.__table__, Voter.__table__, IdeaToken.__table__, Idea.__table__):
-            conn.execute(table.delete())
     print(f"database: {get_engine().dialect.name}; ideas {args.ideas:,}; votes {args.votes:,}; load {os.getloadavg()[0]:.1f}")
-    for name, seconds in load(args.ideas, args.votes).items():
-        print(f"  {name}: {seconds:.1f}")
+    if not args.reuse:
+        with get_engine().begin() as conn:  # a fresh board
+            for table in (Vote.__table__, Voter.__table__, IdeaToken.__table__, Idea.__table__):
+                conn.execute(table.delete())
+        for name, seconds in load(args.ideas, args.votes).items():
+            print(f"  {name}: {seconds:.1f}")
     session = get_read_sessionmaker()()
     votes = session.scalar(select(func.count()).select_from(Vote))
     print(f"  rows: {votes:,} votes, {session.scalar(select(func.count()).select_from(IdeaToken)):,} index rows")

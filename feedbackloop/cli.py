@@ -66,7 +66,7 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
     prepare_database(get_settings(), demo=demo)
     uvicorn.run(
         "feedbackloop.web.app:create_app_from_env", factory=True, host=host, port=port, workers=workers,
-        log_level="info",
+        log_level="info", timeout_worker_healthcheck=30,  # a busy host must not get its workers killed (5 s)
     )  # fmt: skip
 
 

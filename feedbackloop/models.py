@@ -7,13 +7,14 @@ from feedbackloop.db import Base
 from feedbackloop.feedback.facets import FeedbackFacet  # noqa: F401  (dashboard counts)
 from feedbackloop.feedback.models import Correction, CustomAspect, Feedback, IdSequence
 from feedbackloop.feedback.touchpoints import Touchpoint  # noqa: F401  (web UI: touchpoints)
-from feedbackloop.ideas.models import (  # noqa: F401,E501
+from feedbackloop.ideas.models import (  # noqa: F401
     Idea,
     IdeaFeedback,
     IdeaKey,
     IdeaTask,
     IdeaToken,
     Notice,
+    Subscription,
     VerificationCode,
     Vote,
     Voter,

@@ -186,6 +186,7 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /api/v1/public/ideas/verify": PUBLIC,
     "POST /api/v1/public/ideas/verify/{challenge}": PUBLIC,
     "POST /api/v1/public/ideas/{idea_id}/votes": PUBLIC,
+    "POST /api/v1/public/ideas/{idea_id}/subscriptions": PUBLIC,
     "GET /api/v1/public/changelog": PUBLIC,
     "GET /ideas": PUBLIC,
     "GET /ideas/new": PUBLIC,
@@ -197,6 +198,7 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /ideas/unsubscribe/{token}": PUBLIC,
     "GET /ideas/{idea_id}": PUBLIC,
     "POST /ideas/{idea_id}/vote": PUBLIC,
+    "POST /ideas/{idea_id}/subscribe": PUBLIC,
     "GET /changelog": PUBLIC,
     # ... and staff moderate, merge, link feedback and plans; product managers own the queue
     "GET /api/v1/ideas": STAFF,

@@ -98,6 +98,18 @@ class Vote(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class Subscription(Base):
+    """A verified person who follows an idea without voting for it: told when it ships, like its voters."""
+
+    __tablename__ = "idea_subscriptions"
+    __table_args__ = (UniqueConstraint("idea_id", "voter_id", name="uq_idea_subscriptions_idea_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idea_id: Mapped[int] = mapped_column(ForeignKey("idea_ideas.id", ondelete="CASCADE"))
+    voter_id: Mapped[int] = mapped_column(ForeignKey("idea_voters.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class VerificationCode(Base):
     """A one-time code sent to a phone or an e-mail address; good for one use, a few tries, 10 minutes."""
 

@@ -18,7 +18,7 @@ from feedbackloop.db import begin_write
 from feedbackloop.errors import FeedbackLoopError, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas import channels, identity
-from feedbackloop.ideas.models import Idea, IdeaFeedback, Notice, Vote, Voter
+from feedbackloop.ideas.models import Idea, IdeaFeedback, Notice, Subscription, Vote, Voter
 from feedbackloop.ideas.services import feedback_identity, public_view
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
@@ -132,10 +132,12 @@ def _canonical(contact: str | None) -> str | None:
 
 
 def _voters(session: Session, idea_ids: list[int]) -> list[Voter]:
+    """The voters and the subscribers of the ideas, each once."""
     if not idea_ids:
         return []
-    return list(session.scalars(select(Voter).join(Vote, Vote.voter_id == Voter.id)
-                                .where(Vote.idea_id.in_(idea_ids)).distinct()))  # fmt: skip
+    voted = select(Vote.voter_id).where(Vote.idea_id.in_(idea_ids))
+    followed = select(Subscription.voter_id).where(Subscription.idea_id.in_(idea_ids))
+    return list(session.scalars(select(Voter).where(Voter.id.in_(voted.union(followed))).order_by(Voter.id)))
 
 
 def _address(session: Session, voter: Voter) -> tuple[str, str] | None:

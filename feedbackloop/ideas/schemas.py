@@ -9,13 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from feedbackloop.ideas.models import IDEA_STATUSES
 from feedbackloop.insight.schemas import ImprovementCreate
+from feedbackloop.lib.refs import DbRef
 
 if TYPE_CHECKING:
     IdeaStatus = str
 else:  # a Literal, so that validation and the OpenAPI document list the allowed values
     IdeaStatus = Literal[tuple(IDEA_STATUSES)]
 
-DbRef = Annotated[int, Field(ge=1, le=2**31 - 1)]
 FeedbackRef = Annotated[str, Field(min_length=3, max_length=24)]
 
 
@@ -91,6 +91,17 @@ class VoteIn(_In):
     voter_token: str | None = Field(default=None, max_length=500)
     status_token: str | None = Field(default=None, max_length=64, description="您的反馈状态链接 /s/<token> 中的 token")
     comment: str | None = Field(default=None, max_length=1000, description="附议留言 (审核后公开)")
+
+
+class SubscribeIn(_In):
+    voter_token: str | None = Field(default=None, max_length=500)
+    status_token: str | None = Field(default=None, max_length=64)
+
+
+class SubscriptionOut(BaseModel):
+    idea_id: int
+    subscribed: bool
+    notify: bool
 
 
 class VoteOut(BaseModel):

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, exists, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from feedbackloop.analysis.text import normalize
@@ -69,19 +69,23 @@ def reindex(session: Session, idea: Idea) -> None:
         session.execute(insert(IdeaToken), [{"token": t, "idea_id": idea.id} for t in sorted(tokens)])
 
 
-def _alternatives(session: Session, word: str) -> list[str]:
-    """The word itself if the index holds it, else its search-mode parts that the index holds."""
-    if session.scalar(select(IdeaToken.idea_id).where(IdeaToken.token == word).limit(1)) is not None:
-        return [word]
-    parts = [p for p in _jieba().lcut_for_search(word) if p != word and _keep(p)]
-    return parts or [word]
+def _indexed(session: Session, tokens: set[str]) -> set[str]:
+    """Which of the tokens the index holds: one round trip, one index probe per token."""
+    if not tokens:
+        return set()
+    probes = [select(literal(t)).where(exists().where(IdeaToken.token == t)) for t in sorted(tokens)]
+    return set(session.scalars(union_all(*probes)))
 
 
 def match_clauses(session: Session, query: str) -> list[ColumnElement[bool]]:
-    """One `Idea.id IN (…)` clause per query word; an empty list when the query has no words."""
+    """One `Idea.id IN (…)` clause per query word: the word itself if the index holds it, else its
+    search-mode parts (夜间模式 → 夜间, 模式); an empty list when the query has no words."""
+    words = query_words(query)
+    parts = {w: [p for p in _jieba().lcut_for_search(w) if p != w and _keep(p)] for w in words}
+    known = _indexed(session, set(words) | {p for ps in parts.values() for p in ps})
     clauses: list[ColumnElement[bool]] = []
-    for word in query_words(query):
-        options = _alternatives(session, word)
+    for word in words:
+        options = [word] if word in known else [p for p in parts[word] if p in known] or [word]
         clauses.append(Idea.id.in_(select(IdeaToken.idea_id).where(IdeaToken.token.in_(options))))
     return clauses
 

@@ -18,7 +18,15 @@ from feedbackloop.db import begin_write, rows_changed
 from feedbackloop.errors import AuthenticationFailed, Conflict, NotFound, RateLimited, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas import identity, queue, search
-from feedbackloop.ideas.models import IDEA_STATUSES, VOTABLE, Idea, VerificationCode, Vote, Voter
+from feedbackloop.ideas.models import (
+    IDEA_STATUSES,
+    VOTABLE,
+    Idea,
+    Subscription,
+    VerificationCode,
+    Vote,
+    Voter,
+)
 from feedbackloop.lib import textnorm
 from feedbackloop.lib.clock import clock
 from feedbackloop.lib.masking import mask_pii_in_text
@@ -56,15 +64,18 @@ def board(
     if sort not in SORTS:
         raise ValidationFailed(f"排序方式应为 {' 或 '.join(SORTS)} / sort must be one of {SORTS}")
     where = [_published(), Idea.status == status if status else Idea.status != "duplicate"]
+    order = (Idea.vote_count.desc(), Idea.id.desc()) if sort == "hot" else (Idea.id.desc(),)
+    offset = (max(1, page) - 1) * per_page
     if q and q.strip():
         clauses = search.match_clauses(session, q)
         if not clauses:  # only stop words: nothing to look for
             return [], 0
         where += clauses
+    # Two statements, not one with a window count: with the count in the page's statement PostgreSQL walks
+    # the vote-ordered index to its end (610 ms for a rare word at 50,000 ideas); apart, the page stops after
+    # its 20 rows and the count is a hash semi-join over the index rows (or, without a query, one index alone).
     total = int(session.scalar(select(func.count()).select_from(Idea).where(*where)) or 0)
-    order = (Idea.vote_count.desc(), Idea.id.desc()) if sort == "hot" else (Idea.id.desc(),)
-    page = max(1, page)
-    rows = session.scalars(select(Idea).where(*where).order_by(*order).offset((page - 1) * per_page).limit(per_page))
+    rows = session.scalars(select(Idea).where(*where).order_by(*order).offset(offset).limit(per_page))
     return [public_view(i) for i in rows], total
 
 
@@ -212,8 +223,8 @@ def _voter(session: Session, ident: str, kind: str, contact: str | None, feedbac
                       notify=contact is not None or feedback_id is not None)  # fmt: skip
         session.add(voter)
         session.flush()
-    elif contact and voter.notify:
-        voter.contact = contact
+    elif contact:  # a fresh verification asking to be told is renewed consent, even after unsubscribing
+        voter.contact, voter.notify = contact, True
     return voter
 
 
@@ -257,12 +268,7 @@ def cast_vote(
     The count is the database's: recounted from idea_votes in the voting transaction. Commits."""
     identity.installation_secret(session)  # before the write lock: it may have to be made
     begin_write(session)
-    if voter_token:
-        voter = voter_by_token(session, voter_token)
-    elif status_token:
-        voter = voter_by_status_token(session, status_token)
-    else:
-        raise AuthenticationFailed("请先验证手机号或邮箱，或使用反馈状态链接 / verify first", code="voter_required")
+    voter = _identify(session, voter_token, status_token)
     idea = public_idea(session, idea_id)
     if idea.status not in VOTABLE:
         raise Conflict(f"该想法{idea.status_label}, 不再接受投票 / this idea no longer takes votes", code="not_votable")
@@ -282,12 +288,43 @@ def cast_vote(
     return {"idea_id": idea.id, "votes": count, "voted": True}
 
 
+def subscribe(session: Session, idea_id: int, *, voter_token: str | None = None,
+              status_token: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """Follow an idea without voting (told when it ships); following twice changes nothing. Commits."""
+    identity.installation_secret(session)
+    begin_write(session)
+    voter = _identify(session, voter_token, status_token)
+    idea = public_idea(session, idea_id)
+    exists = session.scalar(select(Subscription.id).where(Subscription.idea_id == idea.id,
+                                                          Subscription.voter_id == voter.id))  # fmt: skip
+    if exists is None:
+        session.add(Subscription(idea_id=idea.id, voter_id=voter.id, created_at=clock.now()))
+    voter.notify = voter.notify or voter.contact is not None or voter.feedback_id is not None
+    session.commit()
+    return {"idea_id": idea.id, "subscribed": True, "notify": voter.notify}
+
+
+def _identify(session: Session, voter_token: str | None, status_token: str | None) -> Voter:
+    if voter_token:
+        return voter_by_token(session, voter_token)
+    if status_token:
+        return voter_by_status_token(session, status_token)
+    raise AuthenticationFailed("请先验证手机号或邮箱，或使用反馈状态链接 / verify first", code="voter_required")
+
+
 def recount(session: Session, idea_id: int) -> int:
     """Set the idea's vote_count from its vote rows (one UPDATE with a subquery) and return it."""
     counted = select(func.count()).where(Vote.idea_id == idea_id).scalar_subquery()
     session.execute(update(Idea).where(Idea.id == idea_id).values(vote_count=counted, updated_at=clock.now()))
     session.expire_all()
     return int(session.scalar(select(Idea.vote_count).where(Idea.id == idea_id)) or 0)
+
+
+def is_subscribed(session: Session, idea_id: int, voter_id: int | None) -> bool:
+    if voter_id is None:
+        return False
+    found = session.scalar(select(Subscription.id).where(Subscription.idea_id == idea_id, Subscription.voter_id == voter_id))
+    return found is not None
 
 
 def has_voted(session: Session, idea_id: int, voter_id: int | None) -> bool:

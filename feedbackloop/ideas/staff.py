@@ -18,7 +18,15 @@ from feedbackloop.db import begin_write
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas import queue, search
-from feedbackloop.ideas.models import IDEA_STATUSES, MODERATION, Idea, IdeaFeedback, IdeaTask, Vote
+from feedbackloop.ideas.models import (
+    IDEA_STATUSES,
+    MODERATION,
+    Idea,
+    IdeaFeedback,
+    IdeaTask,
+    Subscription,
+    Vote,
+)
 from feedbackloop.ideas.services import recount
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
@@ -156,6 +164,15 @@ def comments(session: Session, idea_id: int) -> list[dict[str, Any]]:
     return [{"id": v.id, "text": v.comment, "published": v.comment_published, "at": v.created_at} for v in rows]
 
 
+def pending_comments(session: Session, limit: int = 100) -> list[dict[str, Any]]:
+    """Co-signing comments not shown yet, oldest first (what the moderator reviews)."""
+    rows = session.execute(select(Vote.id, Vote.idea_id, Vote.comment, Vote.created_at, Idea.title)
+                           .join(Idea, Idea.id == Vote.idea_id)
+                           .where(Vote.comment.is_not(None), Vote.comment_published.is_(False))
+                           .order_by(Vote.id).limit(limit))  # fmt: skip
+    return [{"id": i, "idea_id": idea, "text": text, "at": at, "idea": title} for i, idea, text, at, title in rows]
+
+
 def merge(session: Session, source_id: int, target_id: int) -> dict[str, Any]:
     """Merge a duplicate into the idea that stays: its voters vote for the target (once each), its linked
     feedback moves along, it becomes 重复 pointing at the target. Commits."""
@@ -167,6 +184,7 @@ def merge(session: Session, source_id: int, target_id: int) -> dict[str, Any]:
         raise Conflict(f"想法 {target_id} 本身已被合并，请合并到 {target.merged_into_id} / target is itself merged")
     moved_votes = _move_votes(session, source.id, target.id)
     moved_links = _move_links(session, source.id, target.id)
+    _move_subscriptions(session, source.id, target.id)
     source.status, source.merged_into_id = "duplicate", target.id
     recount(session, source.id)
     votes = recount(session, target.id)
@@ -197,6 +215,15 @@ def _move_links(session: Session, source_id: int, target_id: int) -> int:
     session.flush()
     session.execute(delete(IdeaFeedback).where(IdeaFeedback.idea_id == source_id))
     return len(moving)
+
+
+def _move_subscriptions(session: Session, source_id: int, target_id: int) -> None:
+    already = select(Subscription.voter_id).where(Subscription.idea_id == target_id)
+    for row in session.scalars(select(Subscription).where(Subscription.idea_id == source_id,
+                                                          Subscription.voter_id.not_in(already))):  # fmt: skip
+        row.idea_id = target_id
+    session.flush()
+    session.execute(delete(Subscription).where(Subscription.idea_id == source_id))
 
 
 def link_feedback(session: Session, idea_id: int, feedback_ids: list[str]) -> dict[str, Any]:

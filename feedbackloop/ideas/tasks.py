@@ -11,7 +11,7 @@ from feedbackloop.db import session_scope
 from feedbackloop.ideas import notify, staff
 from feedbackloop.insight import improvements
 from feedbackloop.privacy import services as privacy
-from feedbackloop.tasks import huey
+from feedbackloop.tasks import huey, once_per_period
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ def idea_shipped(idea_id: int) -> dict[str, int]:
 
 
 @huey.periodic_task(crontab(minute="*/5"))
+@once_per_period(300)
 def deliver_notices() -> dict[str, int]:
     """Every 5 minutes: send what is queued, retry what failed (at most 5 tries each)."""
     with session_scope() as session:

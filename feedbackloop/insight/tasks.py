@@ -6,10 +6,11 @@ from __future__ import annotations
 from huey import crontab
 
 from feedbackloop.db import get_read_sessionmaker, session_scope
-from feedbackloop.tasks import huey
+from feedbackloop.tasks import huey, once_per_period
 
 
 @huey.periodic_task(crontab(minute="*"))
+@once_per_period(60)
 def refresh_kpi_times() -> int:
     """Recompute the durations of items changed since the last run (kpi_facts.refresh)."""
     from feedbackloop.insight import kpi_facts
@@ -19,6 +20,7 @@ def refresh_kpi_times() -> int:
 
 
 @huey.periodic_task(crontab(minute="7"))
+@once_per_period(3600)
 def scheduled_reports() -> int:
     """Every hour: mail the weekly and monthly reports whose period has ended, with the PDF attached."""
     from feedbackloop.insight.schedule import send_due

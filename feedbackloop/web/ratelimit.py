@@ -35,13 +35,16 @@ def limit_public(request: Request) -> None:
         raise RateLimited(f"提交过于频繁, 请稍后再试 (每分钟最多 {budget} 次) / too many submissions, retry in a minute")
 
 
+def limit_public_reads(request: Request) -> None:
+    """Public pages and read APIs (the idea board, the changelog): 10 × the submission budget, counted apart,
+    so that reading never uses up a customer's submissions and a scraper is still cut off."""
+    limit_bucket(request, "public-read", 10 * get_settings().public_rate_limit_per_minute)
+
+
 def limit_bucket(request: Request, bucket: str, budget: int) -> None:
-    """Like limit_public, for one feature's own per-client budget (votes, verification codes)."""
-    window = int(time.time() // 60)
-    key = (f"{bucket}:{_client(request)}", window)
-    with _lock:
-        count = _hits.get(key, 0) + 1
-        _hits[key] = count
+    """Like limit_public, for one feature's own per-client budget (votes, verification codes, public reads);
+    shared across nodes like every count here."""
+    count = _count(f"{bucket}:{_client(request)}", int(time.time() // 60))
     if count > budget:
         wait = 60 - int(time.time() % 60)
         raise RateLimited(

@@ -43,4 +43,5 @@ def cluster() -> Iterator[Cluster]:
         yield topology
     finally:
         topology.stop()
-        shutil.rmtree(base, ignore_errors=True)
+        if os.environ.get("FEEDBACKLOOP_CLUSTER_KEEP") != "1":  # keep the logs to look at
+            shutil.rmtree(base, ignore_errors=True)

@@ -90,3 +90,16 @@ def test_english_board_is_complete(client, board):
     page = client.get("/ideas", params={"lang": "en"})
     assert "Idea board" in page.text and "想法板" not in page.text
     assert "Open for votes" in page.text
+
+
+def test_reading_the_board_never_uses_up_the_submission_budget(client, board, monkeypatch):
+    from feedbackloop.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "public_rate_limit_per_minute", 3)
+    idea_id = board["增加夜间模式"]["id"]
+    posts = [client.post("/api/v1/public/ideas/verify", json={"contact": f"u{n}@example.com"}) for n in range(4)]
+    assert posts[-1].status_code == 429  # the submission budget is spent …
+    reads = [client.get(f"/api/v1/public/ideas/{idea_id}").status_code for _ in range(30)]
+    assert reads == [200] * 30  # … reading is counted apart, at ten times the budget
+    refused = client.get("/api/v1/public/ideas")
+    assert refused.status_code == 429 and "too many submissions" not in refused.text

@@ -94,3 +94,24 @@ def test_a_customer_finds_votes_once_and_hears_it_shipped(browser, live_server, 
     expect(entry.locator("[data-testid=effect]")).to_have_text("相关投诉下降 75%")
     page.screenshot(path=str(SHOTS / "changelog-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling on a phone
+
+
+def test_the_staff_page_on_a_desktop(browser, live_server, client, admin_headers, mailbox):
+    import os
+
+    pending = client.post("/api/v1/public/ideas", json={"title": "希望增加积分兑换", "description": "积分能换优惠券"}).json()
+    new_idea(client, admin_headers, "增加夜间模式", internal_note="下季度评估")
+    page = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN").new_page()
+    page.goto(f"{live_server}/login?next=/workflow/ideas")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", os.environ["FEEDBACKLOOP_ADMIN_PASSWORD"])
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/workflow/ideas$"))
+    row = page.locator("[data-testid=staff-idea]", has_text="希望增加积分兑换")
+    expect(row).to_contain_text("待审核")
+    row.get_by_role("button", name="发布").click()
+    expect(page.locator("[data-testid=flash]")).to_contain_text("想法已更新")
+    expect(page.locator("[data-testid=staff-idea]", has_text="希望增加积分兑换")).to_contain_text("已发布")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "ideas-staff-desktop.png"), full_page=True)
+    assert client.get(f"/api/v1/public/ideas/{pending['id']}").status_code == 200

@@ -122,3 +122,19 @@ def test_a_failed_mail_is_kept_and_retried(client, admin_headers, shipped_setup,
     assert notify.deliver(db)["sent"] == 6
     assert len(mailbox.messages) == 6
 
+
+
+def test_a_follower_who_did_not_vote_is_told_too(client, admin_headers, mailbox, db):
+    idea = new_idea(client, admin_headers, "支持微信支付")
+    token = verified_token(client, mailbox, "follower@example.com")
+    r = client.post(f"/api/v1/public/ideas/{idea['id']}/subscriptions", json={"voter_token": token})
+    assert r.status_code == 201 and r.json()["subscribed"]
+    again = client.post(f"/api/v1/public/ideas/{idea['id']}/subscriptions", json={"voter_token": token})
+    assert again.status_code == 201  # following twice changes nothing
+    assert client.get(f"/api/v1/public/ideas/{idea['id']}").json()["votes"] == 0  # following is not voting
+    forged = client.post(f"/api/v1/public/ideas/{idea['id']}/subscriptions", json={"voter_token": "x" * 40})
+    assert forged.status_code == 401
+    mailbox.messages.clear()
+    client.put(f"/api/v1/ideas/{idea['id']}", json={"status": "shipped"}, headers=admin_headers)
+    assert [str(m["To"]) for m in mailbox.messages] == ["follower@example.com"]
+    assert "已上线" in str(mailbox.messages[0]["Subject"])

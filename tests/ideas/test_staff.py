@@ -143,6 +143,7 @@ def test_only_planners_change_ideas(client, make_user, role, admin_headers):
 
 def test_staff_edits_are_audited(client, admin_headers, db):
     idea = new_idea(client, admin_headers, "增加夜间模式")
+    assert idea["created_by_id"] is not None  # the signed-in staff member, kept for staff only
     client.put(f"/api/v1/ideas/{idea['id']}", json={"internal_note": "下季度评估"}, headers=admin_headers)
     db.rollback()
     actions = db.scalars(select(AuditEntry.action).where(AuditEntry.entity == "idea_ideas")).all()

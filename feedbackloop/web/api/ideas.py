@@ -10,16 +10,17 @@ from fastapi import APIRouter, Depends, Query, Request
 from feedbackloop.accounts.models import User
 from feedbackloop.accounts.policy import PLANNERS
 from feedbackloop.config import get_settings
+from feedbackloop.errors import ValidationFailed
 from feedbackloop.ideas import channels, identity, notify, services, staff
 from feedbackloop.ideas import queue as idea_queue
 from feedbackloop.ideas import schemas as s
 from feedbackloop.web.crud import Entity, add_crud_routes
 from feedbackloop.web.deps import DbId, SessionDep, StaffUser, require_role
-from feedbackloop.web.ratelimit import limit_bucket, limit_public
+from feedbackloop.web.ratelimit import limit_bucket, limit_public, limit_public_reads
 
 router = APIRouter(tags=["ideas"])
 PlannerUser = Annotated[User, Depends(require_role(*PLANNERS))]
-Public = [Depends(limit_public)]
+Public = [Depends(limit_public_reads)]
 
 
 def limit_votes(request: Request) -> None:
@@ -87,6 +88,13 @@ def vote(idea_id: DbId, body: s.VoteIn, session: SessionDep) -> object:
     a second vote → 409 already_voted."""
     return services.cast_vote(session, idea_id, voter_token=body.voter_token, status_token=body.status_token,
                               comment=body.comment)  # fmt: skip
+
+
+@router.post("/api/v1/public/ideas/{idea_id}/subscriptions", response_model=s.SubscriptionOut, status_code=201,
+             dependencies=Guarded)  # fmt: skip
+def subscribe(idea_id: DbId, body: s.SubscribeIn, session: SessionDep) -> object:
+    """Follow an idea without voting: told when it ships (same identity as a vote)."""
+    return services.subscribe(session, idea_id, voter_token=body.voter_token, status_token=body.status_token)
 
 
 @router.get("/api/v1/public/changelog", response_model=list[s.ChangelogEntry], dependencies=Public)
@@ -159,13 +167,11 @@ def idea_comments(idea_id: DbId, session: SessionDep, user: StaffUser) -> object
     return staff.comments(session, idea_id)
 
 
-def _save(session: Any, fields: dict[str, Any], idea_id: int | None) -> object:
+def _save(session: Any, user: User, fields: dict[str, Any], idea_id: int | None) -> object:
     fields = {k: v for k, v in fields.items() if v is not None}
     if idea_id is None and not fields.get("title"):
-        from feedbackloop.errors import ValidationFailed
-
         raise ValidationFailed("请填写标题 / title is required")
-    return staff.save_idea(session, fields, idea_id)
+    return staff.save_idea(session, fields, idea_id, user)
 
 
 def _list(session: Any) -> object:
@@ -177,4 +183,4 @@ def _get(session: Any, idea_id: int) -> object:
 
 
 add_crud_routes(router, Entity("/api/v1/ideas", "idea", "ideas", s.IdeaIn, s.IdeaOut, _save, StaffUser, PlannerUser,
-                               list_all=_list, get_one=_get))  # fmt: skip
+                               list_all=_list, get_one=_get, with_actor=True))  # fmt: skip

@@ -29,7 +29,7 @@ from feedbackloop.web.pages.common import (
     render,
     verify_csrf,
 )
-from feedbackloop.web.ratelimit import limit_bucket, limit_public
+from feedbackloop.web.ratelimit import limit_bucket, limit_public, limit_public_reads
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 NAV.append(NavItem("/workflow/ideas", "想法板", "chart"))
@@ -77,6 +77,8 @@ _EN = {
     "相关投诉持平": "related complaints unchanged", "查看想法": "View the idea", "还没有上线的改进。": "Nothing shipped yet.",
     "投票成功，感谢您的支持！上线时我们会通知您。": "Vote counted, thank you! We will tell you when it ships.",
     "验证成功，现在可以投票了。": "Verified: you can vote now.",
+    "已关注，上线时我们会通知您。": "Following: we will tell you when it ships.", "只关注，不投票": "Follow without voting",
+    "您已关注此想法，上线时会通知您。": "You follow this idea; we will tell you when it ships.",
     "验证码已发送到您的邮箱，10 分钟内有效。": "We sent a code to your e-mail; it is valid for 10 minutes.",
     "验证码已发送到您的手机，10 分钟内有效。": "We sent a code to your phone; it is valid for 10 minutes.",
     "请用至少 4 个字概括您的想法。": "Describe your idea in at least 4 characters.",
@@ -90,15 +92,11 @@ _EN = {
     "对客户的回复（公开）": "Answer to customers (public)", "保存": "Save", "暂无想法": "No ideas",
     "上线通知": "Shipped notices", "暂无": "None", "待审核": "Awaiting review", "已发布": "Published",
     "未通过": "Rejected", "邮件": "E-mail", "短信": "SMS", "待发送": "Queued", "已发送": "Sent", "发送失败": "Failed",
+    "待审核的附议": "Comments awaiting review", "公开": "Show", "隐藏": "Hide",
     "等待短信通道": "Waiting for SMS", "未知操作。": "Unknown action.", "想法已更新。": "Idea updated.",
 }  # fmt: skip
 for _zh, _en in _EN.items():
     EN.setdefault(_zh, _en)  # the shared catalogue's wording wins where it already has the text
-
-
-def limit_reads(request: Request) -> None:
-    """Browsing has its own budget, ten times the submissions' (a customer reads many pages per minute)."""
-    limit_bucket(request, "ideas-read", 10 * get_settings().public_rate_limit_per_minute)
 
 
 def limit_writes(request: Request) -> None:
@@ -106,7 +104,7 @@ def limit_writes(request: Request) -> None:
     limit_bucket(request, "ideas", get_settings().idea_votes_per_minute)
 
 
-Reads = [Depends(limit_reads)]
+Reads = [Depends(limit_public_reads)]
 Writes = [Depends(verify_csrf), Depends(limit_writes)]
 
 
@@ -233,6 +231,7 @@ def idea_page(idea_id: DbId, request: Request, session: SessionDep) -> Response:
     view = services.public_detail(session, idea_id)
     voter_id = services.voter_id_from(session, request.session.get(VOTER_KEY))
     context = {"idea": view, "verified": voter_id is not None, "voted": services.has_voted(session, idea_id, voter_id),
+               "subscribed": services.is_subscribed(session, idea_id, voter_id),
                "votable": view["status"] in ("open", "planned", "in_progress"), "flash": _take_flash(request),
                "sms": channels.sms_available()}  # fmt: skip
     return render(request, "public/idea.html", context)
@@ -253,6 +252,18 @@ def vote_page(idea_id: DbId, request: Request, session: SessionDep, form: PageFo
     return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
 
 
+@router.post("/ideas/{idea_id}/subscribe", dependencies=Writes)
+def subscribe_page(idea_id: DbId, request: Request, session: SessionDep) -> Response:
+    """Follow the idea without voting, as the verified browser."""
+    try:
+        services.subscribe(session, idea_id, voter_token=request.session.get(VOTER_KEY))
+    except FeedbackLoopError as exc:
+        _flash(request, "error", _text(request, exc))
+        return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
+    _flash(request, "ok", "已关注，上线时我们会通知您。")
+    return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
+
+
 @router.get("/changelog", dependencies=Reads)
 def changelog_page(request: Request, session: SessionDep) -> Response:
     """您说，我们做: what shipped because customers asked, with the measured effect once verified."""
@@ -267,7 +278,7 @@ def staff_page(request: Request, session: SessionDep, user: StaffPage,
                moderation: Annotated[str, Query(max_length=20)] = "") -> Response:  # fmt: skip
     """Ideas awaiting review first, the priority queue, and the notices sent."""
     context = {"ideas": staff.list_ideas(session, moderation if moderation in MODERATION else None),
-               "queue": idea_queue.queue(session), "outbox": notify.outbox(session, 20), "moderation": moderation,
+               "queue": idea_queue.queue(session), "comments": staff.pending_comments(session), "outbox": notify.outbox(session, 20), "moderation": moderation,
                "statuses": IDEA_STATUSES, "moderations": MODERATION, "threshold": idea_queue.threshold(),
                "flash": _take_flash(request), "can_edit": user.role in PLANNERS}  # fmt: skip
     return render(request, "workflow/ideas.html", context, user=user)
@@ -283,6 +294,9 @@ def staff_action(idea_id: DbId, request: Request, session: SessionDep, user: Pla
         elif action == "merge":
             into = _field(form, "into_id", 10)
             staff.merge(session, idea_id, int(into) if into.isdigit() else 0)
+        elif action in ("show_comment", "hide_comment"):
+            vote = _field(form, "vote_id", 10)
+            staff.moderate_comment(session, int(vote) if vote.isdigit() else 0, action == "show_comment")
         elif action == "save":
             fields = {k: _field(form, k) for k in ("status", "public_reply", "internal_note") if form.get(k) is not None}
             staff.save_idea(session, fields, idea_id, user)
