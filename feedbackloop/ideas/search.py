@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,7 +32,10 @@ MAX_TOKEN = 40
 
 def _jieba() -> Any:
     global _ready
-    import jieba
+    with warnings.catch_warnings():
+        # jieba 0.42's source has "\." escapes: compiling it without a cached .pyc warns (SyntaxWarning).
+        warnings.simplefilter("ignore", SyntaxWarning)
+        import jieba
 
     if not _ready:
         with _lock:

@@ -3,41 +3,25 @@ through the public API exactly as a customer's phone does."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 from idea_helpers import Sink
+from mail_sink import deliver_to, smtp_server
 
 import feedbackloop.ideas.tasks  # noqa: F401  (registers the plan and idea hooks, as the app and workers do)
 from feedbackloop.config import get_settings
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
-def _smtp() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    port = _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
+def _smtp() -> Iterator[Sink]:
+    with smtp_server(Sink()) as sink:
+        yield sink
 
 
 @pytest.fixture(autouse=True)
-def mailbox(_smtp: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> Sink:
-    sink, port = _smtp
-    sink.messages.clear()
-    sink.port = port
-    monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(get_settings(), "smtp_port", port)
-    return sink
+def mailbox(_smtp: Sink, monkeypatch: pytest.MonkeyPatch) -> Sink:
+    return deliver_to(_smtp, monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -3,30 +3,12 @@
 from __future__ import annotations
 
 import re
-import threading
-from email import message_from_bytes, policy
-from email.message import EmailMessage
+
+import mail_sink
 
 
-class Sink:
-    """aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.port = 0
-        self.arrived = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))  # type: ignore[arg-type]
-        self.arrived.set()
-        return "250 OK"
-
-    def to(self, addr: str) -> list[EmailMessage]:
-        return [m for m in self.messages if addr in str(m["To"])]
-
-    def body(self, msg: EmailMessage) -> str:
-        part = msg.get_body(preferencelist=("plain",))
-        return part.get_content() if part is not None else ""
+class Sink(mail_sink.Sink):
+    """The shared SMTP sink, plus the one-time code of the last mail to an address."""
 
     def last_code(self, addr: str) -> str:
         found = re.search(r"验证码是 (\d{6})", self.body(self.to(addr.strip().lower())[-1]))

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import io
 import shutil
-import socket
 import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes, policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from conftest import token_for
+from mail_sink import Sink, deliver_to, free_port, smtp_server
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -101,30 +99,10 @@ def test_the_reports_page_shows_the_report_and_its_downloads(client, period):
 # --- scheduled reports ----------------------------------------------------------------------------------
 
 
-class Sink:
-    def __init__(self) -> None:
-        self.messages: list = []  # type: ignore[type-arg]
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def smtp(monkeypatch):  # type: ignore[no-untyped-def]
-    sink, port = Sink(), _free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(get_settings(), "smtp_port", port)
-    yield sink
-    controller.stop()
+    with smtp_server(Sink()) as sink:
+        yield deliver_to(sink, monkeypatch)
 
 
 def test_supervisors_subscribe_others_may_not_and_bad_addresses_are_refused(client, db, make_user):
@@ -169,7 +147,7 @@ def test_a_refused_mail_is_tried_again_at_the_next_run(client, db, period, monke
     sup = token_for(client, *make_user("supervisor"))
     client.post("/api/v1/report-subscriptions", headers=sup, json={"period": "week", "recipients": ["b@example.com"]})
     monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(get_settings(), "smtp_port", _free_port())  # nothing listens there
+    monkeypatch.setattr(get_settings(), "smtp_port", free_port())  # nothing listens there
     monday = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
     assert schedule.send_due(db, mail.send, monday) == 0
     db.rollback()

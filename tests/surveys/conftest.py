@@ -2,53 +2,21 @@
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-
-from feedbackloop.config import get_settings
-
-
-class Sink:
-    """aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        with self.lock:
-            self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))  # type: ignore[arg-type]
-        return "250 OK"
-
-    def to(self, addr: str) -> list[EmailMessage]:
-        return [m for m in self.messages if addr in str(m["To"])]
+from mail_sink import Sink, deliver_to, smtp_server
 
 
 @pytest.fixture(scope="session")
-def _smtp() -> Iterator[tuple[Sink, int]]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
+def _smtp() -> Iterator[Sink]:
+    with smtp_server(Sink()) as sink:
+        yield sink
 
 
 @pytest.fixture(autouse=True)
-def mailbox(_smtp: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> Sink:
-    sink, port = _smtp
-    sink.messages.clear()
-    monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(get_settings(), "smtp_port", port)
-    return sink
+def mailbox(_smtp: Sink, monkeypatch: pytest.MonkeyPatch) -> Sink:
+    return deliver_to(_smtp, monkeypatch)
 
 
 @pytest.fixture(autouse=True)

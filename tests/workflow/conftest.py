@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from email import message_from_bytes, policy
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
-from wf_helpers import free_port
+from mail_sink import Sink, deliver_to, smtp_server
 
 import feedbackloop.workflow.tasks  # noqa: F401  (registers the intake hook, as the app and workers do)
-from feedbackloop.config import get_settings
 
 
 def token_for(client, username: str, password: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -21,40 +16,16 @@ def token_for(client, username: str, password: str) -> dict[str, str]:  # type: 
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
-class Sink:
-    """aiosmtpd handler that keeps every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.arrived = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))  # type: ignore[arg-type]
-        self.arrived.set()
-        return "250 OK"
-
-    def to(self, addr: str) -> list[EmailMessage]:
-        return [m for m in self.messages if addr in str(m["To"])]
-
-
 @pytest.fixture(scope="session")
-def _smtp_server() -> Iterator[tuple[Sink, int]]:
-    sink = Sink()
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield sink, port
-    controller.stop()
+def _smtp_server() -> Iterator[Sink]:
+    with smtp_server(Sink()) as sink:
+        yield sink
 
 
 @pytest.fixture(autouse=True)
-def mailbox(_smtp_server: tuple[Sink, int], monkeypatch: pytest.MonkeyPatch) -> Sink:
+def mailbox(_smtp_server: Sink, monkeypatch: pytest.MonkeyPatch) -> Sink:
     """The SMTP server this test's mail is delivered to (emptied per test)."""
-    sink, port = _smtp_server
-    sink.messages.clear()
-    monkeypatch.setattr(get_settings(), "smtp_host", "127.0.0.1")
-    monkeypatch.setattr(get_settings(), "smtp_port", port)
-    return sink
+    return deliver_to(_smtp_server, monkeypatch)
 
 
 @pytest.fixture(autouse=True)

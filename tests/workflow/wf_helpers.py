@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import socket
+from mail_sink import free_port
 
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port"]
