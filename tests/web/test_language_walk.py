@@ -38,10 +38,10 @@ def _visible(page: str) -> str:
     return html.unescape(" \n ".join(texts + attrs))
 
 
-# Pages that came with issues 12, 13 and 15 (surveys, KPIs, dashboard, reports, idea board), merged at the
-# end of issue 14's work: the walk finds half-width punctuation and untranslated text on them (135 findings
-# on 2026-12-02). They are listed here, by name, until their owners clean them up; every other page is held.
-NOT_YET_CLEAN = ("/kpis", "/surveys", "/reports", "/dashboard", "/survey", "/ideas", "/workflow/ideas", "/changelog")
+# Pages still held back: the printable period report (/reports/view) is rendered from insight/templates/
+# period_report.html, a zh-CN-only document outside the page catalogue; its English version is not written yet
+# (about 50 findings on 2026-12-02). Every other page, the survey, KPI, dashboard and idea-board ones included, is held.
+NOT_YET_CLEAN: tuple[str, ...] = ("/reports/view",)
 
 
 def _pages(app, ids: dict[str, str]) -> list[str]:  # type: ignore[no-untyped-def]
@@ -54,7 +54,7 @@ def _pages(app, ids: dict[str, str]) -> list[str]:  # type: ignore[no-untyped-de
             continue
         for name, value in ids.items():
             path = path.replace("{" + name + "}", value)
-        if "{" not in path and not path.startswith(NOT_YET_CLEAN) and not path.endswith("/survey"):
+        if "{" not in path and not (NOT_YET_CLEAN and path.startswith(NOT_YET_CLEAN)):
             out.append(path)
     return sorted(set(out))
 
