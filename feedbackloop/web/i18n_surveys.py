@@ -66,6 +66,13 @@ EN: dict[str, str] = {
     "问卷": "Survey",
     "发送": "Send",
     "请填写名称并选择问卷类型": "Enter a name and choose the survey kind",
+    # audit labels of survey changes (web/labels.py)
+    "调查邀请": "Survey invitation",
+    "中文问题": "Question (Chinese)",
+    "英文问题": "Question (English)",
+    "解决后自动发送": "Send on resolution",
+    "订单完成后发送": "Send on order completed",
+    "追问": "Follow-up questions",
     # KPI page
     "指标 KPI": "KPIs",
     "对比上一同长周期": "Compared with the previous period of the same length",
