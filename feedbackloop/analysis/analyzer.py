@@ -5,7 +5,10 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from . import text as textmod
 from .aspects import (
@@ -17,13 +20,23 @@ from .aspects import (
     lexicon_polarity,
     merge_aspects,
 )
-from .lexicon import AspectDef
-from .model import SentimentModel, load_model, on_current_changed
+from .lexicon import GUIDE_ASPECT_NAMES, AspectDef
+from .model import SentimentModel, current_triage_version, load_model, models_dir, on_current_changed
 from .result import Analysis, AspectSentiment, Mentions, Sentiment, Term
 from .signals import MentionFinder, emoji_bias, emotions, intensity, keywords, label_for
-from .triage import Cue, ProblemTyper, urgency
+from .triage import N_LEXICON, Cue, ProblemTyper, Urgency, lexicon_features, urgency
+from .triage_model import (
+    OPINION_CLASSES,
+    PROBLEM_CLASSES,
+    SAFETY_CLASSES,
+    SAFETY_FLAGS,
+    SAFETY_NAMES,
+    TriageModel,
+    load_triage,
+)
 
 AspectSpec = AspectDef | Mapping[str, Any]
+_UNSET: Any = object()  # "the current triage model, loaded on first use"
 # Short texts are where a lone negation ("没有想象中差") can flip the verdict and where the n-gram
 # model has least context, so the polarity lexicon gets a say there.
 SHORT_TEXT_CLAUSES = 2
@@ -40,18 +53,20 @@ class Analyzer:
 
     extra_aspects: admin-defined aspects, as AspectDef or dicts {"name", "terms", "problem_type"?};
     products / modules: extra names to report as mentions; problem_cues: {problem type: [words]};
-    model: a SentimentModel, a version string, or None for the current model.
+    model: a SentimentModel, a version string, or None for the current model;
+    triage: the learned problem-type / urgency heads (default: the current ones; None: lexicon rules only).
     """
 
     def __init__(self, *, extra_aspects: Iterable[AspectSpec] | None = None, products: Iterable[str] = (),
                  modules: Iterable[str] = (), problem_cues: Mapping[str, Sequence[str]] | None = None,
-                 model: SentimentModel | str | None = None) -> None:
+                 model: SentimentModel | str | None = None, triage: TriageModel | None = _UNSET) -> None:
         self.aspects = merge_aspects(extra_aspects)
         self._matcher = AspectMatcher(self.aspects)
         self._typer = ProblemTyper(dict(problem_cues or {}))
         self._mentions = MentionFinder(products, modules)
         self._model_arg = model
         self._model: SentimentModel | None = model if isinstance(model, SentimentModel) else None
+        self._triage: Any = triage
 
     @property
     def model(self) -> SentimentModel:
@@ -65,10 +80,32 @@ class Analyzer:
         """Analyse one text."""
         return self.analyze_many([text])[0]
 
+    @property
+    def triage(self) -> TriageModel | None:
+        """The learned problem-type / urgency heads (None where none is shipped: lexicon rules only)."""
+        if self._triage is _UNSET:
+            version = current_triage_version()
+            self._triage = load_triage(version, models_dir()) if version else None
+        return self._triage if isinstance(self._triage, TriageModel) else None
+
     def analyze_many(self, texts: Sequence[str]) -> list[Analysis]:
         """Analyse a batch; all model scoring happens in one vectorised pass."""
         if not texts:
             return []
+        signals = self.signals(texts)
+        triage = self.triage
+        n = len(texts)
+        if triage is None:
+            return [self._finish(signals.partials[i], None, None, signals.X, i, 1.0) for i in range(n)]
+        Xt = signals.X[:n]
+        heads = {k: v.tolist() for k, v in triage.scores(Xt, signals.F).items()}
+        coverage = triage.coverage_rows(Xt)
+        return [self._finish(signals.partials[i], {k: v[i] for k, v in heads.items()}, triage, signals.X, i,
+                             coverage[i]) for i in range(n)]
+
+    def signals(self, texts: Sequence[str]) -> Signals:
+        """Everything the learned heads read: the hashed n-gram matrix (first len(texts) rows are the
+        texts, then clauses), the lexicon features, and the rule-based part of each analysis."""
         model = self.model
         norms = [textmod.normalize(t) for t in texts]
         tokens = [textmod.tokenize(n) for n in norms]
@@ -95,19 +132,23 @@ class Analyzer:
         X = model.featurizer.transform(docs)
         raw, mix = model.score(X)
         logits = model.platt[0] * raw + model.platt[1]
-        results = []
+        partials = []
+        features = []
         for i in range(len(texts)):
             lo, hi = X.indptr[i], X.indptr[i + 1]
             explanation = model.explain(docs[i], X.indices[lo:hi], X.data[lo:hi], mix=None if mix is None else mix[i])
             polarities = [clause_polarity(float(logits[r]) if r is not None else 0.0, c.tokens)
                           for r, c in zip(clause_rows[i], clauses[i], strict=True)]
-            results.append(self._assemble(model, norms[i], tokens[i], clauses[i], float(logits[i]), polarities,
-                                          hits[i], cues[i], explanation))
-        return results
+            part = self._assemble(model, norms[i], tokens[i], clauses[i], float(logits[i]), polarities,
+                                  hits[i], cues[i], explanation)
+            partials.append(part)
+            features.append(part.features)
+        F = np.asarray(features, dtype=np.float32).reshape(len(texts), N_LEXICON)
+        return Signals(X, F, partials)
 
     def _assemble(self, model: SentimentModel, norm: str, tokens: list[str], clauses: list[textmod.Clause],
                   logit: float, polarities: list[str], hits: list[AspectHit], cues: list[list[Cue]],
-                  explanation: list[dict[str, Any]]) -> Analysis:
+                  explanation: list[dict[str, Any]]) -> Partial:
         adjustments = [(term, w) for term, w in (("表情符号", emoji_bias(norm)), construction_term(norm)) if w]
         logit += sum(w for _, w in adjustments)
         if len(clauses) <= SHORT_TEXT_CLAUSES:
@@ -126,25 +167,204 @@ class Analyzer:
         label = label_for(score, evidence)
         explanation = [{"term": t, "weight": round(w, 3)} for t, w in adjustments] + explanation if evidence else []
         aspects = _one_per_aspect(
-            [AspectSentiment(h.aspect.name, polarities[h.clause_index], clauses[h.clause_index].text, h.term)
+            [AspectSentiment(GUIDE_ASPECT_NAMES.get(h.aspect.name, h.aspect.name), polarities[h.clause_index],
+                             clauses[h.clause_index].text, h.term)
              for h in hits])
         negative = [p == "negative" for p in polarities]
-        ptype, ptype_why = self._typer.classify(cues, negative, hits)
+        scores, matched = self._typer.scores(cues, negative, hits)
+        ptype, ptype_why = self._typer.best(scores, matched)
         urg = urgency(norm)
         products, modules = self._mentions.find(norm)
+        features = lexicon_features(norm, scores, negative, hits, logit, urg, evidence)
+        return Partial(norm, tokens, label, score, explanation, aspects, negative, ptype, ptype_why, matched, urg,
+                       products, modules, model.version, features, evidence)
+
+    def _finish(self, p: Partial, heads: dict[str, list[float]] | None, triage: TriageModel | None,
+                X: Any, row: int, coverage: float) -> Analysis:
+        """Decide problem type, urgency and safety from the learned heads (or the rules without them)."""
+        label, score = p.label, p.score
+        tiers = {"sentiment": "fast", "aspects": "fast"}
+        safety: str | None = None
+        reasons = list(p.urgency.reasons)
+        flags = list(p.urgency.risk_flags)
+        pure_praise = label == "positive" and not any(p.negative) and p.urgency.level != "紧急" and \
+            all(a.sentiment != "negative" for a in p.aspects)
+        if heads is None or triage is None:
+            ptype: str | None = p.ptype
+            why = list(p.ptype_why)
+            level = p.urgency.level
+            tiers.update(problem_type="rules", urgency="rules")
+            if pure_praise or not p.evidence:
+                ptype, why = None, ["无: 没有提出问题"]
+                level = "建议" if pure_praise and level == "一般" else level
+            probs: dict[str, float] = {}
+            deep: list[str] = []
+        else:
+            th = triage.meta.get("thresholds", {})
+            opinion = heads["opinion"]
+            # A mixed text takes the side the customer lands on; neutral means no opinion at all (the
+            # guide): a question or plain statement without a polar aspect, as the opinion head reads it.
+            if label == "neutral" and p.evidence:
+                label = "positive" if score >= 0.5 else "negative"
+            if p.evidence and OPINION_CLASSES[_argmax(opinion)] == "neutral" and \
+                    opinion[1] >= float(th.get("neutral", 0.5)) and abs(score - 0.5) < 0.45 and \
+                    all(a.sentiment == "neutral" for a in p.aspects):
+                label = "neutral"
+            ptype, why = _decide_type(heads["problem_type"], p, triage, X, row)
+            level, safety, reasons, flags, tier = _decide_urgency(heads, p, th)
+            tiers.update(problem_type="fast", urgency=tier)
+            if not p.evidence:  # nothing to read: no problem, no urgency
+                level, safety, reasons, flags = "一般", None, [], []
+            if (pure_praise and level != "紧急") or not p.evidence:
+                ptype, why = None, ["无: 没有提出问题"]
+            if level == "紧急" and ptype is None:
+                pt = list(heads["problem_type"])
+                pt[0] = -1.0
+                ptype = PROBLEM_CLASSES[_argmax(pt)]
+                why = [f"{ptype}: 紧急问题所属类型"]
+            probs = {c: round(v, 4) for c, v in zip(PROBLEM_CLASSES, heads["problem_type"], strict=True)}
+            deep = _deep_reasons(p, label, score, ptype, level, heads, coverage)
         return Analysis(
-            sentiment=Sentiment(label, round(score, 4), intensity(score, label, norm, tokens),
-                                emotions(label, score, norm), [Term(**e) for e in explanation]),
-            aspects=aspects,
+            sentiment=Sentiment(label, round(score, 4), intensity(score, label, p.norm, p.tokens),
+                                emotions(label, score, p.norm), [Term(**e) for e in p.explanation]),
+            aspects=p.aspects,
             problem_type=ptype,
-            problem_type_explanation=ptype_why,
-            urgency=urg.level,
-            urgency_reasons=urg.reasons,
-            risk_flags=urg.risk_flags,
-            keywords=keywords(tokens, boost=[h.term for h in hits]),
-            mentions=Mentions(products, modules),
-            model_version=model.version,
+            problem_type_explanation=why,
+            urgency=level,
+            urgency_reasons=reasons,
+            risk_flags=flags,
+            keywords=keywords(p.tokens, boost=[a.term for a in p.aspects]),
+            mentions=Mentions(p.products, p.modules),
+            model_version=p.model_version,
+            safety_class=safety,
+            tiers=tiers,
+            triage_version=None if triage is None else triage.version,
+            problem_probs=probs,
+            deep_reasons=deep,
         )
+
+
+@dataclass(slots=True)
+class Partial:
+    """The rule-based part of one analysis, before the learned heads decide type and urgency."""
+
+    norm: str
+    tokens: list[str]
+    label: str
+    score: float
+    explanation: list[dict[str, Any]]
+    aspects: list[AspectSentiment]
+    negative: list[bool]
+    ptype: str
+    ptype_why: list[str]
+    matched: dict[str, list[str]]
+    urgency: Urgency
+    products: list[str]
+    modules: list[str]
+    model_version: str
+    features: list[float]
+    evidence: bool
+
+
+@dataclass(slots=True)
+class Signals:
+    X: Any  # scipy.sparse.csr_matrix: texts first, then the clauses the model scored
+    F: np.ndarray
+    partials: list[Partial]
+
+
+# The deep tier takes a text whose fast sentiment is in this band, that carries any safety signal,
+# that is negative without a problem type, or whose n-grams the training data hardly covers.
+UNCERTAIN_BAND = (0.2, 0.8)
+SAFETY_SIGNAL = 0.15
+COVERAGE_MIN = 0.45
+
+
+def _argmax(row: Sequence[float]) -> int:
+    return max(range(len(row)), key=row.__getitem__)
+
+
+def _deep_reasons(p: Partial, label: str, score: float, ptype: str | None, level: str,
+                  heads: dict[str, list[float]], coverage: float) -> list[str]:
+    if not p.evidence:
+        return []
+    reasons = []
+    if UNCERTAIN_BAND[0] <= score <= UNCERTAIN_BAND[1]:
+        reasons.append("sentiment_uncertain")
+    if level == "紧急" or p.urgency.level == "紧急" or \
+            max(heads["urgency"][0], 1.0 - heads["safety_class"][0]) >= SAFETY_SIGNAL:
+        reasons.append("safety_signal")
+    if label == "negative" and ptype in (None, "其他"):
+        reasons.append("negative_no_type")
+    if coverage < COVERAGE_MIN:
+        reasons.append("far_from_domain")
+    return reasons
+
+
+def _decide_type(probs: list[float], p: Partial, triage: TriageModel, X: Any, row: int) -> tuple[str | None, list[str]]:
+    k = _argmax(probs)
+    ptype = PROBLEM_CLASSES[k]
+    if ptype == "无":
+        return None, [f"无: 没有提出问题（模型 {probs[k]:.2f}）"]
+    words = list(dict.fromkeys(p.matched.get(ptype, [])))[:6]
+    if not words:
+        lo, hi = X.indptr[row], X.indptr[row + 1]
+        words = _ngram_words(triage, "problem_type", k, p, X.indices[lo:hi], X.data[lo:hi])
+    head = f"{ptype}: {', '.join(words)}" if words else ptype
+    return ptype, [head, f"模型置信度 {probs[k]:.2f}"]
+
+
+def _decide_urgency(heads: dict[str, list[float]], p: Partial, th: dict[str, Any]
+                    ) -> tuple[str, str | None, list[str], list[str], str]:
+    """紧急 when the urgency head is confident, when the safety head sees a class, or when a lexicon
+    safety pattern fires and the model does not rule it out (the high-recall net)."""
+    urg, saf = heads["urgency"], heads["safety_class"]
+    p_urgent = urg[0]
+    p_safety = 1.0 - saf[0]
+    rule = p.urgency.level == "紧急"
+    reasons = list(p.urgency.reasons)
+    flags = list(p.urgency.risk_flags)
+    model_urgent = p_urgent >= float(th.get("urgent", 0.5)) or p_safety >= float(th.get("safety", 0.5))
+    net = rule and max(p_urgent, p_safety) >= float(th.get("net", 0.1))
+    if model_urgent or net:
+        scores = list(saf)
+        scores[0] = -1.0
+        cls = SAFETY_CLASSES[_argmax(scores)]
+        name = SAFETY_NAMES[cls]
+        reasons.append(f"{name}（模型 {max(p_urgent, p_safety):.2f}）")
+        if SAFETY_FLAGS[cls] not in flags:
+            flags.append(SAFETY_FLAGS[cls])
+        return "紧急", cls, reasons, flags, "fast" if model_urgent else "rules"
+    rest = "建议" if urg[2] > urg[1] else "一般"
+    if rest == "建议" and p.urgency.level == "建议":
+        return "建议", None, [r for r in reasons if r.startswith("建议")], [], "fast"
+    return rest, None, ([f"建议（模型 {urg[2]:.2f}）"] if rest == "建议" else []), [], "fast"
+
+
+def _ngram_words(triage: TriageModel, head: str, k: int, p: Partial, indices: np.ndarray,
+                 values: np.ndarray, top: int = 3) -> list[str]:
+    """The text's own words that pushed one class most (the learned part of "the words behind the label")."""
+    from .model import Featurizer  # noqa: F401  - hashing as the featurizer does
+
+    contrib = triage.ngram_contributions(head, k, indices, values)
+    strongest = {int(indices[j]) for j in np.argsort(-contrib)[: top * 3] if contrib[j] > 0}
+    if not strongest:
+        return []
+    from sklearn.utils import murmurhash3_32
+
+    n = triage.n_features
+    out: list[str] = []
+    for tok in p.tokens:
+        if len(tok) < 2 or not tok.isalnum():
+            continue
+        for feature in ("w:" + tok, tok):
+            h = abs(murmurhash3_32(feature, seed=0, positive=False)) % n
+            if h in strongest and tok not in out:
+                out.append(tok)
+                break
+        if len(out) == top:
+            break
+    return out
 
 
 def _one_per_aspect(found: list[AspectSentiment]) -> list[AspectSentiment]:
@@ -181,6 +401,7 @@ def reset_default_analyzer() -> None:
     global _default
     with _default_lock:
         _default = None
+        _configured.clear()
 
 
 _configured: dict[tuple[Any, ...], Analyzer] = {}

@@ -461,23 +461,62 @@ def models_dir() -> Path:
     return Path(env) if env else MODELS_DIR
 
 
-def current_model_version(directory: Path | str | None = None) -> str:
-    """Version named by current.json in the models directory."""
-    d = Path(directory) if directory else models_dir()
+def _current(d: Path) -> dict[str, Any]:
     try:
-        return str(json.loads((d / CURRENT_FILE).read_text(encoding="utf-8"))["version"])
+        return dict(json.loads((d / CURRENT_FILE).read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise ModelNotFound(f"no current model in {d} (run `python -m feedbackloop.analysis.train`)") from exc
 
 
-def set_current(version: str, directory: Path | str | None = None) -> None:
-    """Mark a saved model version as the one `analyze` uses."""
+def current_model_version(directory: Path | str | None = None) -> str:
+    """Version named by current.json in the models directory."""
+    d = Path(directory) if directory else models_dir()
+    return str(_current(d)["version"])
+
+
+def current_triage_version(directory: Path | str | None = None) -> str | None:
+    """Version of the learned problem-type / urgency heads named by current.json (None: rules only)."""
+    d = Path(directory) if directory else models_dir()
+    try:
+        value = _current(d).get("triage")
+    except ModelNotFound:
+        return None
+    return str(value) if value else None
+
+
+def set_current(version: str, directory: Path | str | None = None, *, triage: str | None = None) -> None:
+    """Mark a saved model version (and optionally a triage model version) as the one `analyze` uses."""
     d = Path(directory) if directory else models_dir()
     if not model_paths(d, version)[0].exists():
         raise ModelNotFound(f"model version {version} not found in {d}")
-    (d / CURRENT_FILE).write_text(json.dumps({"version": version}) + "\n", encoding="utf-8")
+    try:
+        state = _current(d)
+    except ModelNotFound:
+        state = {}
+    state["version"] = version
+    if triage is not None:
+        if not (d / f"triage-{triage}.npz").exists():
+            raise ModelNotFound(f"triage model version {triage} not found in {d}")
+        state["triage"] = triage
+    (d / CURRENT_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
     with _lock:
         _cache.clear()
+    for hook in _current_changed_hooks:
+        hook()
+
+
+def set_current_extra(key: str, version: str, directory: Path | str | None = None) -> None:
+    """Name the current version of another model kind ("triage", "deep") in current.json."""
+    d = Path(directory) if directory else models_dir()
+    prefix = {"triage": "triage", "deep": "deep"}[key]
+    if not (d / f"{prefix}-{version}.npz").exists():
+        raise ModelNotFound(f"{key} model version {version} not found in {d}")
+    try:
+        state = _current(d)
+    except ModelNotFound:
+        state = {}
+    state[key] = version
+    (d / CURRENT_FILE).write_text(json.dumps(state) + "\n", encoding="utf-8")
     for hook in _current_changed_hooks:
         hook()
 

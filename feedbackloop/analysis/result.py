@@ -49,7 +49,7 @@ class Analysis:
 
     sentiment: Sentiment
     aspects: list[AspectSentiment]
-    problem_type: str
+    problem_type: str | None
     problem_type_explanation: list[str]
     urgency: str
     urgency_reasons: list[str]
@@ -57,6 +57,19 @@ class Analysis:
     keywords: list[str]
     mentions: Mentions
     model_version: str
+    # The guide's safety class behind 紧急 (None when not urgent), which tier decided each field
+    # ("fast" = the learned heads, "rules" = the lexicon safety net, "deep" = the encoder tier), the
+    # versions of the other models, and notes for a reader (e.g. why the deep tier did not run).
+    safety_class: str | None = None
+    tiers: dict[str, str] = field(default_factory=dict)
+    triage_version: str | None = None
+    notes: list[str] = field(default_factory=list)
+    # The fast tier's problem-type probabilities (无 = none), why it asks for the deep tier
+    # (sentiment_uncertain, safety_signal, negative_no_type, far_from_domain), and the deep model that
+    # refined this analysis (None: fast tier only).
+    problem_probs: dict[str, float] = field(default_factory=dict)
+    deep_reasons: list[str] = field(default_factory=list)
+    deep_version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; aspects carry aspect, sentiment and evidence (the matched term is internal)."""

@@ -37,6 +37,7 @@ ENV_DATA_DIR = "FEEDBACKLOOP_TRAINING_DATA"
 # Chosen by 5-fold cross-validation on the de-duplicated corpora (bench/analysis_bench.py).
 DEFAULT_C = 1.0
 CORRECTION_WEIGHT = 3.0
+LABELLED_WEIGHT = 2.0
 # The domain each corpus teaches (domain adaptation, see `DomainWeights`); online_shopping_10_cats'
 # 酒店 category is hotel reviews. Corrections have no domain and train the shared weights only.
 CORPUS_DOMAINS = {"chnsenticorp_htl": "hotel", "waimai_10k": "delivery", "online_shopping_10_cats": "ecommerce"}
@@ -105,19 +106,34 @@ def data_dir() -> Path:
     return Path(env) if env else DEFAULT_DATA_DIR
 
 
-def load_corpora(directory: Path | str | None = None, corpora: Sequence[str] = CORPORA) -> list[LabelledText]:
+def in_locked_pool(review: str) -> bool:
+    """True for a corpus row of the locked test pool (split.md): never trained or tuned on."""
+    import hashlib
+
+    return int(hashlib.sha1(review.strip().encode("utf-8")).hexdigest(), 16) % 10 == 7
+
+
+def load_corpora(directory: Path | str | None = None, corpora: Sequence[str] = CORPORA,
+                 exclude_locked: bool = True) -> list[LabelledText]:
     """Read the labelled corpora and de-duplicate across them (first occurrence wins).
 
     online_shopping_10_cats' 酒店 category repeats chnsenticorp_htl reviews; without this step the
-    same review could sit in a training and a test fold.
+    same review could sit in a training and a test fold. With `exclude_locked` the rows of the
+    locked test pool, and any text whose normalised form equals one of them, are left out.
     """
     directory = Path(directory) if directory else data_dir()
     seen: set[str] = set()
     out: list[LabelledText] = []
-    for name in corpora:
-        path = directory / name / "train.csv"
+    paths = [directory / name / "train.csv" for name in corpora]
+    for path in paths:
         if not path.exists():
             raise TrainingDataError(f"training corpus not found: {path}")
+    if exclude_locked:
+        for path in paths:
+            with path.open(encoding="utf-8", newline="") as fh:
+                seen.update(_dedupe_key(r.get("review") or "") for r in csv.DictReader(fh)
+                            if in_locked_pool(r.get("review") or ""))
+    for name, path in zip(corpora, paths, strict=True):
         with path.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
                 review = (row.get("review") or "").strip()
@@ -258,23 +274,34 @@ def next_version(directory: Path, today: dt.date | None = None) -> str:
 def train(*, data: Path | str | None = None, extra: Iterable[tuple[str, Any]] = (),
           output_dir: Path | str | None = None, make_current: bool = True, version: str | None = None,
           progress: Progress | None = None, C: float = DEFAULT_C, limit: int | None = None,
-          seed: int = 0, holdout: bool = True) -> TrainResult:
+          seed: int = 0, holdout: bool = True, labelled: bool | Path | str = True) -> TrainResult:
     """Train from the shared corpora plus optional (text, label) corrections; write a versioned model.
 
     Corrections replace a corpus label for the same text and weigh CORRECTION_WEIGHT times more.
     `limit` trains on a random sample (for quick runs and tests). With `holdout` the fixed test
-    slice (`is_holdout`) stays out of training.
+    slice (`is_holdout`) stays out of training. The locked test pool (split.md) never enters it.
+    `labelled` adds the written texts of the labelled set (True: the shipped file; or a path).
     """
     examples = load_corpora(data)
     if holdout:
         examples = [e for e in examples if not is_holdout(e.text)]
+    if labelled:
+        # The written texts of the labelled set teach the industries outside the three corpora.
+        from .triage_training import read_labelled
+
+        keys = {_dedupe_key(e.text) for e in examples}
+        examples += [LabelledText(i.text, 1 if i.sentiment == "positive" else 0, "labelled")
+                     for i in read_labelled(labelled if isinstance(labelled, (str, Path)) else None)
+                     if i.source == "written" and i.sentiment in ("positive", "negative")
+                     and _dedupe_key(i.text) not in keys]
     if limit is not None and limit < len(examples):
         rng = np.random.default_rng(seed)
         examples = [examples[i] for i in sorted(rng.choice(len(examples), size=limit, replace=False))]
     corrections = {_dedupe_key(t): LabelledText(t, parse_label(lab)) for t, lab in extra if _dedupe_key(t)}
     examples = [e for e in examples if _dedupe_key(e.text) not in corrections] + list(corrections.values())
     y = np.array([e.label for e in examples], dtype=np.int64)
-    weights = np.array([CORRECTION_WEIGHT if e.corpus == "corrections" else 1.0 for e in examples])
+    weights = np.array([CORRECTION_WEIGHT if e.corpus == "corrections" else
+                        (LABELLED_WEIGHT if e.corpus == "labelled" else 1.0) for e in examples])
     docs = prepare([e.text for e in examples], progress)
     out = Path(output_dir) if output_dir else models_dir()
     out.mkdir(parents=True, exist_ok=True)
@@ -286,7 +313,8 @@ def train(*, data: Path | str | None = None, extra: Iterable[tuple[str, Any]] = 
         counts[e.corpus] = counts.get(e.corpus, 0) + 1
     model.meta.update({"trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                        "n_examples": len(examples), "corpora": counts, "corrections": len(corrections),
-                       "holdout": f"1/{HOLDOUT_MOD} by content hash" if holdout else "none"})
+                       "holdout": f"1/{HOLDOUT_MOD} by content hash" if holdout else "none",
+                       "locked_pool": "excluded (split.md)"})
     path = model.save(out)
     if make_current:
         set_current(version, out)

@@ -62,6 +62,20 @@ class ProblemTyper:
     def classify(self, cues: Sequence[Sequence[Cue]], negative: Sequence[bool],
                  hits: Sequence[AspectHit]) -> tuple[str, list[str]]:
         """Problem type and the cue words behind it (e.g. ["物流: 快递, 太慢"])."""
+        return self.best(*self.scores(cues, negative, hits))
+
+    @staticmethod
+    def best(scores: dict[str, float], matched: dict[str, list[str]]) -> tuple[str, list[str]]:
+        """The highest-scoring type (ties to the more specific one) and its words."""
+        best = max(PROBLEM_TYPES, key=lambda t: (scores[t], -_TIE_ORDER[t]))
+        if scores[best] <= 0:
+            return "其他", ["没有命中任何问题类型线索"]
+        words = list(dict.fromkeys(matched[best]))[:6]
+        return best, [f"{best}: {', '.join(words)}"]
+
+    def scores(self, cues: Sequence[Sequence[Cue]], negative: Sequence[bool],
+               hits: Sequence[AspectHit]) -> tuple[dict[str, float], dict[str, list[str]]]:
+        """Cue score per problem type (cues in negative clauses weigh more) and the words behind each."""
         scores = dict.fromkeys(PROBLEM_TYPES, 0.0)
         matched: dict[str, list[str]] = {t: [] for t in PROBLEM_TYPES}
         for i, clause_cues in enumerate(cues):
@@ -74,11 +88,7 @@ class ProblemTyper:
                 factor = NEGATIVE_CLAUSE_FACTOR if negative[h.clause_index] else 1.0
                 scores[h.aspect.problem_type] += ASPECT_WEIGHT * factor
                 matched[h.aspect.problem_type].append(f"{h.aspect.name}({h.term})")
-        best = max(PROBLEM_TYPES, key=lambda t: (scores[t], -_TIE_ORDER[t]))
-        if scores[best] <= 0:
-            return "其他", ["没有命中任何问题类型线索"]
-        words = list(dict.fromkeys(matched[best]))[:6]
-        return best, [f"{best}: {', '.join(words)}"]
+        return scores, matched
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,3 +120,35 @@ def urgency(text: str) -> Urgency:
         if hit:
             return Urgency("建议", [f"建议: {hit.group()}"], [])
     return Urgency("一般", [], [])
+
+
+URGENT_CATEGORIES = tuple(dict.fromkeys(cat for cat, _, _ in URGENT_PATTERNS))
+# Length of `lexicon_features`: cue scores and negative aspects per type, urgency categories, 6 more.
+N_LEXICON = 2 * len(PROBLEM_TYPES) + len(URGENT_CATEGORIES) + 6
+URGENT_FEATURES = slice(2 * len(PROBLEM_TYPES), 2 * len(PROBLEM_TYPES) + len(URGENT_CATEGORIES))
+_QUESTION = re.compile(r"[?？]|吗|请问|怎么|如何|多久|几点|是否|能否|可以.{0,6}吗|有没有")
+
+
+def lexicon_features(text: str, scores: dict[str, float], negative: Sequence[bool], hits: Sequence[AspectHit],
+                     logit: float, urg: Urgency, evidence: bool) -> list[float]:
+    """The dense lexicon features of the learned heads (see triage_model.N_LEXICON), in a fixed order."""
+    import math
+
+    feats = [math.log1p(max(scores[t], 0.0)) for t in PROBLEM_TYPES]
+    neg_aspects = dict.fromkeys(PROBLEM_TYPES, 0.0)
+    pos_aspects = 0
+    for h in hits:
+        if negative[h.clause_index]:
+            neg_aspects[h.aspect.problem_type if h.aspect.problem_type in neg_aspects else "其他"] += 1.0
+        else:
+            pos_aspects += 1
+    feats += [math.log1p(neg_aspects[t]) for t in PROBLEM_TYPES]
+    cats = {r.split(":", 1)[0] for r in urg.reasons}
+    feats += [1.0 if c in cats else 0.0 for c in URGENT_CATEGORIES]
+    feats.append(1.0 if urg.level == "建议" else 0.0)
+    feats.append(max(-3.0, min(3.0, logit / 4.0)))
+    feats.append(sum(negative) / max(len(negative), 1))
+    feats.append(1.0 if _QUESTION.search(text) else 0.0)
+    feats.append(math.log1p(pos_aspects))
+    feats.append(0.0 if evidence else 1.0)
+    return feats

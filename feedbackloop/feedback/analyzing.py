@@ -61,21 +61,26 @@ def _apply_corrections(result: dict[str, Any], corrections: dict[str, Any]) -> d
     return result
 
 
-def analyze_stored(session: Session, ids: Sequence[str]) -> int:
-    """Analyse the given items and store the results with the model version; returns how many."""
+def analyze_stored(session: Session, ids: Sequence[str], *, deep: bool = False,
+                   wanted: list[str] | None = None) -> int:
+    """Analyse the given items and store the results with the model version; returns how many.
+
+    The fast tier runs here; the ids whose analysis asks for the deep tier are appended to `wanted` (for
+    the background task). With deep=True the deep tier runs on them at once (`deepen_stored`, the
+    re-analysis job); each field records the tier that decided it (`analysis.tiers`).
+    """
     aspects = custom_aspects(session)
     done = 0
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
         begin_write(session)
         rows = session.execute(
-            select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at).where(
-                Feedback.id.in_(chunk)
-            )
+            select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at,
+                   Feedback.analysis).where(Feedback.id.in_(chunk))
         ).all()
         if not rows:
             continue
-        _store_analysis(session, [tuple(r) for r in rows], aspects)
+        _store_analysis(session, [tuple(r) for r in rows], aspects, deep=deep, wanted=wanted)
         session.commit()
         done += len(rows)
         for hook in after_analysis_hooks:
@@ -83,7 +88,8 @@ def analyze_stored(session: Session, ids: Sequence[str]) -> int:
     return done
 
 
-def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[], None] | None = None) -> list[str]:
+def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[], None] | None = None,
+                 wanted: list[str] | None = None) -> list[str]:
     """Claim up to `limit` of the items still owed analysis (oldest first), analyse them in one
     `analyze_many` call, store the results and commit; returns their ids.
 
@@ -95,7 +101,7 @@ def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[
     aspects = custom_aspects(session)
     begin_write(session)
     claim = (
-        select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at)
+        select(Feedback.id, Feedback.content, Feedback.problem_type, Feedback.received_at, Feedback.analysis)
         .where(Feedback.analyzed_at.is_(None))
         .order_by(Feedback.created_at)
         .limit(limit)
@@ -108,7 +114,7 @@ def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[
     if len(rows) == limit and on_full_batch is not None:
         on_full_batch()
     if rows:
-        _store_analysis(session, rows, aspects)
+        _store_analysis(session, rows, aspects, wanted=wanted)
     session.commit()
     ids = [str(r[0]) for r in rows]
     if ids:
@@ -117,19 +123,31 @@ def analyze_owed(session: Session, limit: int = CHUNK, on_full_batch: Callable[[
     return ids
 
 
-def _store_analysis(session: Session, rows: Sequence[Sequence[Any]], aspects: list[dict[str, Any]]) -> None:
-    """Analyse (id, content, problem_type, received_at) rows in one batch and write the results in one
-    executemany (agents' corrections kept; a problem type the item came with is kept too), with the
-    countable facet rows the dashboard groups (issue 13)."""
+def _store_analysis(session: Session, rows: Sequence[Sequence[Any]], aspects: list[dict[str, Any]], *,
+                    deep: bool = False, wanted: list[str] | None = None) -> None:
+    """Analyse (id, content, problem_type, received_at, analysis) rows in one batch and write the results in
+    one executemany (agents' corrections kept; a problem type the item came with is kept too, one that an
+    earlier analysis set follows the newer analysis), with the countable facet rows the dashboard groups
+    (issue 13). With deep, the deep tier refines the texts that ask for it."""
     from feedbackloop.analysis import analyze_many
 
-    results = analyze_many([r[1] for r in rows], extra_aspects=aspects or None)
+    texts = [r[1] for r in rows]
+    results = analyze_many(texts, extra_aspects=aspects or None)
+    if deep:
+        from feedbackloop.analysis.deep import deepen
+
+        results = deepen(texts, results)
     corrections = _latest_corrections(session, [r[0] for r in rows])
     now = clock.now()
     values = []
     stored = []
-    for (fid, _, ptype, received), analysis in zip(rows, results, strict=True):
+    for (fid, _, ptype, received, old), analysis in zip(rows, results, strict=True):
         data = _apply_corrections(analysis.to_dict(), corrections.get(fid, {}))
+        if wanted is not None and analysis.deep_reasons and not analysis.deep_version:
+            wanted.append(fid)
+        if ptype is not None and old and ptype == old.get("problem_type") and \
+                "problem_type" not in corrections.get(fid, {}):
+            ptype = None  # set by the earlier analysis, not by the customer: follow the newer one
         values.append(
             {
                 "id": fid,
@@ -146,12 +164,29 @@ def _store_analysis(session: Session, rows: Sequence[Sequence[Any]], aspects: li
     facets.store(session, stored)
 
 
-def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None = None) -> int:
-    """Re-run the pipeline over every stored item (e.g. after switching models)."""
+def deepen_stored(session: Session, ids: Sequence[str]) -> int:
+    """Run both tiers over these items (the background deep task); returns how many were stored."""
+    return analyze_stored(session, ids, deep=True)
+
+
+def pending_deep(session: Session) -> list[str]:
+    """Items whose stored analysis asked for the deep tier and never got it, and items analysed before
+    there were tiers (old items): what `reanalyze --deep` deepens."""
+    out = []
+    for fid, analysis in session.execute(select(Feedback.id, Feedback.analysis).order_by(Feedback.id)):
+        a = analysis or {}
+        if not a or "tiers" not in a or (a.get("deep_reasons") and not a.get("deep_version") and not a.get("notes")):
+            out.append(fid)
+    return out
+
+
+def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None = None, *,
+                  deep: bool = False) -> int:
+    """Re-run the pipeline over every stored item (e.g. after switching models); with deep, both tiers."""
     ids = list(session.scalars(select(Feedback.id).order_by(Feedback.id)))
     done = 0
     for start in range(0, len(ids), CHUNK):
-        done += analyze_stored(session, ids[start : start + CHUNK])
+        done += analyze_stored(session, ids[start : start + CHUNK], deep=deep)
         if progress:
             progress(done, len(ids))
     return done
@@ -160,8 +195,8 @@ def reanalyze_all(session: Session, progress: Callable[[int, int], None] | None 
 def _validate(field: str, value: Any) -> Any:
     if field == "sentiment" and value not in ("negative", "neutral", "positive"):
         raise ValidationFailed("情感只能是 negative / neutral / positive")
-    if field == "problem_type" and value not in PROBLEM_TYPES:
-        raise ValidationFailed(f"问题类型只能是: {', '.join(PROBLEM_TYPES)}")
+    if field == "problem_type" and value is not None and value not in PROBLEM_TYPES:
+        raise ValidationFailed(f"问题类型只能是: {', '.join(PROBLEM_TYPES)}, 或 null (无问题)")
     if field == "urgency" and value not in URGENCIES:
         raise ValidationFailed(f"紧急程度只能是: {', '.join(URGENCIES)}")
     if field == "aspects":
@@ -212,3 +247,14 @@ def sentiment_corrections(session: Session) -> list[tuple[str, int]]:
     )
     latest = {text: value for text, value in rows}
     return [(t, 1 if v == "positive" else 0) for t, v in latest.items() if v in ("positive", "negative")]
+
+
+def triage_corrections(session: Session) -> list[tuple[str, str, Any]]:
+    """Corrected (text, field, value) triples for the problem-type / urgency heads (newest per text and field);
+    a problem type corrected to 无 is None, as the analysis stores it."""
+    rows = session.execute(
+        select(Correction.text, Correction.field, Correction.new_value)
+        .where(Correction.field.in_(("problem_type", "urgency", "sentiment"))).order_by(Correction.id)
+    )
+    latest = {(text, field): value for text, field, value in rows}
+    return [(t, f, None if f == "problem_type" and v in (None, "无") else v) for (t, f), v in latest.items()]

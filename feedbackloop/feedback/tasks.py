@@ -29,9 +29,40 @@ MAX_DRAINS_PER_RECONCILE = 32
 
 @huey.task(retries=2, retry_delay=5)
 def analyze_items(ids: list[str]) -> int:
-    """Analyse the given items (the embedded queue's intake path, and re-analysis)."""
+    """Analyse the given items with the fast tier (the embedded queue's intake path, and re-analysis);
+    hand on those that need the deep tier."""
+    wanted: list[str] = []
     with session_scope() as session:
-        return analyzing.analyze_stored(session, ids)
+        done = analyzing.analyze_stored(session, ids, wanted=wanted)
+    hand_to_deep(wanted)
+    return done
+
+
+@huey.task(retries=1, retry_delay=30)
+def deepen_items(ids: list[str]) -> int:
+    """The deep tier (pretrained encoder) over items the fast tier was unsure of, in the background."""
+    with session_scope() as session:
+        return analyzing.deepen_stored(session, ids)
+
+
+DEEP_CHUNK = 100
+
+
+def deep_enabled() -> bool:
+    """False where the deep tier is switched off (FEEDBACKLOOP_DEEP_DISABLE) or not shipped, and with an
+    immediate queue (tests, one-process dev): the encoder is too slow to run inside a request."""
+    import os
+
+    from feedbackloop.analysis.deep import load_deep
+    from feedbackloop.analysis.encoder import ENV_DISABLE
+
+    return not huey.immediate and not os.environ.get(ENV_DISABLE) and load_deep() is not None
+
+
+def hand_to_deep(ids: list[str]) -> None:
+    if ids and deep_enabled():
+        for start in range(0, len(ids), DEEP_CHUNK):
+            deepen_items(ids[start : start + DEEP_CHUNK])
 
 
 @huey.task(retries=5, retry_delay=2)
@@ -39,8 +70,11 @@ def drain_owed() -> int:
     """Analyse a batch of the items still owed analysis (claimed with SKIP LOCKED); when the batch was full,
     wake another drain first, so that every free worker takes a batch of its own."""
     huey.delete(DRAIN_FLAG)
+    wanted: list[str] = []
     with session_scope() as session:
-        return len(analyzing.analyze_owed(session, analyzing.CHUNK, on_full_batch=drain_owed))
+        done = len(analyzing.analyze_owed(session, analyzing.CHUNK, on_full_batch=drain_owed, wanted=wanted))
+    hand_to_deep(wanted)
+    return done
 
 
 def wake_drain() -> None:
@@ -95,9 +129,12 @@ def requeue_owed_analysis() -> int:
 
 
 @huey.task()
-def reanalyze_job() -> None:
-    """Split a full re-analysis into chunk tasks so that several workers share it."""
+def reanalyze_job(deep: bool = False) -> None:
+    """Split a full re-analysis into chunk tasks so that several workers share it; with deep, the items
+    that never had the deep tier (old items included) get both tiers."""
     with session_scope() as session:
-        ids = list(session.scalars(select(Feedback.id).order_by(Feedback.id)))
-    for start in range(0, len(ids), analyzing.CHUNK):
-        analyze_items(ids[start : start + analyzing.CHUNK])
+        ids = analyzing.pending_deep(session) if deep else \
+            list(session.scalars(select(Feedback.id).order_by(Feedback.id)))
+    size = DEEP_CHUNK if deep else analyzing.CHUNK
+    for start in range(0, len(ids), size):
+        (deepen_items if deep else analyze_items)(ids[start : start + size])

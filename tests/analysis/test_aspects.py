@@ -20,7 +20,7 @@ def aspects(text: str) -> dict[str, str]:
         ("味道不错，就是送餐太慢了", {"味道": "positive", "送餐速度": "negative"}),
         ("分量太少了，包装倒是很好", {"分量": "negative", "包装": "positive"}),
         ("质量很好，物流太慢", {"质量": "positive", "物流": "negative"}),
-        ("但是房间有点小，不过交通还算方便，离地铁不远", {"房间": "negative", "位置": "positive"}),
+        ("但是房间有点小，不过交通还算方便，离地铁不远", {"设施": "negative", "位置": "positive"}),
         ("外卖小哥很赞，分量太小了", {"分量": "negative"}),
         ("价格便宜，客服态度很差", {"价格": "positive", "客服": "negative"}),
         ("空调坏了，设施太旧", {"设施": "negative"}),

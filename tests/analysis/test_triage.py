@@ -20,13 +20,13 @@ from feedbackloop.analysis import PROBLEM_TYPES, analyze
         ("送餐员送错地址，等了两个小时才送到", "物流"),
         ("app界面太乱，操作很不方便，找不到下单按钮", "界面/交互"),
         ("键盘手感差，菜单设置也没有条理", "界面/交互"),
-        ("今天天气不错", "其他"),
+        ("今天天气不错", None),  # no problem raised: 无 (the guide)
     ],
 )
 def test_problem_type(text: str, ptype: str) -> None:
     a = analyze(text)
     assert a.problem_type == ptype, (text, a.problem_type, a.problem_type_explanation)
-    assert a.problem_type in PROBLEM_TYPES
+    assert a.problem_type is None or a.problem_type in PROBLEM_TYPES
 
 
 def test_problem_type_explanation_names_the_cues() -> None:
@@ -99,9 +99,16 @@ def test_suggestions_to_the_business_are_suggestions(text: str) -> None:
     assert a.urgency_reasons
 
 
-@pytest.mark.parametrize("text", ["建议大家不要买", "不建议购买", "希望京东越来越好", "东西不错，下次还来"])
-def test_warnings_and_wishes_are_not_suggestions(text: str) -> None:
+@pytest.mark.parametrize("text", ["建议大家不要买，质量太差", "不建议购买，用了两天就坏"])
+def test_warnings_to_other_buyers_are_not_suggestions(text: str) -> None:
     assert analyze(text).urgency == "一般"
+
+
+@pytest.mark.parametrize("text", ["希望京东越来越好", "东西不错，下次还来"])
+def test_wishes_and_pure_praise_are_suggestions_without_a_problem(text: str) -> None:
+    # The guide: 建议 is a suggestion or wish, including pure praise; praise raises no problem.
+    a = analyze(text)
+    assert a.urgency == "建议" and a.problem_type is None, (a.urgency, a.problem_type)
 
 
 def test_an_override_beats_a_suggestion() -> None:

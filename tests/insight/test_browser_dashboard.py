@@ -51,6 +51,8 @@ def test_charts_render_and_a_click_opens_exactly_their_items(browser, live_serve
     expect(pie.locator("canvas")).to_have_count(1)
     assert pie.evaluate(DRAWN_PIXELS) > 2000, "the channel pie drew nothing"
     assert page.locator("[data-testid=chart-aspects]").evaluate(DRAWN_PIXELS) > 2000
+    # The alert banner arrives with its own request and pushes the charts down: measure once all have landed.
+    page.wait_for_load_state("networkidle")
     slice_ = pie.evaluate(PIE_SLICE)
     assert slice_["value"] == 5 and slice_["name"] == "美团"
     box = pie.bounding_box()
@@ -62,6 +64,7 @@ def test_charts_render_and_a_click_opens_exactly_their_items(browser, live_serve
     page.go_back()
     page.wait_for_selector("#dashboard[data-ready='1']", timeout=30_000)
     heat = page.locator("[data-testid=chart-aspects]")
+    page.wait_for_load_state("networkidle")
     cell = heat.evaluate(HEAT_CELL, "送餐速度")
     assert cell["value"] >= 5  # the five delivery complaints, and the analysis may file 物流太慢 there too
     box = heat.bounding_box()

@@ -38,7 +38,11 @@ def correct_analysis(feedback_id: str, session: SessionDep, user: WriterPage, se
         "urgency": analysis.get("urgency"),
     }
     for field, old in current.items():
-        new = form.get(field)
+        new: str | None = form.get(field)
+        if field == "problem_type" and new == "none":
+            if old is not None:  # 无问题: the text raises no problem
+                analyzing.correct(session, record, field, None, user.id)
+            continue
         if new and new != old:
             analyzing.correct(session, record, field, new, user.id)
     aspects = _aspect_changes(form, list(analysis.get("aspects") or []))
