@@ -58,44 +58,44 @@ def _d(key: str, name: str, name_en: str, formula: str, formula_en: str, source:
     return KpiDef(key, name, name_en, formula, formula_en, source, unit, direction, target)
 
 
-_S, _T, _F = "问卷回答 (survey_responses)", "每条反馈的处理时长 (kpi_item_times)", "反馈记录 (feedback)"
+_S, _T, _F = "问卷回答（survey_responses）", "每条反馈的处理时长（kpi_item_times）", "反馈记录（feedback）"
 _TIMES = []
 for _key, _zh, _en, _what, _what_en, _src in (
     ("first_response", "首次响应时长", "First response time", "收到反馈 → 首次答复客户（回复、向客户提问或告知已解决，与 SLA 的首次响应相同）", "received → the first answer to the customer (a reply, a question to them, or the resolution notice; as the SLA counts it)", _T),
-    ("resolution", "解决时长", "Resolution time", "收到反馈 → 解决, 不含等待客户的时间", "received → resolved, less time waiting on the customer", _T),
-    ("handoff", "交接时长", "Hand-off time", "分配 → 新负责人的第一次操作", "assignment → the new owner's first action", "分配记录 (kpi_handoffs)"),
-    ("followup", "回访确认时长", "Follow-up time", "解决 → 客户确认 (满意评价或问卷回答)", "resolved → the customer's confirmation", _T),
+    ("resolution", "解决时长", "Resolution time", "收到反馈 → 解决，不含等待客户的时间", "received → resolved, less time waiting on the customer", _T),
+    ("handoff", "交接时长", "Hand-off time", "分配 → 新负责人的第一次操作", "assignment → the new owner's first action", "分配记录（kpi_handoffs）"),
+    ("followup", "回访确认时长", "Follow-up time", "解决 → 客户确认（满意评价或问卷回答）", "resolved → the customer's confirmation", _T),
 ):  # fmt: skip
     for _stat, _stat_zh in (("median", "中位数"), ("p90", "P90")):
-        _TIMES.append(_d(f"{_key}_minutes_{_stat}", f"{_zh} ({_stat_zh}, 工作分钟)", f"{_en} ({_stat}, business minutes)",
-                         f"{_what}, 按营业日历 (含节假日与调休) 计的工作分钟的{_stat_zh}",
+        _TIMES.append(_d(f"{_key}_minutes_{_stat}", f"{_zh}（{_stat_zh}，工作分钟）", f"{_en} ({_stat}, business minutes)",
+                         f"{_what}，按营业日历（含节假日与调休）计的工作分钟的{_stat_zh}",
                          f"{_stat} of {_what_en}, in business minutes (business calendar with holidays)", _src, "minutes", "lower"))  # fmt: skip
-        _TIMES.append(_d(f"{_key}_calendar_minutes_{_stat}", f"{_zh} ({_stat_zh}, 自然分钟)", f"{_en} ({_stat}, calendar minutes)",
-                         f"{_what}, 自然分钟的{_stat_zh}", f"{_stat} of {_what_en}, in calendar minutes", _src, "minutes", "lower"))  # fmt: skip
+        _TIMES.append(_d(f"{_key}_calendar_minutes_{_stat}", f"{_zh}（{_stat_zh}，自然分钟）", f"{_en} ({_stat}, calendar minutes)",
+                         f"{_what}，自然分钟的{_stat_zh}", f"{_stat} of {_what_en}, in calendar minutes", _src, "minutes", "lower"))  # fmt: skip
 
 DEFINITIONS: dict[str, KpiDef] = {d.key: d for d in [
-    _d("csat", "客户满意度 CSAT", "CSAT", "CSAT 回答中 4–5 分的占比 (%); 另给出均分和 1–5 分布",
+    _d("csat", "客户满意度 CSAT", "CSAT", "CSAT 回答中 4–5 分的占比（%）；另给出均分和 1–5 分布",
        "share of CSAT answers scoring 4–5 (%); also the mean and the 1–5 distribution", _S, "percent"),
-    _d("nps", "净推荐值 NPS", "NPS", "推荐者 (9–10) 占比 − 贬损者 (0–6) 占比, −100…100; 中立者计入分母, 未回答的邀请不计",
+    _d("nps", "净推荐值 NPS", "NPS", "推荐者（9–10）占比 − 贬损者（0–6）占比，−100…100；中立者计入分母，未回答的邀请不计",
        "% promoters (9–10) − % detractors (0–6) of answered NPS responses; passives count, unanswered invitations do not", _S, "nps"),
-    _d("ces", "客户费力度 CES", "CES", "CES 回答 (1–7, 越高越容易) 的平均分", "mean of the 1–7 CES answers (higher = easier)", _S, "score"),
-    _d("ces_share", "CES 容易占比", "CES share easy", "CES 回答中 5–7 分的占比 (%)", "share of CES answers scoring 5–7 (%)", _S, "percent"),
-    _d("response_rate", "问卷回复率", "Survey response rate", "区间内发出的邀请中已回答的占比 (%), 按类型另列",
-       "answered / sent of the invitations sent in the range (%), also per survey kind", "问卷邀请 (survey_invitations)", "percent"),
+    _d("ces", "客户费力度 CES", "CES", "CES 回答（1–7，越高越容易）的平均分", "mean of the 1–7 CES answers (higher = easier)", _S, "score"),
+    _d("ces_share", "CES 容易占比", "CES share easy", "CES 回答中 5–7 分的占比（%）", "share of CES answers scoring 5–7 (%)", _S, "percent"),
+    _d("response_rate", "问卷回复率", "Survey response rate", "区间内发出的邀请中已回答的占比（%），按类型另列",
+       "answered / sent of the invitations sent in the range (%), also per survey kind", "问卷邀请（survey_invitations）", "percent"),
     *_TIMES,
-    _d("handling_rate", "处理率", "Handling rate", "区间内收到的反馈 (不含重复) 中已处理 (已解决/已关闭/已合并/垃圾) 的占比 (%)",
+    _d("handling_rate", "处理率", "Handling rate", "区间内收到的反馈（不含重复）中已处理（已解决/已关闭/已合并/垃圾）的占比（%）",
        "handled / received of the items received in the range, duplicates left out (%)", _F, "percent"),
-    _d("sla_compliance", "SLA 达标率", "SLA compliance", "区间内收到且 SLA 已有结果的反馈中, 首次响应和解决都未超时的占比 (%)",
+    _d("sla_compliance", "SLA 达标率", "SLA compliance", "区间内收到且 SLA 已有结果的反馈中，首次响应和解决都未超时的占比（%）",
        "of the items received in the range whose SLA outcome is known, the share that met both targets (%)", _F, "percent"),
-    _d("fcr", "一次解决率", "First-contact resolution", "区间内解决的反馈中, 未重开、同一客户 7 天内没有同类新反馈、且客户没有回答「未一次解决」的占比 (%)",
+    _d("fcr", "一次解决率", "First-contact resolution", "区间内解决的反馈中，未重开、同一客户 7 天内没有同类新反馈、且客户没有回答「未一次解决」的占比（%）",
        "resolved items with no reopen, no new item from the same customer on the same problem type within 7 days, and no 'not solved first time' answer (%)", _T, "percent"),
-    _d("repeat_rate", "重复问题率", "Repeat-issue rate", "区间内解决的反馈中, 同一客户 30 天内再次反馈同类问题的占比 (%); 目标 < 15%",
+    _d("repeat_rate", "重复问题率", "Repeat-issue rate", "区间内解决的反馈中，同一客户 30 天内再次反馈同类问题的占比（%）；目标 < 15%",
        "resolved items whose customer raised the same problem type again within 30 days (%); target < 15%", _T, "percent", "lower", 15.0),
-    _d("complaint_rate", "投诉率", "Complaint rate", "区间内收到且已分析的反馈中负面情感的占比 (%)",
+    _d("complaint_rate", "投诉率", "Complaint rate", "区间内收到且已分析的反馈中负面情感的占比（%）",
        "share of negative sentiment among the analysed items received in the range (%)", _F, "percent", "lower"),
-    _d("positive_rate", "好评率", "Positive rate", "区间内收到且已分析的反馈中正面情感的占比 (%)",
+    _d("positive_rate", "好评率", "Positive rate", "区间内收到且已分析的反馈中正面情感的占比（%）",
        "share of positive sentiment among the analysed items received in the range (%)", _F, "percent"),
-    _d("retention", "客户留存率", "Retention", "上一同长周期内有反馈或问卷的客户中, 本区间再次出现的占比 (%); 仅计有联系方式的客户",
+    _d("retention", "客户留存率", "Retention", "上一同长周期内有反馈或问卷的客户中，本区间再次出现的占比（%）；仅计有联系方式的客户",
        "of the customers (by contact) seen in the previous period of the same length, the share seen again in this range (%)", _F, "percent"),
 ]}  # fmt: skip
 
@@ -383,7 +383,7 @@ def set_target(session: Session, key: str, target: float | None, direction: str 
     _check_key(key)
     definition = DEFINITIONS[key]
     if direction not in (None, "higher", "lower"):
-        raise ValidationFailed("方向只能是 higher (越高越好) 或 lower (越低越好) / direction is higher or lower")
+        raise ValidationFailed("方向只能是 higher（越高越好）或 lower（越低越好） / direction is higher or lower")
     if target is not None:
         lo, hi = (-100.0, 100.0) if definition.unit == "nps" else (1.0, 7.0) if definition.unit == "score" else \
             (0.0, 100.0) if definition.unit == "percent" else (0.0, 525_600.0)  # fmt: skip

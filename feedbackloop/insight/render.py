@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,11 @@ def _day(report: PeriodReport, key: str) -> str:
 
 
 def _change(now: float, before: float) -> str:
-    points = (now - before) * 100
-    return f"{points:+.1f} 个百分点"
+    return f"{_points(now, before)} 个百分点"
+
+
+def _points(now: float, before: float) -> str:
+    return f"{(now - before) * 100:+.1f}"
 
 
 def as_text(report: PeriodReport) -> str:
@@ -86,15 +90,20 @@ def as_json(report: PeriodReport) -> str:
     return json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n"
 
 
-def as_html(report: PeriodReport) -> str:
+def as_html(report: PeriodReport, translate: Callable[..., str] | None = None, lang: str = "zh-CN") -> str:
+    """The report as one HTML page; `translate` (the web catalogue's `_`) gives it in `lang`, zh-CN by default."""
     env = Environment(
         loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
         autoescape=select_autoescape(["html"]),
     )
     context: dict[str, Any] = {"r": report, "start": _day(report, "start"), "end": _day(report, "end"),
                                "previous_start": _day(report, "previous_start"), "trend": TREND,
-                               "change": _change, "human": _human}  # fmt: skip
+                               "change": _points, "human": _human, "_": translate or _as_is, "lang": lang}  # fmt: skip
     return env.get_template("period_report.html").render(context)
+
+
+def _as_is(text: str, **kwargs: object) -> str:
+    return text.format(**kwargs) if kwargs else text
 
 
 def _human(value: float | None, unit: str) -> str:

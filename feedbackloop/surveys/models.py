@@ -16,14 +16,14 @@ from feedbackloop.db import Base, utcnow
 
 # kind → (lowest score, highest score, zh-CN name)
 KINDS: dict[str, tuple[int, int, str]] = {
-    "csat": (1, 5, "满意度 (CSAT)"),
-    "nps": (0, 10, "净推荐值 (NPS)"),
-    "ces": (1, 7, "费力度 (CES)"),
+    "csat": (1, 5, "满意度（CSAT）"),
+    "nps": (0, 10, "净推荐值（NPS）"),
+    "ces": (1, 7, "费力度（CES）"),
 }
 DEFAULT_QUESTIONS: dict[str, tuple[str, str]] = {
-    "csat": ("您对本次服务满意吗?", "How satisfied are you with the service you received?"),
-    "nps": ("您有多大可能向朋友或同事推荐我们?", "How likely are you to recommend us to a friend or colleague?"),
-    "ces": ("这次解决问题容易吗?", "It was easy to get my problem solved."),
+    "csat": ("您对本次服务满意吗？", "How satisfied are you with the service you received?"),
+    "nps": ("您有多大可能向朋友或同事推荐我们？", "How likely are you to recommend us to a friend or colleague?"),
+    "ces": ("这次解决问题容易吗？", "It was easy to get my problem solved."),
 }
 # Scores at or below these open a recovery follow-up (win back the detractor).
 RECOVERY_AT_OR_BELOW: dict[str, int] = {"csat": 2, "nps": 6, "ces": 3}
@@ -43,7 +43,7 @@ class Survey(Base):
     kind: Mapped[str] = mapped_column(String(10))  # csat | nps | ces
     question_zh: Mapped[str] = mapped_column(String(300))
     question_en: Mapped[str] = mapped_column(String(300))
-    # [{"key": "fcr", "kind": "yes_no", "text_zh": "问题一次就解决了吗?", "text_en": "…"}, …]
+    # [{"key": "fcr", "kind": "yes_no", "text_zh": "问题一次就解决了吗？", "text_en": "…"}, …]
     followups: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     on_resolve: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -24,7 +24,7 @@ from feedbackloop.lib.clock import clock
 from feedbackloop.privacy.services import ERASED
 from feedbackloop.surveys.models import DEFAULT_QUESTIONS, KINDS, Survey, SurveyInvitation
 
-FCR_FOLLOWUP = {"key": "fcr", "kind": "yes_no", "text_zh": "问题一次就解决了吗?", "text_en": "Was your problem solved the first time?"}
+FCR_FOLLOWUP = {"key": "fcr", "kind": "yes_no", "text_zh": "问题一次就解决了吗？", "text_en": "Was your problem solved the first time?"}
 COMMENT_MAX = 2000
 
 

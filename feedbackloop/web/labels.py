@@ -20,6 +20,7 @@ ENTITIES = {
     "wf_calendar": "工作时间", "wf_reply_templates": "回复模板", "wf_kb_articles": "知识库文章",
     "wf_alert_rules": "阈值告警", "wf_improvement_plans": "改进计划", "wf_saved_views": "保存的视图",
     "attachment": "附件", "privacy": "隐私", "webhook_source": "Webhook 来源", "session": "登录会话",
+    "surveys": "问卷", "survey": "问卷", "survey_invitation": "调查邀请",
 }  # fmt: skip
 FIELDS = {
     "id": "编号", "name": "名称", "status": "状态", "owner_id": "负责人", "team_id": "团队", "priority": "优先级",
@@ -44,6 +45,8 @@ FIELDS = {
     "sla_paused_seconds": "SLA 暂停时长", "customer_spend_6m": "近六个月消费", "customer_years": "客户年限",
     "occurred": "发生时间", "expected_solution": "期望的解决方式", "product_version": "产品版本",
     "problem_type_other": "其他问题类型", "updated_at": "更新时间", "shipped_at": "上线时间",
+    "question_zh": "中文问题", "question_en": "英文问题", "on_resolve": "解决后自动发送", "on_order": "订单完成后发送",
+    "team_ids": "团队", "channels": "渠道", "followups": "追问", "active": "启用", "survey_id": "问卷",
 }  # fmt: skip
 VALUES: dict[str, str] = {**STATUSES, **ROUTING_STRATEGIES, **PRIORITY_LEVELS, **TEMPLATE_KINDS, **CHANNELS,
                           **CUSTOMER_TYPES, **SENTIMENTS, **ROLES, "True": "是", "False": "否"}  # fmt: skip

@@ -67,6 +67,6 @@ def test_the_report_shows_what_was_handled_and_how_fast(month):
     out = runner.invoke(main, ["report", "--from", "2024-04-01", "--to", "2024-04-30"])
     assert out.exit_code == 0, out.output
     assert "已处理 5 条" in out.output
-    assert "解决时长 (中位数, 工作分钟)" in out.output and "7 小时" in out.output
+    assert "解决时长（中位数，工作分钟）" in out.output and "7 小时" in out.output
     html = runner.invoke(main, ["report", "--from", "2024-04-01", "--to", "2024-04-30", "--format", "html"])
     assert 'data-testid="report-kpis"' in html.output and "处理率" in html.output

@@ -29,7 +29,7 @@ def test_the_page_asks_the_question_with_its_scale_and_a_progress_bar(client, ad
     client.cookies.clear()
     page = client.get(f"/survey/{token}")
     assert page.status_code == 200
-    assert "您有多大可能向朋友或同事推荐我们?" in page.text and "问题一次就解决了吗?" in page.text
+    assert "您有多大可能向朋友或同事推荐我们？" in page.text and "问题一次就解决了吗?" in page.text
     assert page.text.count('name="score"') == 11 and 'role="progressbar"' in page.text and 'aria-valuemax="3"' in page.text
     assert "How likely are you to recommend us" in client.get(f"/survey/{token}?lang=en").text
 
@@ -96,3 +96,22 @@ def test_the_english_page_is_english_throughout(client, admin_headers, new_surve
     text = re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1]).replace("中文", "")
     assert re.findall(r"[\u4e00-\u9fff]+", text) == []
     assert "It was easy to get my problem solved." in page and "Strongly agree" in page
+
+
+def test_the_english_nps_page_and_its_answered_page_are_english(client, admin_headers, new_survey, resolved_item):
+    def chinese(page: str) -> list[str]:
+        text = re.sub(r"<[^>]+>", " ", page.split("<body", 1)[1]).replace("中文", "")
+        return re.findall(r"[\u4e00-\u9fff]+", text) + re.findall(r'(?:title|aria-label|data-msg)="[^"]*[\u4e00-\u9fff]', page)
+
+    token = _token(client, admin_headers, new_survey("nps"), resolved_item())
+    client.cookies.clear()
+    page = client.get(f"/survey/{token}?lang=en").text
+    assert chinese(page) == [] and "Not at all likely" in page and "Extremely likely" in page
+    assert "Rate our service" in page and ">Next<" in page and ">Back<" in page
+    form = {"csrf_token": _csrf(page), "score": "9", "comment": ""}
+    assert client.post(f"/survey/{token}", data=form, follow_redirects=False).status_code == 303
+    again = client.post(f"/survey/{token}", data=form, follow_redirects=False)
+    assert again.status_code == 409 and chinese(again.text) == [] and "You have already answered" in again.text
+    assert chinese(client.get(f"/survey/{token}").text) == []  # the language stays with the visitor
+    zh = client.get(f"/survey/{token}?lang=zh-CN")
+    assert zh.status_code == 409 and "您已完成这份调查" in zh.text and "感谢您的反馈，您的回答已记录" in zh.text

@@ -25,7 +25,7 @@ def test_a_supervisor_defines_a_survey_and_agents_cannot(client, make_user, new_
     from survey_helpers import token_for
 
     survey = new_survey("csat")
-    assert survey["question_zh"] == "您对本次服务满意吗?" and survey["active"] is True
+    assert survey["question_zh"] == "您对本次服务满意吗？" and survey["active"] is True
     agent = token_for(client, *make_user("agent"))
     r = client.post("/api/v1/surveys", json={"name": "x", "kind": "nps"}, headers=agent)
     assert r.status_code == 403

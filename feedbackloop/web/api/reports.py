@@ -18,6 +18,7 @@ from feedbackloop.insight.render import as_html, as_json
 from feedbackloop.insight.report_files import FORMATS, as_pdf, as_xlsx
 from feedbackloop.web.crud import Entity, add_crud_routes
 from feedbackloop.web.deps import SessionDep, StaffUser, require_role
+from feedbackloop.web.i18n import translator
 
 router = APIRouter(prefix="/api/v1", tags=["reports"])
 ManagerUser = Annotated[User, Depends(require_role("supervisor", "admin"))]
@@ -25,12 +26,15 @@ RENDER = {"json": as_json, "html": as_html}
 MAX_DAYS = 731
 
 
-def report_file(session: SessionDep, period: str, start: date | None, end: date | None, fmt: str) -> Response:
+def report_file(session: SessionDep, period: str, start: date | None, end: date | None, fmt: str,
+                lang: str = "zh-CN") -> Response:  # fmt: skip
     """The report of the period as a download (HTML is also what the reports page shows)."""
     lo, hi = period_bounds(period, start, end)
     report = build_report(session, lo, hi)
-    if fmt in RENDER:
-        body: bytes = RENDER[fmt](report).encode("utf-8")
+    if fmt == "html":
+        body: bytes = as_html(report, translator(lang), lang).encode("utf-8")
+    elif fmt in RENDER:
+        body = RENDER[fmt](report).encode("utf-8")
     else:
         body = as_pdf(report) if fmt == "pdf" else as_xlsx(report)
     name = f"feedback-report-{lo.astimezone(CHINA):%Y%m%d}-{hi.astimezone(CHINA):%Y%m%d}.{fmt}"

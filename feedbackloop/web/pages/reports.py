@@ -84,7 +84,8 @@ def report_view(request: Request, session: SessionDep, user: StaffPage) -> Respo
     period, start, end, error = _choice(request)
     if error:
         raise ValidationFailed(error)
-    response = report_file(session, "week" if period == "range" else period, start, end, "html")
+    response = report_file(session, "week" if period == "range" else period, start, end, "html",
+                           resolve_lang(request))  # fmt: skip
     secure_headers(response)
     return response
 
