@@ -295,6 +295,14 @@ def get(session: Session, feedback_id: str) -> Feedback:
     return record
 
 
+def sla_outcomes() -> tuple[Any, Any]:
+    """(met, breached) as SQL conditions. Breached: a first-response or resolution deadline passed. Met: it had a
+    deadline, was resolved, and never breached; an open item whose deadlines lie ahead is neither yet."""
+    breached = Feedback.first_response_breached_at.is_not(None) | Feedback.resolution_breached_at.is_not(None)
+    due = Feedback.first_response_due.is_not(None) | Feedback.resolution_due.is_not(None)
+    return due & Feedback.resolved_at.is_not(None) & ~breached, breached
+
+
 @dataclass
 class FeedbackFilter:
     """Inbox filters; every field optional."""
@@ -347,9 +355,8 @@ def filter_conditions(f: FeedbackFilter) -> list[Any]:
     if f.risk:
         conds.append(facets.has("risk", f.risk))
     if f.sla:
-        breached = (Feedback.first_response_breached_at.is_not(None)) | (Feedback.resolution_breached_at.is_not(None))
-        due = Feedback.first_response_due.is_not(None) | Feedback.resolution_due.is_not(None)
-        conds.append(breached if f.sla == "breached" else due & ~breached)
+        met, breached = sla_outcomes()
+        conds.append(breached if f.sla == "breached" else met)
     if f.ids is not None:
         conds.append(Feedback.id.in_(f.ids))
     if f.owner_id is not None:

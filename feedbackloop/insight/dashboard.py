@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.feedback.facets import FeedbackFacet
 from feedbackloop.feedback.models import CHANNELS, SENTIMENTS, Feedback
-from feedbackloop.feedback.services import FeedbackFilter, filter_conditions
+from feedbackloop.feedback.services import FeedbackFilter, filter_conditions, sla_outcomes
 from feedbackloop.insight import quotes
 from feedbackloop.workflow.states import STATUSES
 
@@ -209,10 +209,9 @@ def mentions(session: Session, view: View, top: int = 15) -> dict[str, Any]:
 def sla(session: Session, view: View) -> dict[str, Any]:
     """Per day, items with an SLA deadline that met it and that breached it (first response or resolution)."""
     day = _day(session, Feedback.received_at)
-    breached = (Feedback.first_response_breached_at.is_not(None)) | (Feedback.resolution_breached_at.is_not(None))
+    met, breached = sla_outcomes()  # the inbox's sla=met / sla=breached, so the drill-down counts match
     flag = case((breached, "breached"), else_="met")
-    due = Feedback.first_response_due.is_not(None) | Feedback.resolution_due.is_not(None)
-    conds = view.conditions() + [due | breached]  # the inbox's sla=met is "due and not breached"
+    conds = view.conditions() + [met | breached]  # open items whose deadlines lie ahead: no outcome yet
     stmt = select(day, flag, func.count()).where(*conds).group_by(day, flag)
     per: dict[str, dict[str, int]] = {}
     for d, f, n in session.execute(stmt):
