@@ -165,8 +165,18 @@ def _store_analysis(session: Session, rows: Sequence[Sequence[Any]], aspects: li
 
 
 def deepen_stored(session: Session, ids: Sequence[str]) -> int:
-    """Run both tiers over these items (the background deep task); returns how many were stored."""
-    return analyze_stored(session, ids, deep=True)
+    """Run both tiers over these items (the background deep task); returns how many were stored. An item whose
+    urgency the deep tier changed (a paraphrased safety case found) is triaged again at once, as after an
+    agent's correction: its priority and escalation must follow what the system now reads."""
+    urgency = select(Feedback.id, Feedback.urgency).where(Feedback.id.in_(list(ids)))
+    before = {fid: u for fid, u in session.execute(urgency)}
+    done = analyze_stored(session, ids, deep=True)
+    changed = [fid for fid, u in session.execute(urgency) if before.get(fid) != u]
+    session.commit()
+    for fid in changed:
+        for hook in after_correction_hooks:
+            hook(fid)
+    return done
 
 
 def pending_deep(session: Session) -> list[str]:

@@ -58,10 +58,13 @@ _ORDER = {"reverse": False}
 
 
 @pytest.fixture(params=["oldest task first", "newest task first"])
-def queued(request) -> Iterator[None]:
+def queued(request, monkeypatch) -> Iterator[None]:
     """A real (in-memory) queue instead of immediate execution, drained by `_drain()` in either order: two
     tasks enqueued side by side (say triage beside the analysis) run in both orders, as on two workers."""
     load_task_modules()
+    # The order checked here is intake → fast analysis → triage; the deep tier's later refinement (which
+    # re-stamps analyzed_at, and re-triages when it changes the urgency) is tests/feedback/test_deep_tier.py's.
+    monkeypatch.setenv("FEEDBACKLOOP_DEEP_DISABLE", "1")
     saved = huey.storage
     huey._immediate = False
     huey.storage = MemoryStorage("entry-points")

@@ -63,10 +63,10 @@ def test_a_customer_answers_nps_on_a_phone_and_the_kpi_page_shows_it(browser, li
     page.fill("#comment", "客服回复很快")
     _shot(page, "survey-phone-3")
     page.get_by_test_id("survey-submit").click()
-    expect(page.get_by_test_id("survey-done")).to_contain_text("感谢您的评价")
+    expect(page.get_by_test_id("survey-done")).to_contain_text("感谢您的评价", timeout=30_000)  # a loaded CI machine
     _shot(page, "survey-phone-done")
     page.goto(f"{live_server}/survey/{invitation.token}")
-    expect(page.get_by_test_id("survey-done")).to_contain_text("您已完成这份调查")
+    expect(page.get_by_test_id("survey-done")).to_contain_text("您已完成这份调查", timeout=30_000)
     phone.close()
 
     desk = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
@@ -104,5 +104,5 @@ def test_the_survey_works_with_the_keyboard_alone(browser, live_server, db, mail
     page.fill("#comment", "")
     page.get_by_test_id("survey-submit").focus()
     page.keyboard.press("Enter")
-    expect(page.get_by_test_id("survey-done")).to_contain_text("感谢您的评价")
+    expect(page.get_by_test_id("survey-done")).to_contain_text("感谢您的评价", timeout=30_000)  # a loaded CI machine
     context.close()
