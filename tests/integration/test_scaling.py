@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 from huey import RedisExpireHuey, SqliteHuey
+from mail_sink import free_port
+from redis_helpers import redis_server as start_redis
 from sqlalchemy import delete, func, select
 
 from feedbackloop import sharedstate
@@ -33,30 +34,10 @@ needs_redis = pytest.mark.skipif(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def redis_server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    port = _free_port()
-    server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
-        stdout=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, "redis-server did not start"
-            time.sleep(0.05)
-    yield server, f"redis://127.0.0.1:{port}/0"
-    server.terminate()
-    server.wait(timeout=10)
+    with start_redis(tmp_path) as running:
+        yield running
 
 
 @needs_redis
@@ -197,7 +178,7 @@ def test_metrics_are_for_admins_and_metrics_read_tokens(client, admin_headers, m
 
 @pytest.mark.slow
 def test_serve_with_several_workers_shares_one_cookie_key(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FEEDBACKLOOP_")}
     env.update(FEEDBACKLOOP_DATABASE_URL=f"sqlite:///{tmp_path / 'w.db'}", FEEDBACKLOOP_VAR_DIR=str(tmp_path),
                FEEDBACKLOOP_ADMIN_PASSWORD="pw-12345678", FEEDBACKLOOP_QUEUE_IMMEDIATE="true")  # fmt: skip
