@@ -29,6 +29,14 @@ from feedbackloop.workflow import sla
 from feedbackloop.workflow.models import SlaPolicy
 
 CLI = str(Path(sys.executable).with_name("feedbackloop"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings_after():  # type: ignore[no-untyped-def]
+    """Tests here change settings through the environment and clear the cache; clear it again afterwards, so
+    the settings of this test (a 3-per-minute public budget) never leak into the next test of the worker."""
+    yield
+    get_settings.cache_clear()
 needs_redis = pytest.mark.skipif(
     shutil.which("redis-server") is None, reason="Debian's redis-server is not installed"
 )
