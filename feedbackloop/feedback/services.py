@@ -18,10 +18,11 @@ from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write, in_list, list_value
 from feedbackloop.errors import NotFound
 from feedbackloop.feedback import facets
+from feedbackloop.feedback import search as content_search
 from feedbackloop.feedback.ids import reserve_ids
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
-from feedbackloop.lib import textnorm
+from feedbackloop.lib import cjk, textnorm
 from feedbackloop.lib.clock import clock
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -214,6 +215,7 @@ def _rows_for(
             duplicate_of=dup_of,
             duplicate_kind=kind,
             is_vague=fp.is_vague,
+            search_terms=cjk.document_terms(item.content),
             created_at=now,
             updated_at=now,
         )
@@ -377,9 +379,8 @@ def filter_conditions(f: FeedbackFilter) -> list[Any]:
     if f.date_to:
         conds.append(Feedback.received_at <= f.date_to)
     if f.q:
-        # Substring search: Chinese has no word boundaries, so LIKE on the text is the honest baseline.
-        escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conds.append(Feedback.content.like(f"%{escaped}%", escape="\\"))
+        # The content search index (feedback/search.py): every term of q must be in the item's text.
+        conds.append(content_search.matches(f.q))
     if f.vague is not None:
         conds.append(Feedback.is_vague.is_(f.vague))
     if f.duplicates is not None:

@@ -6,12 +6,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from feedbackloop.db import get_engine
+from feedbackloop.migrations import include_name
 from feedbackloop.models import Base
 
 
 def test_migrations_match_models(db):
     with get_engine().connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata)
     assert diff == [], f"models and migrations differ; write one with scripts/new_migration.py: {diff}"
 
 
@@ -28,4 +29,4 @@ def test_a_database_made_by_an_earlier_version_is_brought_up_to_date(tmp_path):
     engine = create_engine(url)
     assert "wf_improvement_plans" in inspect(engine).get_table_names()
     with engine.connect() as conn:
-        assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
+        assert compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata) == []
