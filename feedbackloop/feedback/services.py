@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, select, union_all
+from sqlalchemy import Table, and_, bindparam, case, func, literal, literal_column, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -397,6 +397,12 @@ SORTS = ("newest", "oldest", "priority", "sla")
 _PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
+def _const(value: int | str) -> Any:
+    # Sort keys are written with their constants inline (not bound): an index over the same expression
+    # (migration 0008d) only serves an ORDER BY that spells it identically, on SQLite and on PostgreSQL.
+    return literal_column(repr(value) if isinstance(value, str) else str(value))
+
+
 def next_due() -> Any:
     """The item's next SLA target: first response until answered, then resolution (SQL expression)."""
     return case(
@@ -406,17 +412,53 @@ def next_due() -> Any:
     )
 
 
+def priority_rank() -> Any:
+    """urgent 0, high 1, normal 2, low 3, none 9 (SQL expression)."""
+    return case(*((Feedback.priority == _const(k), _const(v)) for k, v in _PRIORITY_RANK.items()), else_=_const(9))
+
+
+def no_due() -> Any:
+    """1 for an item without a next SLA target (sorted after those with one), else 0."""
+    return case((next_due().is_(None), _const(1)), else_=_const(0))
+
+
 def _ordered(stmt: Any, sort: str) -> Any:
-    due = next_due()
-    rank = case(*((Feedback.priority == k, v) for k, v in _PRIORITY_RANK.items()), else_=9)
-    no_due = case((due.is_(None), 1), else_=0)
+    due, rank = next_due(), priority_rank()
     if sort == "oldest":
         return stmt.order_by(Feedback.received_at.asc(), Feedback.id.asc())
     if sort == "priority":
-        return stmt.order_by(rank, no_due, due.asc(), Feedback.received_at.desc(), Feedback.id.desc())
+        return stmt.order_by(rank, no_due(), due.asc(), Feedback.received_at.desc(), Feedback.id.desc())
     if sort == "sla":
-        return stmt.order_by(no_due, due.asc(), rank, Feedback.id.desc())
+        return stmt.order_by(no_due(), due.asc(), rank, Feedback.id.desc())
     return stmt.order_by(Feedback.received_at.desc(), Feedback.id.desc())
+
+
+# The inbox counts at most this many matches (then shows "10,000+"): counting a million rows costs more than the
+# page itself, and nobody pages past 200 pages of 50; exports and KPIs count exactly.
+COUNT_LIMIT = 10_000
+
+
+@dataclass
+class Page:
+    rows: list[Feedback]
+    total: int  # the number of matches, or count_limit when there are more
+    exact: bool  # False when there are more than `total`
+
+
+def page_of(
+    session: Session, f: FeedbackFilter, page: int = 1, per_page: int = 50, sort: str = "newest",
+    count_limit: int | None = COUNT_LIMIT,
+) -> Page:
+    """One page of records matching the filter, sorted (see `search`), and their count up to `count_limit`."""
+    stmt = _filtered(f)
+    counted = select(literal_column("1")).select_from(Feedback).where(*filter_conditions(f))
+    if count_limit is not None:
+        counted = counted.limit(count_limit + 1)
+    total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
+    rows = list(session.scalars(_ordered(stmt, sort).offset((page - 1) * per_page).limit(per_page)).all())
+    if count_limit is not None and total > count_limit:
+        return Page(rows, count_limit, False)
+    return Page(rows, total, True)
 
 
 def search(
@@ -424,10 +466,8 @@ def search(
 ) -> tuple[list[Feedback], int]:
     """One page of records matching the filter and the total count; sorted newest first, oldest first,
     by priority (then SLA due) or by SLA due (soonest first; items with no SLA last)."""
-    stmt = _filtered(f)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.scalars(_ordered(stmt, sort).offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+    result = page_of(session, f, page, per_page, sort, count_limit=None)
+    return result.rows, result.total
 
 
 def duplicates_of(session: Session, feedback_id: str) -> list[Feedback]:
