@@ -24,7 +24,7 @@ def include_name(name: str | None, type_: str, _parents: object) -> bool:
 
     if type_ == "table" and name and search.is_index_table(name):
         return False
-    return not (type_ == "index" and name == search.PG_INDEX)
+    return not (type_ == "index" and name in (search.PG_INDEX, *search.EXPRESSION_INDEXES))
 
 
 def migrate(url: str) -> None:
