@@ -187,3 +187,4 @@ def test_the_list_api_searches_through_the_index(client, admin_headers, make_fee
     r = client.get("/api/v1/feedback", params={"q": "服务态度"}, headers=admin_headers)
     assert r.status_code == 200, r.text
     assert [i["id"] for i in r.json()["items"]] == [a.id] and r.json()["total"] == 1
+
