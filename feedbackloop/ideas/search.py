@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, exists, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from feedbackloop.lib import cjk
 from feedbackloop.ideas.models import Idea, IdeaToken
+from feedbackloop.lib import cjk
 
 # Words that say nothing about what an idea is about; a query made only of these finds everything.
 STOP = frozenset(

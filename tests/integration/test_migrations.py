@@ -6,7 +6,6 @@ import warnings
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-
 from sqlalchemy.exc import SAWarning
 
 from feedbackloop.db import get_engine
