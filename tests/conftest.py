@@ -10,7 +10,7 @@ from pathlib import Path
 
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _TMP = Path(tempfile.mkdtemp(prefix=f"fltest-{_WORKER}-"))
-ADMIN_PASSWORD = "admin-pass-123"
+ADMIN_PASSWORD = "admin-pass-123"  # auth_helpers reads it back from the environment set below
 
 
 def _database_url() -> str:
@@ -42,6 +42,7 @@ os.environ.update(
 )
 
 import pytest  # noqa: E402
+from auth_helpers import token_for  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
@@ -90,12 +91,6 @@ def _app(_schema: None):  # type: ignore[no-untyped-def]
 def client(_app, db: Session) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     with TestClient(_app) as c:
         yield c
-
-
-def token_for(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> dict[str, str]:
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 @pytest.fixture

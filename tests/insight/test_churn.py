@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import token_for
+from auth_helpers import token_for
 from sqlalchemy import select, update
 from starlette.datastructures import QueryParams
 

@@ -3,7 +3,7 @@ targets and answer counts as GET /api/v1/kpis for the same range."""
 
 from __future__ import annotations
 
-from kpi_helpers import token_for
+from auth_helpers import token_for
 
 from feedbackloop.insight.dashboard import EXEC_KPIS
 

@@ -8,7 +8,7 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import token_for
+from auth_helpers import token_for
 from openpyxl import load_workbook
 from sqlalchemy import select
 from starlette.datastructures import QueryParams

@@ -25,7 +25,7 @@ def test_the_api_answers_every_spec_key_with_value_n_and_target(client, month, a
 
 
 def test_a_supervisor_sets_a_target_and_the_api_says_whether_it_is_met(client, month, admin_headers, make_user):
-    from kpi_helpers import token_for
+    from auth_helpers import token_for
 
     r = client.put("/api/v1/kpis/targets/nps", json={"target": 30, "direction": "higher"}, headers=admin_headers)
     assert r.status_code == 200 and r.json() == {"key": "nps", "target": 30.0, "direction": "higher"}
@@ -39,7 +39,7 @@ def test_a_supervisor_sets_a_target_and_the_api_says_whether_it_is_met(client, m
 
 
 def test_the_kpi_page_shows_tiles_with_target_and_trend(client, month, make_user, db):
-    from kpi_helpers import sign_in
+    from auth_helpers import sign_in
 
     name, _ = make_user("supervisor")
     sign_in(client, db, name)

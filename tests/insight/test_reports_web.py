@@ -10,7 +10,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import token_for
+from auth_helpers import token_for
 from mail_sink import Sink, deliver_to, free_port, smtp_server
 from openpyxl import load_workbook
 from sqlalchemy import select

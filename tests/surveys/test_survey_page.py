@@ -75,7 +75,7 @@ def test_unknown_and_expired_links_get_their_own_page(client, admin_headers, new
 
 def test_an_agent_sends_a_survey_from_the_item_page_and_sees_the_link_for_an_sms(client, db, make_user, new_survey,
                                                                                 resolved_item):
-    from survey_helpers import sign_in
+    from auth_helpers import sign_in
 
     survey = new_survey("nps")
     fid = resolved_item(contact="13800001234")  # phone only: no mail, the link goes by SMS or QR code

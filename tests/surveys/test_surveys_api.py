@@ -22,7 +22,7 @@ def _invite(client, headers, survey_id, fid):  # type: ignore[no-untyped-def]
 
 
 def test_a_supervisor_defines_a_survey_and_agents_cannot(client, make_user, new_survey):
-    from survey_helpers import token_for
+    from auth_helpers import token_for
 
     survey = new_survey("csat")
     assert survey["question_zh"] == "您对本次服务满意吗？" and survey["active"] is True
@@ -100,7 +100,7 @@ def test_one_invitation_per_item_and_a_quiet_period_across_channels_and_surveys(
     quiet = _invite(client, admin_headers, csat["id"], other)
     assert quiet.status_code == 409 and quiet.json()["error"]["code"] == "quiet_period"
     clock.advance(timedelta(days=31))
-    from survey_helpers import token_for
+    from auth_helpers import token_for
 
     assert _invite(client, token_for(client), csat["id"], other).status_code == 201  # a fresh sign-in: a month later
 

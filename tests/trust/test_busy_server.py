@@ -13,9 +13,10 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from auth_helpers import token_for
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from trust_helpers import deliver, token_for
+from trust_helpers import deliver
 
 from feedbackloop.db import begin_write, get_engine, get_read_sessionmaker, reset_caches
 from feedbackloop.webhooks import services as webhooks

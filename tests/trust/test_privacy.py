@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from auth_helpers import token_for
 from sqlalchemy import update
-from trust_helpers import token_for
 
 from feedbackloop.accounts.models import User
 from feedbackloop.feedback.models import Feedback

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from trust_helpers import token_for
+from auth_helpers import token_for
 
 from feedbackloop.lib.clock import clock
 

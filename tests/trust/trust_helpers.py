@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
-from fastapi.testclient import TestClient
+from auth_helpers import ADMIN_PASSWORD  # noqa: F401  (re-exported for the trust tests)
 
 from feedbackloop.db import get_engine, get_sessionmaker
 from feedbackloop.models import Base
 from feedbackloop.webhooks.services import sign
-
-ADMIN_PASSWORD = os.environ["FEEDBACKLOOP_ADMIN_PASSWORD"]
-
-
-def token_for(client: TestClient, username: str = "admin", password: str = ADMIN_PASSWORD) -> dict[str, str]:
-    """Authorization headers for a fresh login token."""
-    r = client.post("/api/v1/auth/token", data={"username": username, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def wipe() -> None:

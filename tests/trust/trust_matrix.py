@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
-import secrets
 from collections.abc import Iterator
 
-import itsdangerous
+from auth_helpers import sign_in
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -46,22 +43,6 @@ def denied(response) -> bool:  # type: ignore[no-untyped-def]
     if response.status_code in (401, 403):
         return not (response.status_code == 403 and "csrf" in response.text.lower() and "csrf_failed" in response.text)
     return response.status_code in (302, 303, 307) and response.headers.get("location", "").startswith("/login")
-
-
-def session_cookie(data: dict[str, str], secret: str = "test-secret") -> str:
-    """A signed `fl_session` cookie holding `data`, as Starlette's SessionMiddleware writes it."""
-    payload = base64.b64encode(json.dumps(data).encode())
-    return itsdangerous.TimestampSigner(secret).sign(payload).decode()
-
-
-def sign_in(client: TestClient, session: Session, user: User) -> str:
-    """Give `client` a fresh browser session of `user` (a server-side record, as /login makes); returns
-    the session's CSRF token."""
-    secret = accounts.start_session(session, user)
-    session.commit()
-    token = secrets.token_urlsafe(16)
-    client.cookies.set("fl_session", session_cookie({"sid": secret, "csrf": token}))
-    return token
 
 
 def observe(

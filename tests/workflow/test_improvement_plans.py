@@ -133,7 +133,7 @@ def test_before_shipping_only_the_baseline_is_shown(db, make_feedback, product_t
 
 @pytest.fixture
 def pm_headers(client, make_user):  # type: ignore[no-untyped-def]
-    from conftest import token_for
+    from auth_helpers import token_for
 
     name, pw = make_user("product_manager")
     return token_for(client, name, pw)
@@ -182,7 +182,7 @@ def test_a_wrong_move_is_a_409_with_the_allowed_ones(client, pm_headers, product
 
 
 def test_an_agent_reads_but_cannot_create(client, make_user, product_team):
-    from conftest import token_for
+    from auth_helpers import token_for
 
     name, pw = make_user("agent")
     headers = token_for(client, name, pw)
