@@ -11,6 +11,7 @@ from sqlalchemy import text
 from feedbackloop.accounts import services as accounts
 from feedbackloop.config import Settings
 from feedbackloop.db import get_engine, session_scope
+from feedbackloop.feedback import search
 from feedbackloop.migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ def prepare_database(settings: Settings, *, demo: bool = False) -> None:
     """Bring the schema up to date, create `admin` if missing, and load demo data if asked."""
     with _first_start_lock():
         migrate(settings.resolved_database_url())
+        if search.ensure_index(get_engine()):
+            log.warning("搜索索引缺失, 已重建 / the feedback search index was missing and has been rebuilt")
         with session_scope() as session:
             generated = accounts.ensure_admin(session, settings.admin_password)
     if generated:

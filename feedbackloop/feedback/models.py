@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedbackloop.db import Base, utcnow
+from feedbackloop.lib import cjk
 from feedbackloop.lib.masking import mask_contact
 
 # Channel code → zh-CN label; the set is closed so that reports group cleanly.
@@ -94,6 +96,10 @@ class Feedback(Base):
     module: Mapped[str | None] = mapped_column(String(100))
 
     content: Mapped[str] = mapped_column(Text)
+    # The content's search index terms (lib/cjk.document_terms), written with every write of content (the
+    # intake insert, the ORM events below). Indexed by PostgreSQL's GIN index ix_feedback_search and SQLite's
+    # FTS5 table feedback_fts (feedback.search); never shown.
+    search_terms: Mapped[str | None] = mapped_column(Text)
     expected_solution: Mapped[str | None] = mapped_column(Text)
     rating: Mapped[int | None] = mapped_column(Integer)
     consent_public: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -151,6 +157,18 @@ class Feedback(Base):
     followup_done_at: Mapped[datetime | None]
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     tags: Mapped[list[str] | None] = mapped_column(JSON)  # agents' labels (bulk action 加标签)
+
+
+@event.listens_for(Feedback, "before_insert")
+def _terms_on_insert(_mapper: object, _connection: object, target: Feedback) -> None:
+    target.search_terms = cjk.document_terms(target.content)
+
+
+@event.listens_for(Feedback, "before_update")
+def _terms_on_update(_mapper: object, _connection: object, target: Feedback) -> None:
+    # Edits, redaction and erasure: the old text leaves the index in the same UPDATE.
+    if sa_inspect(target).attrs.content.history.has_changes():
+        target.search_terms = cjk.document_terms(target.content)
 
 
 class Correction(Base):

@@ -1,26 +1,22 @@
 """Chinese search over ideas through a token index (idea_tokens), not a substring scan.
 
-Titles and descriptions are segmented with jieba (precise and search mode, so that 夜间模式 is found by
+Titles and descriptions are normalised as the inbox search normalises feedback (lib/cjk: NFKC, contacts
+masked, simplified characters) and segmented with jieba (precise and search mode, so that 夜间模式 is found by
 夜间 and by 模式); a query matches the ideas that hold every one of its words. A query word no idea holds
 is looked up by its search-mode parts (夜间模式 → 夜间, 模式), so a longer query still finds them."""
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-import warnings
 from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from feedbackloop.analysis.text import normalize
 from feedbackloop.ideas.models import Idea, IdeaToken
+from feedbackloop.lib import cjk
 
-_lock = threading.Lock()
-_ready = False
 # Words that say nothing about what an idea is about; a query made only of these finds everything.
 STOP = frozenset(
     "的 了 是 在 和 与 及 也 都 就 太 很 吗 呢 吧 啊 呀 哦 把 被 让 给 对 又 还 再 更 最 能 会 要 想 希望 可以 "
@@ -31,19 +27,7 @@ MAX_TOKEN = 40
 
 
 def _jieba() -> Any:
-    global _ready
-    with warnings.catch_warnings():
-        # jieba 0.42's source has "\." escapes: compiling it without a cached .pyc warns (SyntaxWarning).
-        warnings.simplefilter("ignore", SyntaxWarning)
-        import jieba
-
-    if not _ready:
-        with _lock:
-            if not _ready:
-                jieba.setLogLevel(logging.WARNING)
-                jieba.initialize()
-                _ready = True
-    return jieba
+    return cjk.jieba()
 
 
 def _keep(token: str) -> bool:
@@ -52,7 +36,7 @@ def _keep(token: str) -> bool:
 
 def index_tokens(text: str) -> set[str]:
     """The tokens an idea is found by: jieba's precise and search-mode words of the normalised text."""
-    norm = normalize(text)
+    norm = cjk.normalize(text)
     jieba = _jieba()
     words = set(jieba.lcut(norm)) | set(jieba.lcut_for_search(norm))
     return {w.strip() for w in words if _keep(w.strip())}
@@ -61,7 +45,7 @@ def index_tokens(text: str) -> set[str]:
 def query_words(query: str) -> list[str]:
     """The words of a search query (precise mode), in order, without stop words and duplicates."""
     jieba = _jieba()
-    return list(dict.fromkeys(w.strip() for w in jieba.lcut(normalize(query)) if _keep(w.strip())))
+    return list(dict.fromkeys(w.strip() for w in jieba.lcut(cjk.normalize(query, mask=False)) if _keep(w.strip())))
 
 
 def reindex(session: Session, idea: Idea) -> None:

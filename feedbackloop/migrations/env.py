@@ -3,6 +3,7 @@ from __future__ import annotations
 from alembic import context
 
 from feedbackloop.db import make_engine
+from feedbackloop.migrations import include_name
 from feedbackloop.models import Base
 
 config = context.config
@@ -12,7 +13,8 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True,
+                          include_name=include_name)
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

@@ -119,3 +119,19 @@ def test_times_are_shown_in_china_time(admin_client, make_feedback):
     f = make_feedback(content="凌晨下单", received_at=datetime(2024, 3, 1, 17, 5, tzinfo=UTC))
     assert "03-02 01:05" in admin_client.get("/inbox").text
     assert "2024-03-02 01:05" in admin_client.get(f"/feedback/{f.id}").text
+
+
+
+def test_the_inbox_counts_up_to_its_limit_and_still_pages_on(admin_client, make_feedback, monkeypatch):
+    from feedbackloop.feedback import services
+
+    monkeypatch.setattr(services, "COUNT_LIMIT", 3)
+    for n in range(21):
+        make_feedback(content=f"第{n}条: 空调太吵")
+    first = admin_client.get("/inbox?q=空调&per_page=20").text
+    assert "共 20+ 条" in first and "第 1 / 2+ 页" in first and 'rel="next"' in first
+    assert len(ids_on(first)) == 20
+    second = admin_client.get("/inbox?q=空调&per_page=20&page=2").text  # counted as far as this page: exact
+    assert "共 21 条" in second and len(ids_on(second)) == 1 and 'rel="next"' not in second
+    small = admin_client.get("/inbox?q=空调&status=closed").text
+    assert "共 0 条" in small

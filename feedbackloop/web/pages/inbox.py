@@ -39,15 +39,19 @@ def inbox(request: Request, session: SessionDep, user: StaffPage) -> Response:
     for key, value in view_filters(query.values.get("view"), user).items():
         setattr(query.filters, key, value)
     sort = query.values.get("sort") or ("sla" if query.values.get("view") else "newest")
-    rows, total = services.search(session, query.filters, query.page, query.per_page, sort)
+    result = services.page_of(session, query.filters, query.page, query.per_page, sort, services.COUNT_LIMIT)
+    rows, total = result.rows, result.total
     now = clock.now()
     owners = {u.id: u for u in session.scalars(select(User).where(User.role != "customer").order_by(User.id))}
     teams = list_teams(session)
     context = {
         "rows": rows,
         "total": total,
+        "total_exact": result.exact,
         "query": query,
-        "pages": max(1, math.ceil(total / query.per_page)),
+        # Past the counted matches there is a next page while this one is full.
+        "pages": max(1, math.ceil(total / query.per_page),
+                     query.page + (0 if result.exact or len(rows) < query.per_page else 1)),
         "choices": _CHOICES,
         "per_page_choices": PER_PAGE_CHOICES,
         "customer_types": CUSTOMER_TYPES,
