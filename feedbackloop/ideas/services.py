@@ -281,6 +281,10 @@ def cast_vote(
         raise Conflict("您已为该想法投过票，每人限投一票 / you have already voted for this idea",
                        code="already_voted") from None  # fmt: skip
     count = recount(session, idea.id)
+    if idea.plan_id:
+        from feedbackloop.ideas import plan_priority  # it imports notify, which imports this module
+
+        plan_priority.votes_changed(session, idea.plan_id)
     audit.record(session, "customer", "idea.vote", "idea_ideas", idea.id, None,
                  {"voter": voter.identity_hash[:12], "votes": count})  # fmt: skip
     queue.check_threshold(session, idea)

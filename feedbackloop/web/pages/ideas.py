@@ -93,6 +93,8 @@ _EN = {
     "上线通知": "Shipped notices", "暂无": "None", "待审核": "Awaiting review", "已发布": "Published",
     "未通过": "Rejected", "邮件": "E-mail", "短信": "SMS", "待发送": "Queued", "已发送": "Sent", "发送失败": "Failed",
     "待审核的附议": "Comments awaiting review", "公开": "Show", "隐藏": "Hide",
+    "关联反馈 {n} 条": "{n} linked feedback items", "负面占比 {p}%": "{p}% negative", "紧急反馈 {n} 条": "{n} urgent",
+    "，": ", ", "排序": "Sort", "影响": "impact", "频次": "frequency", "影响 × 频次": "impact × frequency",
     "等待短信通道": "Waiting for SMS", "未知操作。": "Unknown action.", "想法已更新。": "Idea updated.",
 }  # fmt: skip
 for _zh, _en in _EN.items():
