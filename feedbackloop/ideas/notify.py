@@ -76,6 +76,7 @@ def on_plan_status(session: Session, plan_id: int) -> int:
     begin_write(session)
     plan = session.get(ImprovementPlan, plan_id)
     if plan is None:
+        session.rollback()  # end the write transaction begun above
         return 0
     ideas = _plan_ideas(session, plan.id)
     mirrored = IDEA_STATUS_FOR_PLAN.get(plan.status)
@@ -94,6 +95,7 @@ def on_idea_shipped(session: Session, idea_id: int) -> int:
     begin_write(session)
     idea = session.get(Idea, idea_id)
     if idea is None or idea.status != "shipped":
+        session.rollback()  # end the write transaction begun above
         return 0
     plan = session.get(ImprovementPlan, idea.plan_id) if idea.plan_id else None
     subject = f"plan:{plan.id}" if plan is not None else f"idea:{idea.id}"
@@ -298,18 +300,51 @@ def outbox(session: Session, limit: int = 200) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def forget_contact(session: Session, contact: str) -> None:
-    """Erasure (privacy): the voter with this phone / e-mail keeps no address and gets no more notices."""
+def erase_person(session: Session, contact: str, feedback_ids: list[str]) -> dict[str, int]:
+    """Erasure (privacy.erase_hooks): the person with this phone / e-mail, or behind these feedback items'
+    status links, is found on the board even if they never gave feedback. Their votes stay counted but belong
+    to no one (the voter's identity hash is replaced by a random one, address and language cleared), their
+    co-signing comments are emptied, subscriptions and verification codes deleted, notice addresses cleared
+    and unsent notices stopped. Returns what was erased; in the caller's transaction."""
+    import secrets
+
+    from sqlalchemy import delete, or_
+
+    from feedbackloop.ideas.models import VerificationCode
+
+    secret = identity.installation_secret(session)
+    hashes = {identity.identity_hash(secret, "feedback", fid) for fid in feedback_ids}
     try:
         kind, canonical = identity.normalize_contact(contact)
+        hashes.add(identity.identity_hash(secret, kind, canonical))
     except ValidationFailed:
-        return
-    ident = identity.identity_hash(identity.installation_secret(session), kind, canonical)
-    voter = session.scalar(select(Voter).where(Voter.identity_hash == ident))
-    if voter is None:
-        return
-    voter.notify, voter.contact = False, None
-    for notice in session.scalars(select(Notice).where(Notice.voter_id == voter.id, Notice.address.is_not(None))):
+        pass  # not a phone or e-mail: only the feedback items' own identities
+    found = [Voter.identity_hash.in_(sorted(hashes))] + ([Voter.feedback_id.in_(feedback_ids)] if feedback_ids else [])
+    voters = list(session.scalars(select(Voter).where(or_(*found))))
+    ids = [v.id for v in voters]
+    counts = {"voters": len(voters), "votes": 0, "comments": 0, "subscriptions": 0, "codes": 0, "notices": 0}
+    for vote in session.scalars(select(Vote).where(Vote.voter_id.in_(ids))) if ids else []:
+        counts["votes"] += 1
+        if vote.comment:
+            vote.comment, vote.comment_published = None, False
+            counts["comments"] += 1
+    if ids:
+        counts["subscriptions"] = _deleted(session, delete(Subscription).where(Subscription.voter_id.in_(ids)))
+    counts["codes"] = _deleted(session, delete(VerificationCode).where(VerificationCode.identity_hash.in_(sorted(hashes))))
+    anonymous = {v.id: secrets.token_hex(28) for v in voters}
+    notices = select(Notice).where(or_(Notice.recipient_hash.in_(sorted(hashes)), Notice.voter_id.in_(ids or [0])))
+    for notice in session.scalars(notices):
+        counts["notices"] += 1
         notice.address = None
+        notice.recipient_hash = "erased:" + anonymous.get(notice.voter_id or 0, secrets.token_hex(28))
         if notice.state != "sent":
             notice.state = "unsubscribed"
+    for voter in voters:
+        voter.identity_hash = "erased:" + anonymous[voter.id]
+        voter.contact, voter.notify, voter.feedback_id, voter.lang = None, False, None, None
+    session.flush()
+    return counts
+
+
+def _deleted(session: Session, statement: Any) -> int:
+    return int(getattr(session.execute(statement), "rowcount", 0) or 0)

@@ -55,5 +55,5 @@ def _register(hooks: list[Any], hook: Any) -> None:
 
 _register(improvements.after_status_hooks, plan_status_changed)
 _register(staff.after_ship_hooks, idea_shipped)
-_register(privacy.erase_hooks, notify.forget_contact)
+_register(privacy.erase_hooks, notify.erase_person)
 _register(improvements.priority_hooks, plan_priority.on_plan_saved)
