@@ -23,6 +23,7 @@ from feedbackloop.ideas.services import feedback_identity, public_view
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
 from feedbackloop.lib.clock import clock
+from feedbackloop.workflow.replies import customer_lang, text_lang
 
 log = logging.getLogger(__name__)
 SHIPPED_PLAN = ("shipped", "verified")
@@ -118,7 +119,9 @@ def _announce(session: Session, subject: str, plan: ImprovementPlan | None, idea
         if kind == "feedback":
             continue  # no address to write to
         known = session.scalar(select(Voter).where(Voter.identity_hash == ident))
-        voter = known or Voter(identity_hash=ident, kind=kind, contact=_canonical(record.contact), feedback_id=record.id)
+        # A customer who never used the board is written to in the language of their feedback (the replies' rule).
+        voter = known or Voter(identity_hash=ident, kind=kind, contact=_canonical(record.contact), feedback_id=record.id,
+                               lang=customer_lang(record))  # fmt: skip
         if known is None:
             session.add(voter)
             session.flush()
@@ -162,7 +165,8 @@ def _queue(session: Session, subject: str, told: set[str], voter: Voter, secret:
     if target is None:
         return 0
     channel, address = target
-    title, body = _message(role, channel, headline, reply, link, identity.unsubscribe_token(secret, voter.id))
+    title, body = _message(role, channel, headline, reply, link, identity.unsubscribe_token(secret, voter.id),
+                           _voter_lang(session, voter))  # fmt: skip
     state = "queued" if channel == "email" or channels.sms_available() else "pending_channel"
     session.add(Notice(subject=subject, recipient_hash=voter.identity_hash, channel=channel, address=address,
                        voter_id=voter.id, title=title, body=body, state=state, created_at=clock.now()))  # fmt: skip
@@ -170,17 +174,43 @@ def _queue(session: Session, subject: str, told: set[str], voter: Voter, secret:
     return 1
 
 
-def _message(role: str, channel: str, headline: str, reply: str, link: str, unsub: str) -> tuple[str, str]:
+def _voter_lang(session: Session, voter: Voter) -> str:
+    """The language to write to this person in: the one they used on the board, else their feedback's."""
+    if voter.lang in ("zh-CN", "en"):
+        return str(voter.lang)
+    record = session.get(Feedback, voter.feedback_id) if voter.feedback_id else None
+    return customer_lang(record) if record is not None else "zh-CN"
+
+
+def _message(role: str, channel: str, headline: str, reply: str, link: str, unsub: str,
+             lang: str = "zh-CN") -> tuple[str, str]:  # fmt: skip
+    """The notice's subject and text, in the customer's language (each version complete in itself)."""
+    stop = f"{_base()}/ideas/unsubscribe/{unsub}"
+    if lang == "en":
+        return _message_en(role, channel, headline, reply, f"{link.replace('#', '?lang=en#', 1)}", f"{stop}?lang=en")
     if role == "customer":
         title = "您反馈的问题已在新版本中修复，欢迎体验"
         lead = f"您说，我们做：您反馈的问题「{headline}」已在新版本中修复（已上线），欢迎体验。"
     else:
-        title = f"您支持的想法已上线: {headline}"[:200]
+        title = f"您支持的想法已上线：{headline}"[:200]
         lead = f"您说，我们做：您投票支持的想法「{headline}」已上线，欢迎体验。"
-    stop = f"{_base()}/ideas/unsubscribe/{unsub}"
     if channel == "sms":
-        return title, f"【FeedbackLoop】{lead} 详情: {link} 退订: {stop}"
-    parts = [lead, reply, f"查看「您说，我们做」: {link}", "", f"不想再收到此类通知？退订: {stop}"]
+        return title, f"【FeedbackLoop】{lead}详情：{link} 退订：{stop}"
+    parts = [lead, reply, f"查看「您说，我们做」：{link}", "", f"不想再收到此类通知？退订：{stop}"]
+    return title, "\n".join(p for p in parts if p is not None)
+
+
+def _message_en(role: str, channel: str, headline: str, reply: str, link: str, stop: str) -> tuple[str, str]:
+    if role == "customer":
+        title = "What you reported is fixed in our new version"
+        lead = f"You said, we did: what you reported (“{headline}”) is fixed in our new version. Try it out!"
+    else:
+        title = f"An idea you voted for has shipped: {headline}"[:200]
+        lead = f"You said, we did: the idea you voted for, “{headline}”, has shipped. Try it out!"
+    if channel == "sms":
+        return title, f"[FeedbackLoop] {lead} Details: {link} Unsubscribe: {stop}"
+    reply = reply if reply and text_lang(reply) == "en" else ""  # the team's answer only where it is in English
+    parts = [lead, reply, f"See “You said, we did”: {link}", "", f"Rather not get these notices? Unsubscribe: {stop}"]
     return title, "\n".join(p for p in parts if p is not None)
 
 

@@ -186,7 +186,7 @@ def ask_code_page(request: Request, session: SessionDep, form: PageForm) -> Resp
         kind, _ = identity.normalize_contact(_field(form, "contact", 200))
         channels.require(kind)
         ask = services.request_code(session, _field(form, "contact", 200))
-        channels.send_code(ask.kind, ask.contact, ask.code)
+        channels.send_code(ask.kind, ask.contact, ask.code, resolve_lang(request))
     except FeedbackLoopError as exc:
         _flash(request, "error", _text(request, exc))
         return RedirectResponse(back, status_code=303)
@@ -199,7 +199,8 @@ def check_code_page(challenge: str, request: Request, session: SessionDep, form:
     """Check the code; the browser is then a verified voter for a day."""
     back = _safe_next(_field(form, "next", 100))
     try:
-        _, token = services.verify_code(session, challenge, _field(form, "code", 12), form.get("notify") == "1")
+        _, token = services.verify_code(session, challenge, _field(form, "code", 12), form.get("notify") == "1",
+                                       lang=resolve_lang(request))
     except FeedbackLoopError as exc:
         return render(request, "public/idea_verify.html",
                       {"challenge": challenge, "next": back, "error": _text(request, exc), "flash": None},
@@ -246,7 +247,8 @@ def vote_page(idea_id: DbId, request: Request, session: SessionDep, form: PageFo
     token = request.session.get(VOTER_KEY)
     try:
         services.cast_vote(session, idea_id, voter_token=None if link else token,
-                           status_token=link.group(1) if link else None, comment=_field(form, "comment", 1000))  # fmt: skip
+                           status_token=link.group(1) if link else None, comment=_field(form, "comment", 1000),
+                           lang=resolve_lang(request))  # fmt: skip
     except FeedbackLoopError as exc:
         _flash(request, "warn" if exc.code == "already_voted" else "error", _text(request, exc))
         return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
@@ -258,7 +260,7 @@ def vote_page(idea_id: DbId, request: Request, session: SessionDep, form: PageFo
 def subscribe_page(idea_id: DbId, request: Request, session: SessionDep) -> Response:
     """Follow the idea without voting, as the verified browser."""
     try:
-        services.subscribe(session, idea_id, voter_token=request.session.get(VOTER_KEY))
+        services.subscribe(session, idea_id, voter_token=request.session.get(VOTER_KEY), lang=resolve_lang(request))
     except FeedbackLoopError as exc:
         _flash(request, "error", _text(request, exc))
         return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
