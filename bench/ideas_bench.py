@@ -77,7 +77,9 @@ def load(n_ideas: int, n_votes: int) -> dict[str, float]:
         key = f"{base}\n{row['description']}"
         if key not in cache:
             cache[key] = search.index_tokens(key)
-        tokens += [{"token": tok, "idea_id": row["id"]} for tok in cache[key] | {number}]
+        row_tokens = cache[key] | {number}
+        row["search_tokens"] = search.token_text(row_tokens)
+        tokens += [{"token": tok, "idea_id": row["id"]} for tok in row_tokens]
     timings["tokenize (jieba) s"] = time.perf_counter() - t
     t = time.perf_counter()
     with engine.begin() as conn:

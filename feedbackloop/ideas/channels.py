@@ -75,10 +75,15 @@ def send_sms(phone: str, text: str) -> None:
         raise DeliveryFailed(f"短信发送失败，请稍后再试 / could not send the text message ({type(exc).__name__})") from exc
 
 
-def send_code(kind: str, contact: str, code: str) -> None:
-    """Send a one-time voting code."""
-    text = f"您的投票验证码是 {code}, 10 分钟内有效。如非本人操作请忽略。"
-    if kind == "email":
-        send_email(contact, "投票验证码 / your voting code", f"{text}\n\nYour voting code is {code} (valid for 10 minutes).")
+def send_code(kind: str, contact: str, code: str, lang: str | None = None) -> None:
+    """Send a one-time voting code, in the customer's language (zh-CN unless "en")."""
+    if lang == "en":
+        text = f"Your voting code is {code}, valid for 10 minutes. If you did not ask for it, ignore this message."
+        subject, mail_body, sms = "Your voting code", text, f"[FeedbackLoop] {text}"
     else:
-        send_sms(contact, f"【FeedbackLoop】{text}")
+        text = f"您的投票验证码是 {code}，10 分钟内有效。如非本人操作请忽略。"
+        subject, mail_body, sms = "投票验证码", text, f"【FeedbackLoop】{text}"
+    if kind == "email":
+        send_email(contact, subject, mail_body)
+    else:
+        send_sms(contact, sms)

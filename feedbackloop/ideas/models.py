@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedbackloop.db import Base, utcnow
@@ -38,6 +38,10 @@ class Idea(Base):
     __table_args__ = (
         Index("ix_idea_ideas_board", "moderation", "vote_count"),
         Index("ix_idea_ideas_public", "moderation", "status"),
+        # Search (ideas/search.py): the tokens as a tsvector, one lexeme per token; PostgreSQL only (SQLite
+        # searches idea_tokens). The expression must stay identical to search.SEARCH_VECTOR's.
+        Index("ix_idea_ideas_search", text("array_to_tsvector(string_to_array(search_tokens, ' '))"),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -59,6 +63,9 @@ class Idea(Base):
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("idea_ideas.id", ondelete="SET NULL"))
     submitter_voter_id: Mapped[int | None] = mapped_column(ForeignKey("idea_voters.id", ondelete="SET NULL"))
     vote_count: Mapped[int] = mapped_column(Integer, default=0)
+    # The idea's index tokens separated by spaces (search.reindex): PostgreSQL searches them through the GIN
+    # index ix_idea_ideas_search (migration 0008b, an expression index the model cannot declare).
+    search_tokens: Mapped[str] = mapped_column(Text, default="", server_default="")
     published_at: Mapped[datetime | None]
     queued_at: Mapped[datetime | None]  # entered the product manager's priority queue
     shipped_at: Mapped[datetime | None]
@@ -81,6 +88,8 @@ class Voter(Base):
     contact: Mapped[str | None] = mapped_column(String(200))  # only to notify; NULL once unsubscribed
     feedback_id: Mapped[str | None] = mapped_column(ForeignKey("feedback.id", ondelete="SET NULL"))
     notify: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The language the person last used on the board (zh-CN or en): their notices and codes are written in it.
+    lang: Mapped[str | None] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

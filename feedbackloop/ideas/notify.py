@@ -23,6 +23,7 @@ from feedbackloop.ideas.services import feedback_identity, public_view
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
 from feedbackloop.lib.clock import clock
+from feedbackloop.workflow.replies import customer_lang, text_lang
 
 log = logging.getLogger(__name__)
 SHIPPED_PLAN = ("shipped", "verified")
@@ -76,6 +77,7 @@ def on_plan_status(session: Session, plan_id: int) -> int:
     begin_write(session)
     plan = session.get(ImprovementPlan, plan_id)
     if plan is None:
+        session.rollback()  # end the write transaction begun above
         return 0
     ideas = _plan_ideas(session, plan.id)
     mirrored = IDEA_STATUS_FOR_PLAN.get(plan.status)
@@ -94,6 +96,7 @@ def on_idea_shipped(session: Session, idea_id: int) -> int:
     begin_write(session)
     idea = session.get(Idea, idea_id)
     if idea is None or idea.status != "shipped":
+        session.rollback()  # end the write transaction begun above
         return 0
     plan = session.get(ImprovementPlan, idea.plan_id) if idea.plan_id else None
     subject = f"plan:{plan.id}" if plan is not None else f"idea:{idea.id}"
@@ -116,7 +119,9 @@ def _announce(session: Session, subject: str, plan: ImprovementPlan | None, idea
         if kind == "feedback":
             continue  # no address to write to
         known = session.scalar(select(Voter).where(Voter.identity_hash == ident))
-        voter = known or Voter(identity_hash=ident, kind=kind, contact=_canonical(record.contact), feedback_id=record.id)
+        # A customer who never used the board is written to in the language of their feedback (the replies' rule).
+        voter = known or Voter(identity_hash=ident, kind=kind, contact=_canonical(record.contact), feedback_id=record.id,
+                               lang=customer_lang(record))  # fmt: skip
         if known is None:
             session.add(voter)
             session.flush()
@@ -160,7 +165,8 @@ def _queue(session: Session, subject: str, told: set[str], voter: Voter, secret:
     if target is None:
         return 0
     channel, address = target
-    title, body = _message(role, channel, headline, reply, link, identity.unsubscribe_token(secret, voter.id))
+    title, body = _message(role, channel, headline, reply, link, identity.unsubscribe_token(secret, voter.id),
+                           _voter_lang(session, voter))  # fmt: skip
     state = "queued" if channel == "email" or channels.sms_available() else "pending_channel"
     session.add(Notice(subject=subject, recipient_hash=voter.identity_hash, channel=channel, address=address,
                        voter_id=voter.id, title=title, body=body, state=state, created_at=clock.now()))  # fmt: skip
@@ -168,17 +174,43 @@ def _queue(session: Session, subject: str, told: set[str], voter: Voter, secret:
     return 1
 
 
-def _message(role: str, channel: str, headline: str, reply: str, link: str, unsub: str) -> tuple[str, str]:
+def _voter_lang(session: Session, voter: Voter) -> str:
+    """The language to write to this person in: the one they used on the board, else their feedback's."""
+    if voter.lang in ("zh-CN", "en"):
+        return str(voter.lang)
+    record = session.get(Feedback, voter.feedback_id) if voter.feedback_id else None
+    return customer_lang(record) if record is not None else "zh-CN"
+
+
+def _message(role: str, channel: str, headline: str, reply: str, link: str, unsub: str,
+             lang: str = "zh-CN") -> tuple[str, str]:  # fmt: skip
+    """The notice's subject and text, in the customer's language (each version complete in itself)."""
+    stop = f"{_base()}/ideas/unsubscribe/{unsub}"
+    if lang == "en":
+        return _message_en(role, channel, headline, reply, f"{link.replace('#', '?lang=en#', 1)}", f"{stop}?lang=en")
     if role == "customer":
         title = "您反馈的问题已在新版本中修复，欢迎体验"
         lead = f"您说，我们做：您反馈的问题「{headline}」已在新版本中修复（已上线），欢迎体验。"
     else:
-        title = f"您支持的想法已上线: {headline}"[:200]
+        title = f"您支持的想法已上线：{headline}"[:200]
         lead = f"您说，我们做：您投票支持的想法「{headline}」已上线，欢迎体验。"
-    stop = f"{_base()}/ideas/unsubscribe/{unsub}"
     if channel == "sms":
-        return title, f"【FeedbackLoop】{lead} 详情: {link} 退订: {stop}"
-    parts = [lead, reply, f"查看「您说，我们做」: {link}", "", f"不想再收到此类通知？退订: {stop}"]
+        return title, f"【FeedbackLoop】{lead}详情：{link} 退订：{stop}"
+    parts = [lead, reply, f"查看「您说，我们做」：{link}", "", f"不想再收到此类通知？退订：{stop}"]
+    return title, "\n".join(p for p in parts if p is not None)
+
+
+def _message_en(role: str, channel: str, headline: str, reply: str, link: str, stop: str) -> tuple[str, str]:
+    if role == "customer":
+        title = "What you reported is fixed in our new version"
+        lead = f"You said, we did: what you reported (“{headline}”) is fixed in our new version. Try it out!"
+    else:
+        title = f"An idea you voted for has shipped: {headline}"[:200]
+        lead = f"You said, we did: the idea you voted for, “{headline}”, has shipped. Try it out!"
+    if channel == "sms":
+        return title, f"[FeedbackLoop] {lead} Details: {link} Unsubscribe: {stop}"
+    reply = reply if reply and text_lang(reply) == "en" else ""  # the team's answer only where it is in English
+    parts = [lead, reply, f"See “You said, we did”: {link}", "", f"Rather not get these notices? Unsubscribe: {stop}"]
     return title, "\n".join(p for p in parts if p is not None)
 
 
@@ -298,18 +330,51 @@ def outbox(session: Session, limit: int = 200) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def forget_contact(session: Session, contact: str) -> None:
-    """Erasure (privacy): the voter with this phone / e-mail keeps no address and gets no more notices."""
+def erase_person(session: Session, contact: str, feedback_ids: list[str]) -> dict[str, int]:
+    """Erasure (privacy.erase_hooks): the person with this phone / e-mail, or behind these feedback items'
+    status links, is found on the board even if they never gave feedback. Their votes stay counted but belong
+    to no one (the voter's identity hash is replaced by a random one, address and language cleared), their
+    co-signing comments are emptied, subscriptions and verification codes deleted, notice addresses cleared
+    and unsent notices stopped. Returns what was erased; in the caller's transaction."""
+    import secrets
+
+    from sqlalchemy import delete, or_
+
+    from feedbackloop.ideas.models import VerificationCode
+
+    secret = identity.installation_secret(session)
+    hashes = {identity.identity_hash(secret, "feedback", fid) for fid in feedback_ids}
     try:
         kind, canonical = identity.normalize_contact(contact)
+        hashes.add(identity.identity_hash(secret, kind, canonical))
     except ValidationFailed:
-        return
-    ident = identity.identity_hash(identity.installation_secret(session), kind, canonical)
-    voter = session.scalar(select(Voter).where(Voter.identity_hash == ident))
-    if voter is None:
-        return
-    voter.notify, voter.contact = False, None
-    for notice in session.scalars(select(Notice).where(Notice.voter_id == voter.id, Notice.address.is_not(None))):
+        pass  # not a phone or e-mail: only the feedback items' own identities
+    found = [Voter.identity_hash.in_(sorted(hashes))] + ([Voter.feedback_id.in_(feedback_ids)] if feedback_ids else [])
+    voters = list(session.scalars(select(Voter).where(or_(*found))))
+    ids = [v.id for v in voters]
+    counts = {"voters": len(voters), "votes": 0, "comments": 0, "subscriptions": 0, "codes": 0, "notices": 0}
+    for vote in session.scalars(select(Vote).where(Vote.voter_id.in_(ids))) if ids else []:
+        counts["votes"] += 1
+        if vote.comment:
+            vote.comment, vote.comment_published = None, False
+            counts["comments"] += 1
+    if ids:
+        counts["subscriptions"] = _deleted(session, delete(Subscription).where(Subscription.voter_id.in_(ids)))
+    counts["codes"] = _deleted(session, delete(VerificationCode).where(VerificationCode.identity_hash.in_(sorted(hashes))))
+    anonymous = {v.id: secrets.token_hex(28) for v in voters}
+    notices = select(Notice).where(or_(Notice.recipient_hash.in_(sorted(hashes)), Notice.voter_id.in_(ids or [0])))
+    for notice in session.scalars(notices):
+        counts["notices"] += 1
         notice.address = None
+        notice.recipient_hash = "erased:" + anonymous.get(notice.voter_id or 0, secrets.token_hex(28))
         if notice.state != "sent":
             notice.state = "unsubscribed"
+    for voter in voters:
+        voter.identity_hash = "erased:" + anonymous[voter.id]
+        voter.contact, voter.notify, voter.feedback_id, voter.lang = None, False, None, None
+    session.flush()
+    return counts
+
+
+def _deleted(session: Session, statement: Any) -> int:
+    return int(getattr(session.execute(statement), "rowcount", 0) or 0)

@@ -12,6 +12,7 @@ from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas.models import Idea, IdeaFeedback, IdeaTask
+from feedbackloop.insight import improvements
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow.services import notify
 
@@ -68,15 +69,14 @@ def priority(session: Session, idea: Idea) -> dict[str, Any]:
         .where(IdeaFeedback.idea_id == idea.id)
     ).one()  # fmt: skip
     n, negative, urgent = int(linked[0] or 0), int(linked[1] or 0), int(linked[2] or 0)
-    frequency = idea.vote_count + n
-    impact = 1.0 + (negative / n if n else 0.0) + (1.0 if urgent else 0.0)
+    impact, score = improvements.priority_of(idea.vote_count, n, negative, urgent)  # the plans' formula too
     reasons = [f"{idea.vote_count} 票", f"关联反馈 {n} 条"]
     if n:
         reasons.append(f"负面占比 {negative / n:.0%}")
     if urgent:
         reasons.append(f"紧急反馈 {urgent} 条")
-    return {"score": round(impact * frequency, 1), "impact": round(impact, 2), "frequency": frequency,
-            "reasons": reasons}  # fmt: skip
+    return {"score": score, "impact": impact, "frequency": idea.vote_count + n, "votes": idea.vote_count,
+            "feedback": n, "negative": negative, "urgent": urgent, "reasons": reasons}  # fmt: skip
 
 
 def _is(column: Any, value: str) -> Any:

@@ -67,8 +67,13 @@ class IdeaSubmitted(BaseModel):
     similar: list[SimilarIdea]
 
 
+Lang = Literal["zh-CN", "en"]
+LANG_FIELD = "客户使用的语言: 验证码和上线通知用它书写 (默认 zh-CN) / the customer's language for codes and notices"
+
+
 class CodeAsk(_In):
     contact: str = Field(min_length=5, max_length=200, description="手机号或邮箱")
+    lang: Lang = Field(default="zh-CN", description=LANG_FIELD)
 
 
 class CodeSent(BaseModel):
@@ -80,6 +85,7 @@ class CodeSent(BaseModel):
 class CodeCheck(_In):
     code: str = Field(min_length=4, max_length=12)
     notify: bool = Field(default=True, description="上线时通知我")
+    lang: Lang | None = Field(default=None, description=LANG_FIELD)
 
 
 class VoterToken(BaseModel):
@@ -91,11 +97,13 @@ class VoteIn(_In):
     voter_token: str | None = Field(default=None, max_length=500)
     status_token: str | None = Field(default=None, max_length=64, description="您的反馈状态链接 /s/<token> 中的 token")
     comment: str | None = Field(default=None, max_length=1000, description="附议留言 (审核后公开)")
+    lang: Lang | None = Field(default=None, description=LANG_FIELD)
 
 
 class SubscribeIn(_In):
     voter_token: str | None = Field(default=None, max_length=500)
     status_token: str | None = Field(default=None, max_length=64)
+    lang: Lang | None = Field(default=None, description=LANG_FIELD)
 
 
 class SubscriptionOut(BaseModel):

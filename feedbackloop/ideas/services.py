@@ -33,6 +33,7 @@ from feedbackloop.lib.masking import mask_pii_in_text
 
 PER_PAGE = 20
 SORTS = ("hot", "new")
+LANGS = ("zh-CN", "en")  # what a voter's codes and notices can be written in
 CODES_PER_IDENTITY = 3  # codes one phone / e-mail may be sent per CODE_TTL
 SIMILAR_MIN_SCORE = 0.25
 
@@ -190,7 +191,8 @@ def request_code(session: Session, contact: str) -> CodeRequest:
 _BAD_CODE = "验证码错误或已失效，请重新获取 / wrong or expired code, request a new one"
 
 
-def verify_code(session: Session, challenge: str, code: str, notify: bool = True) -> tuple[Voter, str]:
+def verify_code(session: Session, challenge: str, code: str, notify: bool = True,
+                lang: str | None = None) -> tuple[Voter, str]:  # fmt: skip
     """Check a code (5 tries, 10 minutes, one use) and return the voter with a signed voter token; commits."""
     secret = identity.installation_secret(session)
     now = clock.now()
@@ -206,8 +208,15 @@ def verify_code(session: Session, challenge: str, code: str, notify: bool = True
         raise AuthenticationFailed(_BAD_CODE, code="invalid_code")
     row.used_at, contact, row.contact = now, row.contact, None
     voter = _voter(session, row.identity_hash, row.kind, contact if notify else None, None)
+    _remember_lang(voter, lang)
     session.commit()
     return voter, identity.voter_token(secret, voter.id)
+
+
+def _remember_lang(voter: Voter, lang: str | None) -> None:
+    """Keep the language the person used last (the board's page language or the API's `lang`)."""
+    if lang in LANGS:
+        voter.lang = lang
 
 
 def _same(a: str, b: str) -> bool:
@@ -261,7 +270,7 @@ def voter_by_token(session: Session, token: str) -> Voter:
 
 def cast_vote(
     session: Session, idea_id: int, *, voter_token: str | None = None, status_token: str | None = None,
-    comment: str | None = None,
+    comment: str | None = None, lang: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """One vote (with an optional co-signing comment) by a verified voter; a second one is refused (409).
 
@@ -269,6 +278,7 @@ def cast_vote(
     identity.installation_secret(session)  # before the write lock: it may have to be made
     begin_write(session)
     voter = _identify(session, voter_token, status_token)
+    _remember_lang(voter, lang)
     idea = public_idea(session, idea_id)
     if idea.status not in VOTABLE:
         raise Conflict(f"该想法{idea.status_label}, 不再接受投票 / this idea no longer takes votes", code="not_votable")
@@ -281,6 +291,10 @@ def cast_vote(
         raise Conflict("您已为该想法投过票，每人限投一票 / you have already voted for this idea",
                        code="already_voted") from None  # fmt: skip
     count = recount(session, idea.id)
+    if idea.plan_id:
+        from feedbackloop.ideas import plan_priority  # it imports notify, which imports this module
+
+        plan_priority.votes_changed(session, idea.plan_id)
     audit.record(session, "customer", "idea.vote", "idea_ideas", idea.id, None,
                  {"voter": voter.identity_hash[:12], "votes": count})  # fmt: skip
     queue.check_threshold(session, idea)
@@ -289,11 +303,12 @@ def cast_vote(
 
 
 def subscribe(session: Session, idea_id: int, *, voter_token: str | None = None,
-              status_token: str | None = None) -> dict[str, Any]:  # fmt: skip
+              status_token: str | None = None, lang: str | None = None) -> dict[str, Any]:  # fmt: skip
     """Follow an idea without voting (told when it ships); following twice changes nothing. Commits."""
     identity.installation_secret(session)
     begin_write(session)
     voter = _identify(session, voter_token, status_token)
+    _remember_lang(voter, lang)
     idea = public_idea(session, idea_id)
     exists = session.scalar(select(Subscription.id).where(Subscription.idea_id == idea.id,
                                                           Subscription.voter_id == voter.id))  # fmt: skip

@@ -17,7 +17,7 @@ from feedbackloop.analysis.themes import theme_label
 from feedbackloop.db import begin_write
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
-from feedbackloop.ideas import queue, search
+from feedbackloop.ideas import plan_priority, queue, search
 from feedbackloop.ideas.models import (
     IDEA_STATUSES,
     MODERATION,
@@ -99,6 +99,7 @@ def save_idea(session: Session, fields: dict[str, Any], idea_id: int | None, use
     else:
         idea = get_idea(session, idea_id)
         before_status = idea.status
+    before_plan = idea.plan_id
     for key in EDITABLE:
         if key in fields and fields[key] is not None:
             setattr(idea, key, fields[key].strip() if isinstance(fields[key], str) else fields[key])
@@ -106,6 +107,8 @@ def save_idea(session: Session, fields: dict[str, Any], idea_id: int | None, use
     shipped = _mark_shipped(idea, before_status)
     search.reindex(session, idea)
     _sync_task(session, idea)
+    if idea.plan_id != before_plan:
+        plan_priority.refresh_many(session, [before_plan, idea.plan_id])
     session.commit()
     if shipped:
         _after_ship(idea.id)
@@ -188,6 +191,7 @@ def merge(session: Session, source_id: int, target_id: int) -> dict[str, Any]:
     source.status, source.merged_into_id = "duplicate", target.id
     recount(session, source.id)
     votes = recount(session, target.id)
+    plan_priority.refresh_many(session, [source.plan_id, target.plan_id])
     audit.record(session, session.info.get("actor"), "idea.merge", "idea_ideas", source.id,
                  {"votes": moved_votes}, {"into": target.id, "votes_moved": moved_votes, "links_moved": moved_links})  # fmt: skip
     queue.check_threshold(session, target)
@@ -230,7 +234,8 @@ def link_feedback(session: Session, idea_id: int, feedback_ids: list[str]) -> di
     """Link feedback items to an idea (their customers are told when it ships); unknown ids → 422. Commits."""
     begin_write(session)
     idea = get_idea(session, idea_id)
-    _add_links(session, idea, feedback_ids)
+    if _add_links(session, idea, feedback_ids):
+        plan_priority.refresh(session, idea.plan_id)
     session.commit()
     return staff_view(session, idea)
 
@@ -307,10 +312,11 @@ def link_plan(session: Session, idea_id: int, plan_id: int | None, plan_fields: 
         raise ValidationFailed(f"改进计划 {plan_id} 不存在 / unknown plan_id")
     begin_write(session)
     idea = get_idea(session, idea_id)
-    idea.plan_id = plan_id
+    before_plan, idea.plan_id = idea.plan_id, plan_id
     if idea.status == "open":
         idea.status = "planned"
     _sync_task(session, idea)
+    plan_priority.refresh_many(session, [before_plan, plan_id])  # its votes and feedback now count for the plan
     session.commit()
     return staff_view(session, idea)
 

@@ -8,7 +8,7 @@ from typing import Any
 from huey import crontab
 
 from feedbackloop.db import session_scope
-from feedbackloop.ideas import notify, staff
+from feedbackloop.ideas import notify, plan_priority, staff
 from feedbackloop.insight import improvements
 from feedbackloop.privacy import services as privacy
 from feedbackloop.tasks import huey, once_per_period
@@ -40,6 +40,14 @@ def deliver_notices() -> dict[str, int]:
         return notify.deliver(session)
 
 
+@huey.periodic_task(crontab(minute="17"))
+@once_per_period(3600)
+def refresh_plan_priorities() -> dict[str, int]:
+    """Hourly: recount the open plans' priority (the feedback in their themes' 30-day window moves on)."""
+    with session_scope() as session:
+        return {"plans": plan_priority.refresh_open(session)}
+
+
 def _register(hooks: list[Any], hook: Any) -> None:
     if hook not in hooks:  # a test may import this module again
         hooks.append(hook)
@@ -47,4 +55,5 @@ def _register(hooks: list[Any], hook: Any) -> None:
 
 _register(improvements.after_status_hooks, plan_status_changed)
 _register(staff.after_ship_hooks, idea_shipped)
-_register(privacy.erase_hooks, notify.forget_contact)
+_register(privacy.erase_hooks, notify.erase_person)
+_register(improvements.priority_hooks, plan_priority.on_plan_saved)

@@ -33,6 +33,10 @@ EDITABLE = ("title", "problem_type", "team_id", "owner_id", "due_date", "measure
 # Called with the plan's id after a status change is committed (the idea board mirrors it and, once the plan
 # ships, tells the customers who asked for it); this module knows nothing of them.
 after_status_hooks: list[Callable[[int], None]] = []
+# Called in the saving transaction (before the commit) with each plan created or changed: the idea board
+# recounts the plan's priority from its ideas' votes and the feedback that asked for it.
+priority_hooks: list[Callable[[Session, ImprovementPlan], None]] = []
+SORTS = ("due", "priority")
 
 
 # --- Theme labels ------------------------------------------------------------------------------------------
@@ -68,14 +72,56 @@ def get_plan(session: Session, plan_id: int) -> ImprovementPlan:
     return plan
 
 
-def list_plans(session: Session, status: str | None = None) -> list[ImprovementPlan]:
-    """Plans, the nearest due date first (plans without one last), optionally of one status."""
+def list_plans(session: Session, status: str | None = None, sort: str = "due") -> list[ImprovementPlan]:
+    """Plans, the nearest due date first (plans without one last) or, with sort="priority", the highest
+    priority first; optionally of one status."""
+    if sort not in SORTS:
+        raise ValidationFailed(f"排序方式应为 {' 或 '.join(SORTS)} / sort must be one of {SORTS}", code="invalid_sort")
     stmt = select(ImprovementPlan)
     if status:
         _check_status(status)
         stmt = stmt.where(ImprovementPlan.status == status)
-    stmt = stmt.order_by(ImprovementPlan.due_date.is_(None), ImprovementPlan.due_date, ImprovementPlan.id)
-    return list(session.scalars(stmt))
+    due = (ImprovementPlan.due_date.is_(None), ImprovementPlan.due_date)
+    order = (ImprovementPlan.priority.desc(), *due) if sort == "priority" else due
+    return list(session.scalars(stmt.order_by(*order, ImprovementPlan.id)))
+
+
+# --- Priority (SPEC §5: impact × frequency) ------------------------------------------------------------------
+
+
+def priority_of(votes: int, feedback: int, negative: int, urgent: int) -> tuple[float, float]:
+    """(impact, score): frequency = votes + feedback items; impact = 1 + their negative share + 1 if any is 紧急;
+    score = impact × frequency, to one decimal. The one formula behind the stored `ImprovementPlan.priority`."""
+    impact = 1.0 + (negative / feedback if feedback else 0.0) + (1.0 if urgent else 0.0)
+    return round(impact, 2), round(impact * (votes + feedback), 1)
+
+
+def set_priority(plan: ImprovementPlan, votes: int, feedback: int, negative: int, urgent: int) -> None:
+    """Store the counts the priority comes from and the priority itself (in the caller's transaction)."""
+    plan.priority_votes, plan.priority_feedback = votes, feedback
+    plan.priority_negative, plan.priority_urgent = negative, urgent
+    plan.priority = priority_of(votes, feedback, negative, urgent)[1]
+    plan.priority_at = clock.now()
+
+
+def priority_view(plan: ImprovementPlan) -> dict[str, Any]:
+    """The stored priority with what it is made of, and the reasons as staff read them (zh-CN)."""
+    votes, feedback = plan.priority_votes or 0, plan.priority_feedback or 0
+    negative, urgent = plan.priority_negative or 0, plan.priority_urgent or 0
+    impact, score = priority_of(votes, feedback, negative, urgent)
+    reasons = [f"{votes} 票", f"关联反馈 {feedback} 条"]
+    if feedback:
+        reasons.append(f"负面占比 {negative / feedback:.0%}")
+    if urgent:
+        reasons.append(f"紧急反馈 {urgent} 条")
+    return {"score": score, "impact": impact, "frequency": votes + feedback, "votes": votes, "feedback": feedback,
+            "negative": negative, "urgent": urgent, "reasons": reasons, "updated_at": plan.priority_at}  # fmt: skip
+
+
+def _priority_hooks(session: Session, plan: ImprovementPlan) -> None:
+    session.flush()
+    for hook in priority_hooks:
+        hook(session, plan)
 
 
 def _check_status(status: str) -> None:
@@ -114,6 +160,7 @@ def create_plan(session: Session, fields: dict[str, Any]) -> ImprovementPlan:
     plan.theme_keys = _dedupe(plan.theme_keys or [])
     plan.measures = plan.measures or ""
     session.add(plan)
+    _priority_hooks(session, plan)
     session.commit()
     return plan
 
@@ -134,6 +181,7 @@ def update_plan(session: Session, plan_id: int, fields: dict[str, Any]) -> Impro
     if moved:
         _move(plan, fields["status"])
     plan.measures = plan.measures or ""
+    _priority_hooks(session, plan)  # its themes or its shipping date decide which feedback asked for it
     session.commit()
     if moved:
         for hook in after_status_hooks:
@@ -185,6 +233,7 @@ def plan_view(session: Session, plan: ImprovementPlan, *, effect: bool = False,
         "allowed_next": list(PLAN_TRANSITIONS.get(plan.status, ())),
         "themes": [{"key": k, "label": theme_label(k)} for k in plan.theme_keys or []],
         "shipped_at": plan.shipped_at, "created_at": plan.created_at, "updated_at": plan.updated_at,
+        "priority": priority_view(plan),
         "effect": review(session, plan).as_dict() if effect else None,
     }  # fmt: skip
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedbackloop.db import Base, utcnow
@@ -42,6 +42,14 @@ class ImprovementPlan(Base):
     status: Mapped[str] = mapped_column(String(20), default="planned", index=True)
     theme_keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     shipped_at: Mapped[datetime | None]
+    # Priority = impact × frequency (SPEC §5), kept up to date by the idea board (ideas/plan_priority.py) when
+    # votes arrive or feedback and ideas are linked; stored so that the plan list can sort by it.
+    priority: Mapped[float] = mapped_column(Float, default=0.0, server_default="0", index=True)
+    priority_votes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    priority_feedback: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    priority_negative: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    priority_urgent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    priority_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

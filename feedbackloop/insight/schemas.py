@@ -52,6 +52,20 @@ class ThemeRef(BaseModel):
     label: str
 
 
+class PlanPriority(BaseModel):
+    """impact × frequency (SPEC §5): frequency = votes + feedback, impact = 1 + negative share + 1 if any 紧急."""
+
+    score: float = Field(description="优先级 = 影响 × 频次")
+    impact: float
+    frequency: int
+    votes: int = Field(description="为关联想法投票的人数 (每人计一次)")
+    feedback: int = Field(description="提出该问题的反馈条数 (关联想法的反馈, 及上线前 30 天内计划主题的反馈)")
+    negative: int
+    urgent: int
+    reasons: list[str]
+    updated_at: datetime | None
+
+
 class ImprovementOut(BaseModel):
     id: int
     title: str
@@ -69,4 +83,5 @@ class ImprovementOut(BaseModel):
     shipped_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    priority: PlanPriority
     effect: dict[str, Any] | None = None

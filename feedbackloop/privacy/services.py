@@ -83,17 +83,19 @@ def _subject(contact: str) -> str:
     return "sha256:" + hashlib.sha256(contact.strip().encode()).hexdigest()[:24]
 
 
-# Called inside the erasure's transaction with the contact: features that keep the contact elsewhere (the
-# idea board's voters) forget it too. Registered by the features themselves; this module knows none of them.
-erase_hooks: list[Callable[[Session, str], None]] = []
+# Called inside the erasure's transaction with the contact and the ids of the feedback items being erased:
+# features that keep the person's data elsewhere (the idea board's voters, votes, subscriptions, codes) erase
+# it too and say what they erased ({"votes": 2, …}, counts of zero left out). Registered by the features
+# themselves; this module knows none of them.
+erase_hooks: list[Callable[[Session, str, list[str]], dict[str, int]]] = []
 
 
-def erase_customer(session: Session, actor: object, contact: str) -> list[str]:
-    """Replace the customer's personal data and texts with "[已删除]" everywhere; audited; commits."""
+def erase_customer(session: Session, actor: object, contact: str) -> dict[str, Any]:
+    """Replace the customer's personal data and texts with "[已删除]" everywhere (their feedback, and what the
+    features behind `erase_hooks` keep: someone who only voted or subscribed is found too); audited; commits.
+    Returns {"feedback": [ids], "other": {what: count}}; 404 when nothing is stored for the contact."""
     begin_write(session)
     items = _by_contact(session, contact)
-    if not items:
-        raise NotFound("没有该联系方式的反馈 / no feedback with this contact")
     ids = [i.id for i in items]
     # One erasure entry below instead of per-field before/after, which would keep masked traces of the data.
     session.info[SKIP_KEY] = True
@@ -108,14 +110,21 @@ def erase_customer(session: Session, actor: object, contact: str) -> list[str]:
         for attachment in session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))):
             (storage_dir() / attachment.stored_name).unlink(missing_ok=True)
             session.delete(attachment)
+        other: dict[str, int] = {}
         for hook in erase_hooks:
-            hook(session, contact)
-        subject = _subject(contact)
-        audit.record(session, actor, "privacy.erase", "customer", subject, {"feedback": ids}, {"erased": True})
+            for what, count in hook(session, contact, ids).items():
+                if count:
+                    other[what] = other.get(what, 0) + count
+        if not ids and not other:
+            session.rollback()
+            raise NotFound("没有该联系方式的反馈、投票、关注或验证码，请核对手机号或邮箱 / nothing is stored for this "
+                           "contact (no feedback, votes, subscriptions or codes); check the phone number or e-mail")
+        after: dict[str, Any] = {"erased": True, **({"other": other} if other else {})}
+        audit.record(session, actor, "privacy.erase", "customer", _subject(contact), {"feedback": ids}, after)
         session.commit()
     finally:
         session.info.pop(SKIP_KEY, None)
-    return ids
+    return {"feedback": ids, "other": other}
 
 
 def _initial(name: str | None) -> str:

@@ -81,7 +81,11 @@ SUBJECTS_EN = {"关于您的反馈": "About your feedback"}
 
 def customer_lang(record: Feedback) -> str:
     """The customer's language, read from what they wrote: zh-CN unless the text has (almost) no Chinese."""
-    text = record.content or ""
+    return text_lang(record.content or "")
+
+
+def text_lang(text: str) -> str:
+    """zh-CN unless the text has (almost) no Chinese, then en."""
     letters = sum(ch.isalpha() for ch in text)
     return "zh-CN" if not letters or len(_CJK.findall(text)) * 5 >= letters else "en"
 

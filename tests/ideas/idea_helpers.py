@@ -11,7 +11,7 @@ class Sink(mail_sink.Sink):
     """The shared SMTP sink, plus the one-time code of the last mail to an address."""
 
     def last_code(self, addr: str) -> str:
-        found = re.search(r"验证码是 (\d{6})", self.body(self.to(addr.strip().lower())[-1]))
+        found = re.search(r"(?:验证码是|voting code is) (\d{6})", self.body(self.to(addr.strip().lower())[-1]))
         assert found, "no code in the mail"
         return found.group(1)
 

@@ -15,9 +15,13 @@ from feedbackloop.models import Base
 
 def compare(conn):  # type: ignore[no-untyped-def]
     """The differences between the models and the database, leaving out what the models cannot describe (the
-    search index's FTS5 tables and the inbox's expression indexes, which SQLAlchemy cannot reflect on SQLite)."""
+    search index's FTS5 tables and the inbox's and idea search's expression indexes, which SQLAlchemy cannot reflect
+    on SQLite)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression-based index", SAWarning)
+        # SQLite cannot reflect idea search's PostgreSQL-only expression index (ddl_if(dialect="postgresql"))
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression-based index "
+                                "'ix_idea_ideas_search'", UserWarning)  # fmt: skip
         return compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}), Base.metadata)
 
 

@@ -70,7 +70,7 @@ def ask_code(body: s.CodeAsk, session: SessionDep) -> object:
     """Send a one-time code to a phone or an e-mail address (10 minutes, 5 tries)."""
     channels.require(identity.normalize_contact(body.contact)[0])  # before any code is made
     request = services.request_code(session, body.contact)
-    channels.send_code(request.kind, request.contact, request.code)
+    channels.send_code(request.kind, request.contact, request.code, body.lang)
     return {"challenge": request.challenge, "channel": request.kind,
             "expires_in_seconds": int(identity.CODE_TTL.total_seconds())}  # fmt: skip
 
@@ -78,7 +78,7 @@ def ask_code(body: s.CodeAsk, session: SessionDep) -> object:
 @router.post("/api/v1/public/ideas/verify/{challenge}", response_model=s.VoterToken, dependencies=Guarded)
 def check_code(challenge: str, body: s.CodeCheck, session: SessionDep) -> object:
     """Exchange the code for a voter token (one use); a wrong code counts as one of five tries."""
-    _, token = services.verify_code(session, challenge, body.code, body.notify)
+    _, token = services.verify_code(session, challenge, body.code, body.notify, lang=body.lang)
     return {"voter_token": token, "expires_in_seconds": identity.VOTER_TOKEN_SECONDS}
 
 
@@ -87,14 +87,15 @@ def vote(idea_id: DbId, body: s.VoteIn, session: SessionDep) -> object:
     """One vote per verified person (voter_token from /verify, or status_token of their own feedback);
     a second vote → 409 already_voted."""
     return services.cast_vote(session, idea_id, voter_token=body.voter_token, status_token=body.status_token,
-                              comment=body.comment)  # fmt: skip
+                              comment=body.comment, lang=body.lang)  # fmt: skip
 
 
 @router.post("/api/v1/public/ideas/{idea_id}/subscriptions", response_model=s.SubscriptionOut, status_code=201,
              dependencies=Guarded)  # fmt: skip
 def subscribe(idea_id: DbId, body: s.SubscribeIn, session: SessionDep) -> object:
     """Follow an idea without voting: told when it ships (same identity as a vote)."""
-    return services.subscribe(session, idea_id, voter_token=body.voter_token, status_token=body.status_token)
+    return services.subscribe(session, idea_id, voter_token=body.voter_token, status_token=body.status_token,
+                              lang=body.lang)
 
 
 @router.get("/api/v1/public/changelog", response_model=list[s.ChangelogEntry], dependencies=Public)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
@@ -19,10 +19,12 @@ PlannerUser = Annotated[User, Depends(require_role(*PLANNERS))]
 
 @router.get("", response_model=list[s.ImprovementOut])
 def list_plans(
-    session: SessionDep, user: StaffUser, status: Annotated[s.PlanStatus | None, Query()] = None
+    session: SessionDep, user: StaffUser, status: Annotated[s.PlanStatus | None, Query()] = None,
+    sort: Annotated[Literal["due", "priority"], Query(description="due: 截止日期最近的在前; priority: 优先级最高的在前")] = "due",
 ) -> object:
-    """Plans, the nearest due date first; `status` filters (planned, in_progress, shipped, verified, cancelled)."""
-    plans = improvements.list_plans(session, status)
+    """Plans, the nearest due date first (or `sort=priority`: the highest impact × frequency first);
+    `status` filters (planned, in_progress, shipped, verified, cancelled)."""
+    plans = improvements.list_plans(session, status, sort)
     teams = improvements.team_names(session)
     return [improvements.plan_view(session, p, teams=teams) for p in plans]
 

@@ -53,11 +53,13 @@ def export_customer(body: ContactRequest, session: SessionDep, user: Any = Conta
 
 @router.post("/privacy/erase")
 def erase_customer(body: EraseRequest, session: SessionDep, user: AdminUser) -> dict[str, Any]:
-    """Erase a customer's personal data and texts (replaced by "[已删除]"); the erasure is audited."""
+    """Erase a customer's personal data and texts (replaced by "[已删除]"); the erasure is audited. Finds the
+    customer by their feedback and by what they did on the idea board (votes, subscriptions, codes), and answers
+    what it erased: `erased` (the feedback ids) and `other` (e.g. {"votes": 2, "subscriptions": 1})."""
     if not body.confirm:
         raise ValidationFailed('请确认删除: "confirm": true / confirm the erasure with "confirm": true')
-    ids = privacy.erase_customer(session, user, body.contact)
-    return {"erased": ids}
+    done = privacy.erase_customer(session, user, body.contact)
+    return {"erased": done["feedback"], "other": done["other"]}
 
 
 @router.get("/public/quotes", response_model=list[Quote], tags=["public"])

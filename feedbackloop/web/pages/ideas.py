@@ -93,6 +93,8 @@ _EN = {
     "上线通知": "Shipped notices", "暂无": "None", "待审核": "Awaiting review", "已发布": "Published",
     "未通过": "Rejected", "邮件": "E-mail", "短信": "SMS", "待发送": "Queued", "已发送": "Sent", "发送失败": "Failed",
     "待审核的附议": "Comments awaiting review", "公开": "Show", "隐藏": "Hide",
+    "关联反馈 {n} 条": "{n} linked feedback items", "负面占比 {p}%": "{p}% negative", "紧急反馈 {n} 条": "{n} urgent",
+    "，": ", ", "排序": "Sort", "影响": "impact", "频次": "frequency", "影响 × 频次": "impact × frequency",
     "等待短信通道": "Waiting for SMS", "未知操作。": "Unknown action.", "想法已更新。": "Idea updated.",
 }  # fmt: skip
 for _zh, _en in _EN.items():
@@ -184,7 +186,7 @@ def ask_code_page(request: Request, session: SessionDep, form: PageForm) -> Resp
         kind, _ = identity.normalize_contact(_field(form, "contact", 200))
         channels.require(kind)
         ask = services.request_code(session, _field(form, "contact", 200))
-        channels.send_code(ask.kind, ask.contact, ask.code)
+        channels.send_code(ask.kind, ask.contact, ask.code, resolve_lang(request))
     except FeedbackLoopError as exc:
         _flash(request, "error", _text(request, exc))
         return RedirectResponse(back, status_code=303)
@@ -197,7 +199,8 @@ def check_code_page(challenge: str, request: Request, session: SessionDep, form:
     """Check the code; the browser is then a verified voter for a day."""
     back = _safe_next(_field(form, "next", 100))
     try:
-        _, token = services.verify_code(session, challenge, _field(form, "code", 12), form.get("notify") == "1")
+        _, token = services.verify_code(session, challenge, _field(form, "code", 12), form.get("notify") == "1",
+                                       lang=resolve_lang(request))
     except FeedbackLoopError as exc:
         return render(request, "public/idea_verify.html",
                       {"challenge": challenge, "next": back, "error": _text(request, exc), "flash": None},
@@ -244,7 +247,8 @@ def vote_page(idea_id: DbId, request: Request, session: SessionDep, form: PageFo
     token = request.session.get(VOTER_KEY)
     try:
         services.cast_vote(session, idea_id, voter_token=None if link else token,
-                           status_token=link.group(1) if link else None, comment=_field(form, "comment", 1000))  # fmt: skip
+                           status_token=link.group(1) if link else None, comment=_field(form, "comment", 1000),
+                           lang=resolve_lang(request))  # fmt: skip
     except FeedbackLoopError as exc:
         _flash(request, "warn" if exc.code == "already_voted" else "error", _text(request, exc))
         return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
@@ -256,7 +260,7 @@ def vote_page(idea_id: DbId, request: Request, session: SessionDep, form: PageFo
 def subscribe_page(idea_id: DbId, request: Request, session: SessionDep) -> Response:
     """Follow the idea without voting, as the verified browser."""
     try:
-        services.subscribe(session, idea_id, voter_token=request.session.get(VOTER_KEY))
+        services.subscribe(session, idea_id, voter_token=request.session.get(VOTER_KEY), lang=resolve_lang(request))
     except FeedbackLoopError as exc:
         _flash(request, "error", _text(request, exc))
         return RedirectResponse(f"/ideas/{idea_id}", status_code=303)

@@ -58,7 +58,8 @@ def _theme_options(session: Session, linked: list[str]) -> list[dict[str, Any]]:
 def _page(request: Request, session: Session, user: User, *, error: str | None = None,
           form: dict[str, Any] | None = None, plan_id: int | None = None) -> Response:  # fmt: skip
     status = request.query_params.get("status") or None
-    plans = improvements.list_plans(session, status if status in PLAN_STATUSES else None)
+    sort = request.query_params.get("sort") if request.query_params.get("sort") in improvements.SORTS else "due"
+    plans = improvements.list_plans(session, status if status in PLAN_STATUSES else None, sort)
     teams = improvements.team_names(session)
     selected = None
     chosen = request.query_params.get("id", "")
@@ -70,7 +71,7 @@ def _page(request: Request, session: Session, user: User, *, error: str | None =
     linked = [t["key"] for t in selected["themes"]] if selected else []
     context = {
         "plans": [improvements.plan_view(session, p, teams=teams) for p in plans], "selected": selected,
-        "chart": bar_chart(selected["effect"]["daily"]) if selected else None, "status_filter": status,
+        "chart": bar_chart(selected["effect"]["daily"]) if selected else None, "status_filter": status, "sort": sort,
         "statuses": PLAN_STATUSES, "problem_types": PROBLEM_TYPES, "teams": accounts.list_teams(session),
         "owners": [u for u in accounts.list_users(session) if u.role != "customer" and u.is_active],
         "themes": _theme_options(session, linked), "linked": set(linked),
