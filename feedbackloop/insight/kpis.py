@@ -271,8 +271,8 @@ def _response_rate(session: Session, lo: datetime, hi: datetime, f: Filters) -> 
                                  .group_by(t.kind).order_by(t.kind)).all()  # fmt: skip
         rows: list[Any] = [(kind, int(sent), int(answered)) for kind, sent, answered in summed if sent]
     else:
-        rows = session.execute(select(inv.kind, func.count(), func.count(inv.answered_at))
-                               .where(inv.sent_at >= lo, inv.sent_at < hi, *_where(inv, f)).group_by(inv.kind)).all()  # fmt: skip
+        rows = list(session.execute(select(inv.kind, func.count(), func.count(inv.answered_at))
+                                    .where(inv.sent_at >= lo, inv.sent_at < hi, *_where(inv, f)).group_by(inv.kind)))  # fmt: skip
     sent = sum(r[1] for r in rows)
     answered = sum(r[2] for r in rows)
     per_kind = {kind: {"value": _pct(a, s), "n": int(s)} for kind, s, a in rows}
