@@ -30,7 +30,8 @@ def items(make_feedback):  # type: ignore[no-untyped-def]
         ("-2+3 客服态度差", "meituan", None),
     ]
     for n, (text, channel, contact) in enumerate(rows):
-        make_feedback(content=text, channel=channel, contact=contact, received_at=DAY + timedelta(hours=n))
+        make_feedback(content=text, channel=channel, contact=contact, received_at=DAY + timedelta(hours=n),
+                      customer_name="+86 张先生" if n == 0 else None)  # fmt: skip
     make_feedback(content="三天后又一单送餐太慢", channel="meituan", received_at=DAY + timedelta(days=3))
 
 
@@ -58,6 +59,7 @@ def test_cells_that_would_start_a_formula_are_quoted(client, items, admin_header
     assert "'=HYPERLINK(\"http://evil.example\",\"点我\") 差评" in contents
     assert "'@SUM(1+1) 物流太慢" in contents and "'-2+3 客服态度差" in contents
     assert not any(c.startswith(("=", "@", "+", "-")) for c in contents)
+    assert "'+86 张先生" in {row[4] for row in _csv(client, admin_headers, "")[1:]}
 
 
 @pytest.mark.parametrize(("role", "masked"), [("agent", True), ("analyst", True), ("csm", False)])
@@ -79,7 +81,20 @@ def test_xlsx_holds_the_same_rows_with_analysis_columns(client, items, admin_hea
     assert table[0][17] == "情感" and len(table) == 1 + 4
     slow = next(row for row in table[1:] if row[14].startswith("送餐太慢"))
     assert slow[17] == "负面" and "送餐速度" in slow[21]
-    assert any(str(row[14]).startswith("'=HYPERLINK") for row in table[1:])
+
+
+
+def test_xlsx_text_cells_are_strings_without_the_csv_quote(client, items, admin_headers):
+    """In XLSX a string cell is never run: the text reads back exactly as written, never as a formula."""
+    r = client.get("/api/v1/feedback/export?format=xlsx", headers=admin_headers)
+    sheet = load_workbook(io.BytesIO(r.content)).active  # not read-only: data_type tells string from formula
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    values = {c.value for c in cells}
+    assert '=HYPERLINK("http://evil.example","点我") 差评' in values
+    assert {"@SUM(1+1) 物流太慢", "-2+3 客服态度差", "+86 张先生"} <= values
+    assert not any(v.startswith("'") for v in values), sorted(v for v in values if v.startswith("'"))
+    assert {c.data_type for c in cells} == {"s"}, "a text cell written as a formula"
+    assert all(c.data_type == "s" for c in sheet[1])
 
 
 def test_every_export_is_audited_with_its_filters_and_row_count(client, db, items, admin_headers):
