@@ -73,6 +73,61 @@ def test_contacts_are_masked_unless_the_role_may_see_them(client, items, make_us
         assert contacts == {"13812345678", "a.b@example.com"}
 
 
+def _integration_token(db, owner: str, scopes: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from feedbackloop.accounts.models import User
+    from feedbackloop.accounts.services import create_integration_token
+
+    admin = db.scalars(select(User).where(User.username == "admin")).one()
+    secret, _ = create_integration_token(db, admin, name=f"crm-{owner}-{scopes[0]}", scopes=scopes,
+                                         expires_in_days=None, username=owner)  # fmt: skip
+    return {"Authorization": f"Bearer {secret}"}
+
+
+RAW = {"13812345678", "a.b@example.com"}
+
+
+@pytest.mark.parametrize("role", ["agent", "analyst", "csm", "admin"])
+@pytest.mark.parametrize("credential", ["login", "feedback:read", "admin-scope", "browser"])
+def test_contacts_are_unmasked_only_for_a_contact_role_whose_credential_allows_it(
+    client, db, items, make_user, role, credential
+):  # type: ignore[no-untyped-def]
+    """Role × credential: raw contacts need both a role that may see them (admin, csm) and, for an API token,
+    the scope that reaches the privacy area (`admin`, or a login token's "*"); a feedback:read token may list
+    and export, always masked. CSV and XLSX alike."""
+    from insight_helpers import login
+
+    name, password = make_user(role) if role != "admin" else ("admin", "admin-pass-123")
+    headers: dict[str, str] = {}
+    if credential == "login":
+        headers = token_for(client, name, password)
+    elif credential == "browser":
+        login(client, name, password)
+    else:
+        headers = _integration_token(db, name, ["feedback:read" if credential == "feedback:read" else "admin"])
+    unmasked = role in ("csm", "admin") and credential != "feedback:read"
+    contacts = {row[5] for row in _csv(client, headers, "channel=meituan")[1:]} - {""}
+    r = client.get("/api/v1/feedback/export?format=xlsx&channel=meituan", headers=headers)
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
+    in_xlsx = {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)} - {None, ""}
+    for found in (contacts, in_xlsx):
+        if unmasked:
+            assert found == RAW, found
+        else:
+            assert found == {"138****5678", "a***@example.com"}, found
+
+
+def test_the_contact_endpoint_follows_the_same_rule(client, db, items, make_user):
+    from feedbackloop.feedback.models import Feedback
+
+    item = db.scalars(select(Feedback).where(Feedback.contact == "13812345678")).one()
+    csm, _ = make_user("csm")
+    narrow, wide = _integration_token(db, csm, ["feedback:read"]), _integration_token(db, csm, ["admin"])
+    r = client.get(f"/api/v1/feedback/{item.id}/contact", headers=narrow)
+    assert r.status_code == 403 and "admin" in r.json()["error"]["message"]
+    assert client.get(f"/api/v1/feedback/{item.id}/contact", headers=wide).json()["contact"] == "13812345678"
+
+
 def test_xlsx_holds_the_same_rows_with_analysis_columns(client, items, admin_headers):
     r = client.get("/api/v1/feedback/export?format=xlsx&channel=meituan", headers=admin_headers)
     assert r.status_code == 200
