@@ -24,8 +24,9 @@ from rich.progress import (
 from rich.text import Text
 
 from feedbackloop.errors import FeedbackLoopError
+from feedbackloop.lib.columns import table  # every CLI table: columns by display width (Chinese counts 2)
 
-__all__ = ["echo_json", "handle_errors", "progress_bar"]
+__all__ = ["echo_json", "handle_errors", "progress_bar", "table"]
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:

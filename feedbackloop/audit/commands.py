@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from feedbackloop.cli_support import handle_errors
+from feedbackloop.cli_support import handle_errors, table
 
 
 @click.group("audit")
@@ -49,5 +49,7 @@ def log_cmd(entity: str | None, entity_id: str | None, limit: int) -> None:
 
     with session_scope() as session:
         rows, _ = entries(session, entity=entity, entity_id=entity_id, per_page=limit)
-        for e in rows:
-            click.echo(f"{e.seq:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.actor:<12} {e.action:<20} {e.entity}/{e.entity_id}")
+        lines = table([[e.seq, f"{e.at:%Y-%m-%d %H:%M:%S}", e.actor, e.action, f"{e.entity}/{e.entity_id}"]
+                       for e in rows], ">", indent="", gap=" ")  # fmt: skip
+        for line in lines:
+            click.echo(line)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from rich.progress import TaskID
 
-from feedbackloop.cli_support import handle_errors, progress_bar
+from feedbackloop.cli_support import handle_errors, progress_bar, table
 from feedbackloop.errors import ValidationFailed
 
 
@@ -90,8 +90,8 @@ def evaluate_cmd(file: Path, text_column: str | None, label_column: str | None, 
         if as_json:
             click.echo(json.dumps(stats, ensure_ascii=False))
             return
-        for key, value in stats.items():
-            click.echo(f"{key:<36} {value}")
+        for line in table([[key, value] for key, value in stats.items()], indent=""):
+            click.echo(line)
         return
     if not text_column:
         raise ValidationFailed("请同时给出 --text-column / --text-column is needed with --label-column")
@@ -105,12 +105,13 @@ def evaluate_cmd(file: Path, text_column: str | None, label_column: str | None, 
         click.echo(json.dumps(result, ensure_ascii=False))
         return
     cm = result["confusion_matrix"]
-    click.echo(f"模型 / model      {result['model_version']}")
-    click.echo(f"样本 / texts      {result['n']}")
-    click.echo(f"准确率 / accuracy {result['accuracy']:.4f}")
-    click.echo(f"macro-F1          {result['macro_f1']:.4f}")
+    summary = [["模型 / model", result["model_version"]], ["样本 / texts", result["n"]],
+               ["准确率 / accuracy", f"{result['accuracy']:.4f}"], ["macro-F1", f"{result['macro_f1']:.4f}"]]  # fmt: skip
+    for line in table(summary, indent="", gap=" "):
+        click.echo(line)
     click.echo("混淆矩阵 / confusion matrix (行=真实 rows=true, 列=预测 cols=predicted)")
-    click.echo(f"            负面neg  正面pos\n  负面neg  {cm[0][0]:>7}  {cm[0][1]:>7}\n  正面pos  {cm[1][0]:>7}  {cm[1][1]:>7}")
+    for line in table([["", "负面neg", "正面pos"], ["负面neg", *cm[0]], ["正面pos", *cm[1]]], "<>>"):
+        click.echo(line)
 
 
 @click.command("train")

@@ -2,9 +2,10 @@
 
 Rows are the inbox's rows for the same filters (one `FeedbackFilter`, one WHERE), read in batches with
 `yield_per` and written as they come: 100,000 rows never sit in memory at once. CSV is UTF-8 with a BOM so
-that Excel shows the Chinese; XLSX uses openpyxl's write-only mode (rows go to a temporary file). Every
-cell goes through lib.spreadsheet.safe_cell (formula injection), contacts are masked unless the role may
-see them, and every export is written to the audit log before the first row leaves.
+that Excel shows the Chinese; XLSX uses openpyxl's write-only mode (rows go to a temporary file). Formula
+injection: every CSV cell goes through lib.spreadsheet.safe_cell (a leading quote), every XLSX text cell is
+written as a string cell (lib.spreadsheet.text_cells: never a formula, no visible quote). Contacts are masked
+unless the caller may see them, and every export is written to the audit log before the first row leaves.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from feedbackloop.feedback.facets import FeedbackFacet
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, SENTIMENTS, Feedback
 from feedbackloop.feedback.services import FeedbackFilter, filter_conditions
 from feedbackloop.lib.masking import mask_contact
-from feedbackloop.lib.spreadsheet import safe_row
+from feedbackloop.lib.spreadsheet import safe_row, text_cells
 from feedbackloop.workflow.states import STATUSES
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -102,23 +103,21 @@ class _RowMaker:
          priority, team_id, content, expected, rating, sentiment, score, intensity, urgency, dup, vague,
          responded, resolved, reopened) = r  # fmt: skip
         aspects, keywords = self.facets.get(fid, ([], []))
-        # Cells that hold text someone typed go through safe_cell; ids, times, our labels and numbers cannot
-        # start a formula.
-        free = safe_row([touchpoint or "", name or "", (contact or "") if self.unmasked else mask_contact(contact),
-                         product or "", version or "", module or "", content, expected or "", _aspects(aspects),
-                         "、".join(keywords or [])])  # fmt: skip
+        # Plain values: the CSV writer guards them (safe_row), the XLSX writer types text as strings.
         return [
-            fid, _time(received), CHANNELS.get(channel, channel), free[0], free[1], free[2],
-            CUSTOMER_TYPES.get(ctype, ctype), ptype or "", free[3], free[4], free[5], STATUSES.get(status, status),
-            PRIORITIES.get(priority or "", ""), self.teams.get(team_id or 0, ""), free[6], free[7],
+            fid, _time(received), CHANNELS.get(channel, channel), touchpoint or "", name or "",
+            (contact or "") if self.unmasked else mask_contact(contact), CUSTOMER_TYPES.get(ctype, ctype), ptype or "",
+            product or "", version or "", module or "", STATUSES.get(status, status),
+            PRIORITIES.get(priority or "", ""), self.teams.get(team_id or 0, ""), content, expected or "",
             rating if rating is not None else "", SENTIMENTS.get(sentiment or "", ""),
             score if score is not None else "", intensity if intensity is not None else "", urgency or "",
-            free[8], free[9], dup or "", "是" if vague else "", _time(responded), _time(resolved), reopened or 0,
+            _aspects(aspects), "、".join(keywords or []), dup or "", "是" if vague else "", _time(responded),
+            _time(resolved), reopened or 0,
         ]  # fmt: skip
 
 
 def rows(session: Session, filters: FeedbackFilter, unmasked: bool) -> Iterator[list[Any]]:
-    """The export's rows, newest first (the inbox's order), as safe cells."""
+    """The export's rows, newest first (the inbox's order), as plain values (the writers guard them)."""
     make = _RowMaker({t.id: t.name for t in list_teams(session)}, unmasked)
     stmt = (
         select(*_COLUMNS)
@@ -141,7 +140,7 @@ def csv_chunks(data: Iterator[list[Any]]) -> Iterator[bytes]:
     buffer.seek(0)
     buffer.truncate()
     for n, row in enumerate(data, 1):
-        writer.writerow(row)
+        writer.writerow(safe_row(row))
         if n % BATCH == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)
@@ -152,14 +151,12 @@ def csv_chunks(data: Iterator[list[Any]]) -> Iterator[bytes]:
 def xlsx_chunks(data: Iterator[list[Any]], chunk: int = 1 << 16) -> Iterator[bytes]:
     """A write-only workbook built in a temporary file, then sent in chunks (a zip is written at its end)."""
     from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("反馈")
-    sheet.append(safe_row(HEADERS))
+    sheet.append(text_cells(sheet, HEADERS))
     for row in data:
-        # XML cannot hold most control characters; a pasted review may carry them.
-        sheet.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in row])
+        sheet.append(text_cells(sheet, row))
     with tempfile.TemporaryFile() as fh:
         workbook.save(fh)
         fh.seek(0)

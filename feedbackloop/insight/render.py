@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from feedbackloop.insight.periodic import CHINA, PeriodReport
+from feedbackloop.lib.columns import table
 
 TREND = {"up": "↑", "down": "↓", "flat": "→", "new": "新"}
 
@@ -36,12 +37,11 @@ def as_text(report: PeriodReport) -> str:
         "",
         "渠道占比 / channels:",
     ]
-    lines += [f"  {c.label:<8} {c.count:>6}  {c.share:6.1%}  (上期 {c.previous_share:.1%})" for c in report.channels]
+    lines += table([[c.label, c.count, f"{c.share:.1%}", f"(上期 {c.previous_share:.1%})"] for c in report.channels],
+                   "<>>")
     lines += ["", "情感 / sentiment (不含重复):"]
-    lines += [
-        f"  {s.label:<4} {s.count:>6}  {s.share:6.1%}  (上期 {s.previous_share:.1%}, {_change(s.share, s.previous_share)})"
-        for s in report.sentiment
-    ]
+    lines += table([[s.label, s.count, f"{s.share:.1%}", f"(上期 {s.previous_share:.1%}, {_change(s.share, s.previous_share)})"]
+                    for s in report.sentiment], "<>>")  # fmt: skip
     lines += ["", f"TOP{len(report.top_issues)} 问题 / top issues:"]
     for n, issue in enumerate(report.top_issues, 1):
         flag = "  ⚠ 新出现的问题 / emerging" if issue.emerging else ""
@@ -76,14 +76,14 @@ def kpi_lines(data: dict[str, dict[str, Any]]) -> list[str]:
     """One line per KPI: value, n (marked below 30), target and whether it is met, change against the last period."""
     from feedbackloop.insight.kpis import human
 
-    lines = []
+    rows = []
     for k in data.values():
         target = f"目标 {'≥' if k['direction'] == 'higher' else '≤'} {human(k['target'], k['unit'])}" if k["target"] is not None else ""
         met = {True: "✓ 达标", False: "✗ 未达标", None: ""}[k["met"]]
         change = f"较上期 {k['change']:+.1f}" if k["change"] is not None else ""
         low = " (样本少于 30)" if k["low_n"] and k["value"] is not None else ""
-        lines.append(f"  {k['name']:<24} {human(k['value'], k['unit']):>12}  n={k['n']}{low}  {target} {met} {change}".rstrip())
-    return lines
+        rows.append([k["name"], human(k["value"], k["unit"]), f"n={k['n']}{low}", target, met, change])
+    return table(rows, "<>")
 
 
 def as_json(report: PeriodReport) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from feedbackloop.insight.periodic import CHINA, PeriodReport
 from feedbackloop.insight.render import TREND, as_html
-from feedbackloop.lib.spreadsheet import safe_row
+from feedbackloop.lib.spreadsheet import text_cells
 
 PDF_CSS = "@page { size: A4; margin: 14mm 12mm; } body { margin: 0 !important; max-width: none !important; }"
 FORMATS = {
@@ -57,7 +57,7 @@ def as_xlsx(report: PeriodReport) -> bytes:
     for title, rows in _sheets(report).items():
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(safe_row(row))
+            sheet.append(text_cells(sheet, row))  # text as string cells: never a formula, no quote
         for col, header in enumerate(rows[0], 1):
             if "占比" in str(header):
                 for cell in sheet.iter_cols(min_col=col, max_col=col, min_row=2):

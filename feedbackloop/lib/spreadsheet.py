@@ -3,7 +3,11 @@
 Excel, WPS and LibreOffice run a cell that starts with = + - @ (or a tab or CR before one) as a formula, in
 a CSV too: a review reading `=HYPERLINK("http://x","y")` becomes a live link, `+cmd|' /C calc'!A0` a DDE
 command. Every CSV or XLSX the product writes goes through safe_cell, which puts a single quote in front of
-such a cell so that it is shown as the text it is (openpyxl would store "=…" as a formula, so XLSX too).
+such a cell so that it is shown as the text it is.
+
+XLSX needs no quote: a cell typed as a string (`t="s"`/`inlineStr`) is never run, whatever it starts with. The
+danger there is openpyxl itself, which stores any text starting with "=" as a formula; `text_cells` types every
+text cell as a string, so a customer's "=…" or "+86 …" reads back exactly as written (issue 13).
 
 Numbers stay numbers: an int, float or Decimal we write, and a text cell that is nothing but a plain number
 ("-3.5", "+1e3"), cannot hold a formula, and a quote would turn a negative score into text that no longer
@@ -18,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["FORMULA_STARTS", "CsvWriter", "DictCsvWriter", "open_for_excel", "safe_cell", "safe_row"]
+__all__ = ["FORMULA_STARTS", "CsvWriter", "DictCsvWriter", "open_for_excel", "safe_cell", "safe_row", "text_cells"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -34,6 +38,23 @@ def safe_cell(value: Any) -> Any:
 def safe_row(values: Iterable[Any]) -> list[Any]:
     """safe_cell for every cell of a row."""
     return [safe_cell(v) for v in values]
+
+
+def text_cells(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """One XLSX row for `sheet.append` (normal or write-only sheet): text as string cells, never a formula and
+    without the CSV guard's quote; characters XML cannot hold (a pasted review may carry them) dropped."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+
+    out: list[Any] = []
+    for value in values:
+        if isinstance(value, str):
+            cell = Cell(sheet, row=1, column=1)  # placed by append
+            cell._value = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell.data_type = "s"
+            out.append(cell)
+        else:
+            out.append(value)
+    return out
 
 
 def open_for_excel(path: Path) -> IO[str]:

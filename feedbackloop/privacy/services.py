@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from feedbackloop import audit
+from feedbackloop.accounts.services import scope_allows
 from feedbackloop.attachments.models import Attachment
 from feedbackloop.attachments.services import storage_dir
 from feedbackloop.audit.autolog import SKIP_KEY
@@ -25,6 +26,10 @@ from feedbackloop.lib.masking import mask_contact, mask_pii_in_text
 
 ERASED = "[已删除]"
 CONTACT_ROLES = ("admin", "csm")
+# The token scope that carries contacts unmasked. "privacy" is one of the areas that only an `admin` token
+# (everything its owner's role allows) or a login token ("*") reaches (accounts.services.ACCOUNT_AREAS): a
+# narrow integration token such as feedback:read never gets customers' contacts in clear, whoever owns it.
+CONTACT_SCOPE = "privacy:read"
 # Personal or free-text fields of the record; erased on request.
 PII_FIELDS = ("customer_name", "contact", "content", "expected_solution", "occurred", "problem_type_other")
 EXPORT_FIELDS = (
@@ -34,14 +39,17 @@ EXPORT_FIELDS = (
 )  # fmt: skip
 
 
-def can_see_contact(user: object) -> bool:
-    """Whether this user may see contacts unmasked (admin and customer-success managers)."""
-    return getattr(user, "role", None) in CONTACT_ROLES
+def can_see_contact(user: object, scopes: list[str] | None = None) -> bool:
+    """Whether this caller may see contacts unmasked: the role must be admin or customer-success manager, and
+    a request made with an API token (`scopes`: its scopes; None outside a request) must hold CONTACT_SCOPE."""
+    if getattr(user, "role", None) not in CONTACT_ROLES:
+        return False
+    return scopes is None or scope_allows(scopes, CONTACT_SCOPE)
 
 
-def contact_for(user: object, value: str | None) -> str:
-    """The contact as this user may see it: raw for admin/csm, masked for everyone else."""
-    return (value or "") if can_see_contact(user) else mask_contact(value)
+def contact_for(user: object, value: str | None, scopes: list[str] | None = None) -> str:
+    """The contact as this caller may see it: raw for admin/csm (within the token's scopes), masked otherwise."""
+    return (value or "") if can_see_contact(user, scopes) else mask_contact(value)
 
 
 def _by_contact(session: Session, contact: str) -> list[Feedback]:

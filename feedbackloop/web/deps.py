@@ -13,6 +13,7 @@ from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import ApiToken, User
 from feedbackloop.db import get_read_sessionmaker, get_sessionmaker
 from feedbackloop.errors import AuthenticationFailed, PermissionDenied
+from feedbackloop.privacy import can_see_contact
 from feedbackloop.web.csrf import SAFE_METHODS, check_cookie_request
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -153,6 +154,17 @@ def require_role(*roles: str) -> Callable[[User], User]:
 StaffUser = Annotated[User, Depends(require_role(*STAFF))]
 WriterUser = Annotated[User, Depends(require_role("agent", "supervisor", "csm", "admin"))]
 AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+
+def token_scopes(request: Request) -> list[str]:
+    """The scopes of the request's API token; a browser session holds "*" (set when it was admitted)."""
+    return list(getattr(request.state, "token_scopes", []))
+
+
+def sees_contacts(request: Request, user: User) -> bool:
+    """Whether this request may carry customers' contacts unmasked: the role may see them and, for an API
+    token, the token holds the scope that allows it (privacy.CONTACT_SCOPE: an `admin` or login token)."""
+    return can_see_contact(user, token_scopes(request))
 
 
 def require_scope(scope: str) -> Callable[[Request, User], User]:

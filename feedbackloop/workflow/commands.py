@@ -6,7 +6,7 @@ import time
 
 import click
 
-from feedbackloop.cli_support import echo_json, handle_errors
+from feedbackloop.cli_support import echo_json, handle_errors, table
 
 
 def _prepare() -> None:
@@ -65,8 +65,7 @@ def sla_policies() -> None:
 
     _prepare()
     with session_scope() as session:
-        for p in sla.policies(session).values():
-            clock = "工作时间" if p.business_hours else "全天候"
-            click.echo(
-                f"{p.priority:7} 首次响应 {p.first_response_minutes} 分钟 · 解决 {p.resolution_minutes} 分钟 · {clock} · {p.name}"
-            )
+        rows = [[p.priority, f"首次响应 {p.first_response_minutes} 分钟", f"解决 {p.resolution_minutes} 分钟",
+                 "工作时间" if p.business_hours else "全天候", p.name] for p in sla.policies(session).values()]  # fmt: skip
+        for line in table(rows, indent="", gap=" · "):
+            click.echo(line)

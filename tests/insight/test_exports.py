@@ -30,7 +30,8 @@ def items(make_feedback):  # type: ignore[no-untyped-def]
         ("-2+3 客服态度差", "meituan", None),
     ]
     for n, (text, channel, contact) in enumerate(rows):
-        make_feedback(content=text, channel=channel, contact=contact, received_at=DAY + timedelta(hours=n))
+        make_feedback(content=text, channel=channel, contact=contact, received_at=DAY + timedelta(hours=n),
+                      customer_name="+86 张先生" if n == 0 else None)  # fmt: skip
     make_feedback(content="三天后又一单送餐太慢", channel="meituan", received_at=DAY + timedelta(days=3))
 
 
@@ -58,6 +59,7 @@ def test_cells_that_would_start_a_formula_are_quoted(client, items, admin_header
     assert "'=HYPERLINK(\"http://evil.example\",\"点我\") 差评" in contents
     assert "'@SUM(1+1) 物流太慢" in contents and "'-2+3 客服态度差" in contents
     assert not any(c.startswith(("=", "@", "+", "-")) for c in contents)
+    assert "'+86 张先生" in {row[4] for row in _csv(client, admin_headers, "")[1:]}
 
 
 @pytest.mark.parametrize(("role", "masked"), [("agent", True), ("analyst", True), ("csm", False)])
@@ -71,6 +73,61 @@ def test_contacts_are_masked_unless_the_role_may_see_them(client, items, make_us
         assert contacts == {"13812345678", "a.b@example.com"}
 
 
+def _integration_token(db, owner: str, scopes: list[str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from feedbackloop.accounts.models import User
+    from feedbackloop.accounts.services import create_integration_token
+
+    admin = db.scalars(select(User).where(User.username == "admin")).one()
+    secret, _ = create_integration_token(db, admin, name=f"crm-{owner}-{scopes[0]}", scopes=scopes,
+                                         expires_in_days=None, username=owner)  # fmt: skip
+    return {"Authorization": f"Bearer {secret}"}
+
+
+RAW = {"13812345678", "a.b@example.com"}
+
+
+@pytest.mark.parametrize("role", ["agent", "analyst", "csm", "admin"])
+@pytest.mark.parametrize("credential", ["login", "feedback:read", "admin-scope", "browser"])
+def test_contacts_are_unmasked_only_for_a_contact_role_whose_credential_allows_it(
+    client, db, items, make_user, role, credential
+):  # type: ignore[no-untyped-def]
+    """Role × credential: raw contacts need both a role that may see them (admin, csm) and, for an API token,
+    the scope that reaches the privacy area (`admin`, or a login token's "*"); a feedback:read token may list
+    and export, always masked. CSV and XLSX alike."""
+    from insight_helpers import login
+
+    name, password = make_user(role) if role != "admin" else ("admin", "admin-pass-123")
+    headers: dict[str, str] = {}
+    if credential == "login":
+        headers = token_for(client, name, password)
+    elif credential == "browser":
+        login(client, name, password)
+    else:
+        headers = _integration_token(db, name, ["feedback:read" if credential == "feedback:read" else "admin"])
+    unmasked = role in ("csm", "admin") and credential != "feedback:read"
+    contacts = {row[5] for row in _csv(client, headers, "channel=meituan")[1:]} - {""}
+    r = client.get("/api/v1/feedback/export?format=xlsx&channel=meituan", headers=headers)
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
+    in_xlsx = {row[5] for row in sheet.iter_rows(min_row=2, values_only=True)} - {None, ""}
+    for found in (contacts, in_xlsx):
+        if unmasked:
+            assert found == RAW, found
+        else:
+            assert found == {"138****5678", "a***@example.com"}, found
+
+
+def test_the_contact_endpoint_follows_the_same_rule(client, db, items, make_user):
+    from feedbackloop.feedback.models import Feedback
+
+    item = db.scalars(select(Feedback).where(Feedback.contact == "13812345678")).one()
+    csm, _ = make_user("csm")
+    narrow, wide = _integration_token(db, csm, ["feedback:read"]), _integration_token(db, csm, ["admin"])
+    r = client.get(f"/api/v1/feedback/{item.id}/contact", headers=narrow)
+    assert r.status_code == 403 and "admin" in r.json()["error"]["message"]
+    assert client.get(f"/api/v1/feedback/{item.id}/contact", headers=wide).json()["contact"] == "13812345678"
+
+
 def test_xlsx_holds_the_same_rows_with_analysis_columns(client, items, admin_headers):
     r = client.get("/api/v1/feedback/export?format=xlsx&channel=meituan", headers=admin_headers)
     assert r.status_code == 200
@@ -79,7 +136,20 @@ def test_xlsx_holds_the_same_rows_with_analysis_columns(client, items, admin_hea
     assert table[0][17] == "情感" and len(table) == 1 + 4
     slow = next(row for row in table[1:] if row[14].startswith("送餐太慢"))
     assert slow[17] == "负面" and "送餐速度" in slow[21]
-    assert any(str(row[14]).startswith("'=HYPERLINK") for row in table[1:])
+
+
+
+def test_xlsx_text_cells_are_strings_without_the_csv_quote(client, items, admin_headers):
+    """In XLSX a string cell is never run: the text reads back exactly as written, never as a formula."""
+    r = client.get("/api/v1/feedback/export?format=xlsx", headers=admin_headers)
+    sheet = load_workbook(io.BytesIO(r.content)).active  # not read-only: data_type tells string from formula
+    cells = [c for row in sheet.iter_rows(min_row=2) for c in row if isinstance(c.value, str)]
+    values = {c.value for c in cells}
+    assert '=HYPERLINK("http://evil.example","点我") 差评' in values
+    assert {"@SUM(1+1) 物流太慢", "-2+3 客服态度差", "+86 张先生"} <= values
+    assert not any(v.startswith("'") for v in values), sorted(v for v in values if v.startswith("'"))
+    assert {c.data_type for c in cells} == {"s"}, "a text cell written as a formula"
+    assert all(c.data_type == "s" for c in sheet[1])
 
 
 def test_every_export_is_audited_with_its_filters_and_row_count(client, db, items, admin_headers):

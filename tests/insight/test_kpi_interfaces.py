@@ -62,6 +62,27 @@ def test_the_cli_prints_the_kpis_and_their_json(month):
     assert bad.exit_code == 1 and "早于" in bad.output
 
 
+def _column_at(line: str, marker: str) -> int:
+    """The terminal column (display cells, a Chinese character counts 2) where `marker` starts in `line`."""
+    from rich.cells import cell_len
+
+    return cell_len(line[: line.index(marker)])
+
+
+def test_the_cli_kpi_table_lines_up_by_display_width(month):
+    """Chinese KPI names are two cells per character in a terminal: the columns after them still line up."""
+    out = CliRunner().invoke(main, ["kpi", "--from", "2024-04-01", "--to", "2024-04-30"])
+    assert out.exit_code == 0, out.output
+    rows = [line for line in out.output.splitlines()[1:] if "n=" in line]
+    assert len(rows) > 10 and any("净推荐值" in r for r in rows)
+    assert len({_column_at(r, " n=") for r in rows}) == 1, "\n".join(rows)
+    targets = [r for r in rows if "目标" in r]
+    assert targets and len({_column_at(r, "目标") for r in targets}) == 1, "\n".join(targets)
+    report = CliRunner().invoke(main, ["report", "--from", "2024-04-01", "--to", "2024-04-30"]).output
+    channels = report.split("渠道占比 / channels:\n")[1].split("\n\n")[0].splitlines()
+    assert len(channels) >= 2 and len({_column_at(r, "(上期") for r in channels}) == 1, channels
+
+
 def test_the_report_shows_what_was_handled_and_how_fast(month):
     runner = CliRunner()
     out = runner.invoke(main, ["report", "--from", "2024-04-01", "--to", "2024-04-30"])

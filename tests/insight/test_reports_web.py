@@ -72,6 +72,8 @@ def test_the_xlsx_holds_the_tables_behind_the_report(client, period, admin_heade
     assert any(row[1] == "送餐速度慢" and row[2] >= 4 and "太慢" in row[7] for row in issues)
     channels = {row[0]: row[1] for row in book["渠道"].iter_rows(min_row=2, values_only=True)}
     assert channels == {"美团": 4, "大众点评": 1, "网页表单": 1}
+    text = [c for sheet in book for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert {c.data_type for c in text} == {"s"} and not any(c.value.startswith("'") for c in text)
 
 
 def test_a_custom_range_and_bad_ranges(client, period, admin_headers):

@@ -105,3 +105,24 @@ def test_import_errors_csv_keeps_formulas_as_text(db, tmp_path, kind):
     cells = _cells(errors)
     assert len(cells) == 1 + len(PAYLOADS) - (kind == "csv") and all("六星" in row[2] for row in cells[1:])
     _assert_inert(cells)
+
+
+@pytest.mark.parametrize("write_only", [True, False])
+def test_xlsx_text_cells_read_back_as_written_and_never_as_formulas(tmp_path, write_only):
+    """XLSX (issue 13): a string cell is never run, so no quote is added; openpyxl alone would write "=…" as a
+    formula. Read back with openpyxl: the same text, typed "s"."""
+    from feedbackloop.lib.spreadsheet import text_cells
+
+    book = openpyxl.Workbook(write_only=write_only)
+    sheet = book.create_sheet("t")
+    payloads = [*PAYLOADS, "+86 138 0000 0000", "=1+1"]
+    sheet.append(text_cells(sheet, ["=表头", -3.5, 7]))
+    for payload in payloads:
+        sheet.append(text_cells(sheet, [payload, "a\x01b"]))
+    book.save(tmp_path / "t.xlsx")
+    back = openpyxl.load_workbook(tmp_path / "t.xlsx")["t"]
+    assert [(c.value, c.data_type) for c in back[1]] == [("=表头", "s"), (-3.5, "n"), (7, "n")]
+    rows = list(back.iter_rows(min_row=2))
+    # The CR of "\r=1" is a line break in XML and comes back as a newline: still text, still no formula.
+    assert [r[0].value for r in rows] == [p.replace("\r", "\n") for p in payloads]
+    assert {r[0].data_type for r in rows} == {"s"} and {r[1].value for r in rows} == {"ab"}

@@ -15,8 +15,7 @@ from feedbackloop.errors import ValidationFailed
 from feedbackloop.insight import churn, dashboard
 from feedbackloop.insight.dashboard import CHINA, View
 from feedbackloop.lib.clock import clock
-from feedbackloop.privacy import can_see_contact
-from feedbackloop.web.deps import SessionDep, StaffUser, require_role
+from feedbackloop.web.deps import SessionDep, StaffUser, require_role, sees_contacts
 from feedbackloop.web.filters import InboxQuery
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -144,9 +143,9 @@ ChurnOwner = Annotated[User, Depends(require_role("csm", "supervisor", "admin"))
 
 
 @router.get("/churn")
-def churn_list(session: SessionDep, user: StaffUser, view: ViewDep) -> dict[str, Any]:
+def churn_list(request: Request, session: SessionDep, user: StaffUser, view: ViewDep) -> dict[str, Any]:
     """流失预警: customers at risk over the 90 days up to `to`, highest score first, with reasons and items."""
-    rows = churn.ranking(session, view, can_see_contact(user))
+    rows = churn.ranking(session, view, sees_contacts(request, user))
     customers = [{**r.__dict__, "href": f"/inbox?ids={','.join(r.ids)}" if r.ids else None} for r in rows]
     return _out(view, {"customers": customers, "lookback_days": churn.LOOKBACK_DAYS})
 

@@ -11,8 +11,7 @@ from fastapi.responses import StreamingResponse
 from feedbackloop.db import get_read_sessionmaker
 from feedbackloop.insight import exports
 from feedbackloop.lib.clock import clock
-from feedbackloop.privacy import can_see_contact
-from feedbackloop.web.deps import SessionDep, StaffUser
+from feedbackloop.web.deps import SessionDep, StaffUser, sees_contacts
 from feedbackloop.web.filters import InboxQuery
 
 router = APIRouter(prefix="/api/v1", tags=["feedback"])
@@ -27,11 +26,12 @@ def export_feedback(
 ) -> StreamingResponse:
     """The inbox's rows for the same query string (channel, problem_type, status, customer_type, sentiment,
     urgency, q, from, to, team, product, aspect, keyword, …) as a streamed file; contacts masked unless the
-    role may see them; audited."""
+    role may see them (admin, csm) and, for an API token, the token reaches the privacy area (`admin`, or a
+    login token): a feedback:read token gets them masked; audited."""
     query = InboxQuery.parse(request.query_params).strict()
     filters = {k: v for k, v in query.values.items() if k != "per_page"}
     exports.record_export(session, user, format, filters, exports.count(session, query.filters))
-    body = exports.stream(get_read_sessionmaker()(), format, query.filters, can_see_contact(user))
+    body = exports.stream(get_read_sessionmaker()(), format, query.filters, sees_contacts(request, user))
     name = f"feedback-{clock.now().strftime('%Y%m%d-%H%M')}.{format}"
     return StreamingResponse(
         body, media_type=exports.FORMATS[format], headers={"Content-Disposition": f'attachment; filename="{name}"'}

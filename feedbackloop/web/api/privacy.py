@@ -8,9 +8,9 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedbackloop import privacy
-from feedbackloop.errors import ValidationFailed
+from feedbackloop.errors import PermissionDenied, ValidationFailed
 from feedbackloop.feedback import services as feedback_services
-from feedbackloop.web.deps import AdminUser, SessionDep, require_role
+from feedbackloop.web.deps import AdminUser, SessionDep, require_role, sees_contacts, token_scopes
 from feedbackloop.web.ratelimit import limit_public
 
 router = APIRouter(prefix="/api/v1", tags=["privacy"])
@@ -39,10 +39,15 @@ class Quote(BaseModel):
 
 
 @router.get("/feedback/{feedback_id}/contact", response_model=ContactOut)
-def reveal_contact(feedback_id: str, session: SessionDep, user: Any = ContactViewer) -> ContactOut:
-    """The unmasked contact of one item (admin and customer-success managers only)."""
+def reveal_contact(request: Request, feedback_id: str, session: SessionDep, user: Any = ContactViewer) -> ContactOut:
+    """The unmasked contact of one item (admin and customer-success managers; an API token needs the `admin`
+    scope: a feedback:read token is refused)."""
+    if not sees_contacts(request, user):
+        raise PermissionDenied(
+            "此令牌不能查看客户联系方式: 需要带 admin 权限范围的令牌, 或登录网页查看 / this token may not reveal "
+            "contacts: use a token with the 'admin' scope, or the web UI", code="insufficient_scope")  # fmt: skip
     record = feedback_services.get(session, feedback_id)
-    return ContactOut(id=record.id, contact=privacy.contact_for(user, record.contact))
+    return ContactOut(id=record.id, contact=privacy.contact_for(user, record.contact, token_scopes(request)))
 
 
 @router.post("/privacy/export")
