@@ -86,23 +86,37 @@ def _features(doc: tuple[str, Sequence[str]], spec: FeatureSpec) -> list[str]:
 
 
 class Featurizer:
-    """Turns (normalised text, tokens) pairs into an L2-normalised, sublinear-tf sparse matrix."""
+    """Turns (normalised text, tokens) pairs into an L2-normalised, sublinear-tf sparse matrix.
+
+    The buckets are HashingVectorizer's over `_features` (char n-grams of the text without spaces,
+    word n-grams of the negation-marked tokens); `hashing` computes them for a whole batch at once.
+    """
 
     def __init__(self, spec: FeatureSpec) -> None:
-        from sklearn.feature_extraction.text import HashingVectorizer
-
         self.spec = spec
-        self._hv = HashingVectorizer(analyzer=lambda doc: _features(doc, spec), n_features=spec.n_features,
-                                     alternate_sign=False, norm=None, dtype=np.float32)
 
     def transform(self, docs: Sequence[tuple[str, Sequence[str]]]) -> sp.csr_matrix:
         return self.transform_with_norms(docs)[0]
+
+    def counts(self, docs: Sequence[tuple[str, Sequence[str]]]) -> sp.csr_matrix:
+        """The raw feature counts (what HashingVectorizer(analyzer=_features, norm=None) gives)."""
+        from . import hashing
+
+        spec = self.spec
+        if not docs:
+            raise ValueError("Cannot vectorize empty sequence.")
+        rows_c, cols_c = hashing.char_ngram_buckets([d[0].replace(" ", "") for d in docs], spec.char_ngrams,
+                                                    spec.n_features)
+        marked = [mark_negation(d[1]) if spec.negation else list(d[1]) for d in docs]
+        rows_w, cols_w = hashing.word_ngram_buckets(marked, spec.word_ngrams, spec.n_features)
+        return hashing.count_matrix(len(docs), np.concatenate([rows_c, rows_w]), np.concatenate([cols_c, cols_w]),
+                                    spec.n_features)
 
     def transform_with_norms(self, docs: Sequence[tuple[str, Sequence[str]]]) -> tuple[sp.csr_matrix, np.ndarray]:
         """Normalised matrix and each row's norm before normalisation (explanations need it)."""
         from sklearn.preprocessing import normalize
 
-        X = self._hv.transform(docs)
+        X = self.counts(docs)
         X.data = 1.0 + np.log(X.data)
         norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
         norms = np.where(norms > 0, norms, 1.0)
