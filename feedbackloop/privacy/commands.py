@@ -6,7 +6,6 @@ import click
 
 from feedbackloop.cli_support import echo_json, handle_errors
 
-
 # What the features behind privacy.erase_hooks report, as the command prints it.
 ERASED_NAMES = {"voters": "投票/关注身份 / voter identities", "votes": "投票 / votes",
                 "comments": "附议留言 / co-signing comments", "subscriptions": "关注 / subscriptions",

@@ -121,7 +121,7 @@ def test_the_plan_list_sorts_by_priority(client, admin_headers, mailbox):
 def test_the_plan_page_shows_and_sorts_by_priority(client, admin_headers, mailbox, db, make_user):
     from test_staff_page import _page_session
 
-    low, high = _plan(client, admin_headers, "低优先计划"), _plan(client, admin_headers, "高优先计划")
+    _low, high = _plan(client, admin_headers, "低优先计划"), _plan(client, admin_headers, "高优先计划")
     idea = new_idea(client, admin_headers, "增加儿童座椅")
     _link(client, admin_headers, idea["id"], high["id"])
     for who in ("p1", "p2"):

@@ -58,7 +58,8 @@ def _theme_options(session: Session, linked: list[str]) -> list[dict[str, Any]]:
 def _page(request: Request, session: Session, user: User, *, error: str | None = None,
           form: dict[str, Any] | None = None, plan_id: int | None = None) -> Response:  # fmt: skip
     status = request.query_params.get("status") or None
-    sort = request.query_params.get("sort") if request.query_params.get("sort") in improvements.SORTS else "due"
+    asked = request.query_params.get("sort") or "due"
+    sort = asked if asked in improvements.SORTS else "due"
     plans = improvements.list_plans(session, status if status in PLAN_STATUSES else None, sort)
     teams = improvements.team_names(session)
     selected = None
