@@ -103,3 +103,36 @@ def test_reading_the_board_never_uses_up_the_submission_budget(client, board, mo
     assert reads == [200] * 30  # … reading is counted apart, at ten times the budget
     refused = client.get("/api/v1/public/ideas")
     assert refused.status_code == 429 and "too many submissions" not in refused.text
+
+
+def test_on_postgresql_the_search_goes_through_the_gin_index(client, board, db):
+    """The whole query is one tsvector match against ix_idea_ideas_search (migration 0008b)."""
+    from sqlalchemy import text
+
+    from feedbackloop.ideas import search
+    from feedbackloop.ideas.models import Idea
+
+    if db.get_bind().dialect.name != "postgresql":
+        pytest.skip("SQLite searches the idea_tokens table")
+    db.execute(text("SET LOCAL enable_seqscan = off"))  # a 4-idea table would be scanned: ask for the plan we ship
+    stmt = select(func.count()).select_from(Idea).where(*search.match_clauses(db, "外卖 超过"))
+    plan = "\n".join(db.scalars(text("EXPLAIN " + str(stmt.compile(db.get_bind(), compile_kwargs={"literal_binds": True})))))
+    db.rollback()
+    assert "ix_idea_ideas_search" in plan, plan
+
+
+@pytest.mark.parametrize("title", ["it's a \\ test 夜间", "quote ' and \\' 夜间"])
+def test_quotes_and_backslashes_in_a_query_are_taken_literally(client, admin_headers, title):
+    idea = new_idea(client, admin_headers, f"增加功能 {title}")
+    for query in (title, "'", "\\", "a' | '夜间", "!夜间 & (", ":*"):
+        r = client.get("/api/v1/public/ideas", params={"q": query})
+        assert r.status_code == 200, (query, r.text)
+    assert idea["id"] in [i["id"] for i in client.get("/api/v1/public/ideas", params={"q": "夜间"}).json()["items"]]
+
+
+def test_the_search_tokens_follow_an_edited_idea(client, admin_headers):
+    idea = new_idea(client, admin_headers, "增加夜间模式")
+    r = client.put(f"/api/v1/ideas/{idea['id']}", json={"title": "支持微信支付"}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    assert client.get("/api/v1/public/ideas", params={"q": "夜间"}).json()["total"] == 0
+    assert client.get("/api/v1/public/ideas", params={"q": "微信"}).json()["total"] == 1
