@@ -25,6 +25,11 @@ IGNORED_COLUMNS = {
     "updated_at", "analysis", "model_version", "analyzed_at", "sentiment", "urgency", "content_hash",
     "mh0", "mh1", "mh2", "mh3", "mh4", "priority_score", "priority_reasons", "vote_count",
 }  # fmt: skip
+# Per table: an improvement plan's priority is recounted from votes and linked feedback (ideas/plan_priority.py).
+IGNORED_BY_TABLE = {
+    "wf_improvement_plans": {"priority", "priority_votes", "priority_feedback", "priority_negative",
+                             "priority_urgent", "priority_at"},
+}  # fmt: skip
 SKIP_KEY = "audit_skip"
 
 
@@ -34,7 +39,8 @@ def _entity_id(obj: Any) -> str:
 
 
 def _columns(obj: Any) -> list[str]:
-    return [c.key for c in inspect(obj).mapper.column_attrs if c.key not in IGNORED_COLUMNS]
+    ignored = IGNORED_COLUMNS | IGNORED_BY_TABLE.get(getattr(obj, "__tablename__", ""), set())
+    return [c.key for c in inspect(obj).mapper.column_attrs if c.key not in ignored]
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:

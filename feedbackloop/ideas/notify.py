@@ -7,7 +7,6 @@ twice, however often it runs); delivering sends what is queued and records each 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +17,8 @@ from feedbackloop.db import begin_write
 from feedbackloop.errors import FeedbackLoopError, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas import channels, identity
-from feedbackloop.ideas.models import Idea, IdeaFeedback, Notice, Subscription, Vote, Voter
+from feedbackloop.ideas.models import Idea, Notice, Subscription, Vote, Voter
+from feedbackloop.ideas.plan_priority import asked_for
 from feedbackloop.ideas.services import feedback_identity, public_view
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
@@ -28,7 +28,6 @@ from feedbackloop.workflow.replies import customer_lang, text_lang
 log = logging.getLogger(__name__)
 SHIPPED_PLAN = ("shipped", "verified")
 MAX_ATTEMPTS = 5
-LINK_DAYS = improvements.REVIEW_DAYS  # a plan's linked feedback: its themes in the days before shipping
 # The plan's life cycle as the board shows it on the plan's ideas.
 IDEA_STATUS_FOR_PLAN = {"planned": "planned", "in_progress": "in_progress", "shipped": "shipped",
                         "verified": "shipped"}  # fmt: skip
@@ -43,30 +42,6 @@ def _base() -> str:
 
 def _plan_ideas(session: Session, plan_id: int) -> list[Idea]:
     return list(session.scalars(select(Idea).where(Idea.plan_id == plan_id, Idea.status != "duplicate")))
-
-
-def _theme_feedback(session: Session, plan: ImprovementPlan) -> set[str]:
-    """Feedback in the plan's themes in the days before it shipped (what its effect review counts)."""
-    keys = set(plan.theme_keys or [])
-    if not keys:
-        return set()
-    end = plan.shipped_at or clock.now()
-    rows = session.execute(select(Feedback.id, Feedback.content, Feedback.analysis).where(
-        Feedback.received_at >= end - timedelta(days=LINK_DAYS), Feedback.received_at < end,
-        Feedback.analysis.is_not(None), Feedback.duplicate_of.is_(None)))  # fmt: skip
-    return {fid for fid, content, analysis in rows if keys & improvements.linked_keys(content, analysis)}
-
-
-def _linked_feedback(session: Session, idea_ids: list[int]) -> set[str]:
-    if not idea_ids:
-        return set()
-    return set(session.scalars(select(IdeaFeedback.feedback_id).where(IdeaFeedback.idea_id.in_(idea_ids))))
-
-
-def asked_for(session: Session, plan: ImprovementPlan | None, ideas: list[Idea]) -> set[str]:
-    """The feedback items that asked for a shipped change: linked to its ideas, or in its plan's themes."""
-    found = _linked_feedback(session, [i.id for i in ideas])
-    return found | (_theme_feedback(session, plan) if plan is not None else set())
 
 
 # --- Announcing ------------------------------------------------------------------------------------------

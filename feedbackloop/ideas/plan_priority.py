@@ -2,7 +2,7 @@
 frequency counts the people who voted for the plan's ideas and the feedback items that asked for it.
 
 votes    = distinct voters of the plan's ideas (duplicates merged away are not counted twice);
-feedback = the items that asked for it, as the changelog counts them (notify.asked_for: linked to its ideas,
+feedback = the items that asked for it, as the changelog counts them (asked_for below: linked to its ideas,
            or in the plan's themes in the 30 days before it shipped, before now while it has not);
 impact   = 1 + the negative share of those items + 1 if any of them is 紧急;
 priority = impact × (votes + feedback)  (insight.improvements.priority_of, stored on the plan).
@@ -13,15 +13,17 @@ the plan recounts everything (`refresh`); an hourly task refreshes the open plan
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.feedback.models import Feedback
-from feedbackloop.ideas.models import Idea, Vote
+from feedbackloop.ideas.models import Idea, IdeaFeedback, Vote
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
+from feedbackloop.lib.clock import clock
 
 CHUNK = 500
 CLOSED = ("verified", "cancelled")  # their priority no longer changes anything; kept as it was
@@ -50,17 +52,42 @@ def _feedback_counts(session: Session, ids: list[str]) -> tuple[int, int]:
     return negative, urgent
 
 
+LINK_DAYS = improvements.REVIEW_DAYS  # a plan's linked feedback: its themes in the days before shipping
+
+
+def _theme_feedback(session: Session, plan: ImprovementPlan) -> set[str]:
+    """Feedback in the plan's themes in the days before it shipped (what its effect review counts)."""
+    keys = set(plan.theme_keys or [])
+    if not keys:
+        return set()
+    end = plan.shipped_at or clock.now()
+    rows = session.execute(select(Feedback.id, Feedback.content, Feedback.analysis).where(
+        Feedback.received_at >= end - timedelta(days=LINK_DAYS), Feedback.received_at < end,
+        Feedback.analysis.is_not(None), Feedback.duplicate_of.is_(None)))  # fmt: skip
+    return {fid for fid, content, analysis in rows if keys & improvements.linked_keys(content, analysis)}
+
+
+def _linked_feedback(session: Session, idea_ids: list[int]) -> set[str]:
+    if not idea_ids:
+        return set()
+    return set(session.scalars(select(IdeaFeedback.feedback_id).where(IdeaFeedback.idea_id.in_(idea_ids))))
+
+
+def asked_for(session: Session, plan: ImprovementPlan | None, ideas: list[Idea]) -> set[str]:
+    """The feedback items that asked for a shipped change: linked to its ideas, or in its plan's themes."""
+    found = _linked_feedback(session, [i.id for i in ideas])
+    return found | (_theme_feedback(session, plan) if plan is not None else set())
+
+
 def refresh(session: Session, plan: ImprovementPlan | int | None) -> None:
     """Recount the plan's votes and feedback and store its priority (in the caller's transaction)."""
-    from feedbackloop.ideas import notify  # notify → services → this module
-
     if plan is None:
         return
     row = session.get(ImprovementPlan, plan) if isinstance(plan, int) else plan
     if row is None:
         return
     ideas = list(session.scalars(select(Idea).where(Idea.plan_id == row.id, Idea.status != "duplicate")))
-    asked = sorted(notify.asked_for(session, row, ideas))
+    asked = sorted(asked_for(session, row, ideas))
     negative, urgent = _feedback_counts(session, asked)
     improvements.set_priority(row, _votes(session, [i.id for i in ideas]), len(asked), negative, urgent)
 
