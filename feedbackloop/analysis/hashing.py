@@ -131,7 +131,7 @@ def word_ngram_buckets(token_lists: Sequence[Sequence[str]], ngrams: tuple[int, 
             if n == 1:
                 grams.extend(toks)
             elif len(toks) >= n:
-                grams.extend(map(" ".join, zip(*(toks[i:] for i in range(n)))))
+                grams.extend(map(" ".join, zip(*(toks[i:] for i in range(n)), strict=False)))
         counts.append(len(grams) - before)
     sizes = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams)) + len(prefix)
     buf, off = _utf8_offsets(prefix + prefix.join(grams) if grams else "")
