@@ -130,13 +130,14 @@ class Analyzer:
                     rows.append(None)
             clause_rows.append(rows)
         X = model.featurizer.transform(docs)
-        raw, mix = model.score(X)
+        gathered = model.gather(X)
+        raw, mix = model.score(X, gathered)
         logits = model.platt[0] * raw + model.platt[1]
         partials = []
         features = []
+        explanations = model.explain_rows(docs[: len(texts)], X, mix, gathered)
         for i in range(len(texts)):
-            lo, hi = X.indptr[i], X.indptr[i + 1]
-            explanation = model.explain(docs[i], X.indices[lo:hi], X.data[lo:hi], mix=None if mix is None else mix[i])
+            explanation = explanations[i]
             polarities = [clause_polarity(float(logits[r]) if r is not None else 0.0, c.tokens)
                           for r, c in zip(clause_rows[i], clauses[i], strict=True)]
             part = self._assemble(model, norms[i], tokens[i], clauses[i], float(logits[i]), polarities,

@@ -4,6 +4,7 @@ folded into one weight vector, and Platt calibration. Saved as `sentiment-<versi
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -280,9 +281,28 @@ class SentimentModel:
         self._index_cache: dict[str, int] = {}
 
     # ---- prediction -------------------------------------------------------------------------
-    def score(self, X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray | None]:
-        """Raw linear score per row, and each row's domain probabilities (None without domains)."""
-        S = np.asarray(X @ self._stacked)
+    def gather(self, X: sp.csr_matrix) -> np.ndarray:
+        """The weight rows (shared, domain corrections, router) of every stored entry of X, in order.
+
+        The weight matrix is tens of MB and a text's buckets are scattered over it, so reading
+        them is a cache miss each; gathered once, they serve both `score` and `explain_rows`.
+        """
+        return self._stacked[X.indices]
+
+    def score(self, X: sp.csr_matrix, gathered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Raw linear score per row, and each row's domain probabilities (None without domains).
+
+        With `gathered` (= `gather(X)`) the product reads those rows instead: the same sparse ×
+        dense kernel over the same values in the same order, so the same result to the last bit.
+        """
+        if gathered is None:
+            S = np.asarray(X @ self._stacked)
+        elif X.nnz == 0:
+            S = np.zeros((X.shape[0], self._stacked.shape[1]), dtype=np.float32)
+        else:
+            entries = sp.csr_matrix((X.data, np.arange(X.nnz, dtype=X.indices.dtype), X.indptr),
+                                    shape=(X.shape[0], X.nnz))
+            S = np.asarray(entries @ gathered)
         if self.domains is None:
             return S[:, 0] + self.bias, None
         k = len(self.domains.names)
@@ -333,15 +353,43 @@ class SentimentModel:
         """
         if row_indices.size == 0:
             return []
-        contrib = row_values * self.row_weights(row_indices, mix) * self.platt[0]
+        return self._explain_row(doc, row_indices, row_values * self.row_weights(row_indices, mix) * self.platt[0],
+                                 top)
+
+    def explain_rows(self, docs: Sequence[tuple[str, Sequence[str]]], X: sp.csr_matrix, mix: np.ndarray | None,
+                     gathered: np.ndarray | None = None, top: int = 5) -> list[list[dict[str, Any]]]:
+        """`explain` for the first len(docs) rows of X at once, from the weight rows of X's entries
+        (`gather`, computed here when not given); the result is `explain`'s, row by row, to the last bit."""
+        n = len(docs)
+        end = int(X.indptr[n])
+        indices, values = X.indices[:end], X.data[:end]
+        if gathered is None:
+            gathered = self._stacked[indices]
+        shared = gathered[:, 0]
+        k = 0 if self.domains is None or mix is None else len(self.domains.names)
+        out: list[list[dict[str, Any]]] = []
+        a = self.platt[0]
+        for i in range(n):
+            lo, hi = int(X.indptr[i]), int(X.indptr[i + 1])
+            if lo == hi:
+                out.append([])
+                continue
+            w = shared[lo:hi]
+            if k and mix is not None:
+                # The same product as row_weights (a C-contiguous (k, m) block), so the same rounding.
+                w = w + mix[i] @ gathered[lo:hi, 1 : 1 + k].T.copy()
+            out.append(self._explain_row(docs[i], indices[lo:hi], values[lo:hi] * w * a, top))
+        return out
+
+    def _explain_row(self, doc: tuple[str, Sequence[str]], row_indices: np.ndarray, contrib: np.ndarray,
+                     top: int) -> list[dict[str, Any]]:
         order = np.argsort(-np.abs(contrib))[: top * 4]
-        wanted = {int(row_indices[k]): float(contrib[k]) for k in order if abs(contrib[k]) >= 0.01}
+        strong = contrib[order]
+        keep = np.abs(strong) >= 0.01
+        wanted = dict(zip(row_indices[order][keep].tolist(), strong[keep].tolist(), strict=True))
         if self.names:
             compact = "".join(doc[1])
-            bounds, offset = {0}, 0
-            for tok in doc[1]:
-                offset += len(tok)
-                bounds.add(offset)
+            bounds = set(itertools.accumulate(map(len, doc[1]), initial=0))
             names = {}
             for i in wanted:
                 name = self.names.get(i)

@@ -64,23 +64,32 @@ class TriageModel:
         self.heads = heads
         self.version = version
         self.meta = meta or {}
-        # One sparse (n_features × all classes) matrix: a batch is scored with one product.
-        blocks = [h.ngram for h in heads.values()]
-        stacked = np.hstack(blocks).astype(np.float32)
+        # One dense (kept columns × all classes) matrix and a bucket → kept-column map: a batch is
+        # scored with one sparse × dense product over the kept columns of its matrix.
+        self._W = np.hstack([h.ngram for h in heads.values()]).astype(np.float32)
         self._offsets: dict[str, tuple[int, int]] = {}
         start = 0
         for name, h in heads.items():
             self._offsets[name] = (start, start + len(h.classes))
             start += len(h.classes)
-        rows = np.repeat(self.columns, stacked.shape[1])
-        cols = np.tile(np.arange(stacked.shape[1]), len(self.columns))
-        self._W = sp.csr_matrix((stacked.ravel(), (rows, cols)), shape=(n_features, stacked.shape[1]))
+        self._position = np.full(n_features, -1, dtype=np.int32)
+        self._position[self.columns] = np.arange(len(self.columns), dtype=np.int32)
         self._L = np.hstack([h.lexicon for h in heads.values()]).astype(np.float32)
         self._b = np.concatenate([h.bias for h in heads.values()]).astype(np.float32)
 
+    def _kept(self, X: sp.csr_matrix) -> tuple[sp.csr_matrix, np.ndarray]:
+        """X restricted to the kept columns (renumbered), and which of X's entries were kept."""
+        pos = self._position[X.indices]
+        known = pos >= 0
+        kept_before = np.zeros(len(known) + 1, dtype=np.int64)
+        np.cumsum(known, out=kept_before[1:])
+        indptr = kept_before[X.indptr]
+        K = sp.csr_matrix((X.data[known], pos[known], indptr), shape=(X.shape[0], len(self.columns)))
+        return K, known
+
     def scores(self, X: sp.csr_matrix, F: np.ndarray) -> dict[str, np.ndarray]:
         """Class probabilities per head for rows of X (hashed features) and F (lexicon features)."""
-        S = np.asarray((X @ self._W).todense()) + F @ self._L + self._b
+        S = np.asarray(self._kept(X)[0] @ self._W) + F @ self._L + self._b
         out: dict[str, np.ndarray] = {}
         for name, (a, b) in self._offsets.items():
             z = S[:, a:b] - S[:, a:b].max(axis=1, keepdims=True)
@@ -90,16 +99,13 @@ class TriageModel:
 
     def coverage(self, indices: np.ndarray) -> float:
         """Share of a text's hashed features that the training data had (in at least MIN_DF texts)."""
-        pos = np.searchsorted(self.columns, indices)
-        pos = np.minimum(pos, len(self.columns) - 1)
-        return float((self.columns[pos] == indices).mean()) if len(indices) else 1.0
+        return float((self._position[indices] >= 0).mean()) if len(indices) else 1.0
 
     def coverage_rows(self, X: sp.csr_matrix) -> list[float]:
         """`coverage` of every row of X at once."""
         if X.nnz == 0:
             return [1.0] * X.shape[0]
-        pos = np.minimum(np.searchsorted(self.columns, X.indices), len(self.columns) - 1)
-        known = (self.columns[pos] == X.indices).astype(np.float64)
+        known = (self._position[X.indices] >= 0).astype(np.float64)
         counts = np.diff(X.indptr)
         sums = np.add.reduceat(known, np.minimum(X.indptr[:-1], len(known) - 1))
         sums = np.where(counts > 0, sums, 0.0)
