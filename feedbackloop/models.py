@@ -19,6 +19,16 @@ from feedbackloop.ideas.models import (  # noqa: F401
     Vote,
     Voter,
 )
+from feedbackloop.insight.daily_models import (  # noqa: F401  (daily aggregates, issues 12 and 13)
+    ContactDays,
+    DailyCounts,
+    DailyInvitations,
+    DailyItemKeys,
+    DailyItems,
+    DailyMinutes,
+    DailyResolved,
+    DailySurveys,
+)
 from feedbackloop.insight.kpi_models import KpiHandoff, KpiItemTimes, KpiTarget  # noqa: F401
 from feedbackloop.insight.models import ImprovementPlan  # noqa: F401
 from feedbackloop.insight.report_models import ChurnTask, ReportSubscription  # noqa: F401  (issue 13)

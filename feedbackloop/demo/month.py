@@ -356,9 +356,10 @@ def play_month() -> None:
         session.commit()
     _targets()
     with session_scope() as session:
-        from feedbackloop.insight import kpi_facts
+        from feedbackloop.insight import daily, kpi_facts
 
         kpi_facts.refresh(session)
+        daily.rebuild(session)  # the survey rows above were written straight into their tables
 
 
 def _targets() -> None:

@@ -5,9 +5,13 @@ Every figure is a count of `feedback` rows under the inbox's own filter conditio
 those rows (`href`): the same filters plus the element's own. The counts a manager sees are therefore the
 counts the inbox shows after the click.
 
-Speed: columns are grouped straight from `feedback` over the received_at index; aspects, keywords and
-mentions come from `feedback_facets`, whose (kind, received_at, value, polarity) index answers a date range
-without touching `feedback` unless another filter is set.
+Speed: a view of whole days whose only other filters are the shared ones (channel, team, product, customer
+type) is answered from the daily rows (insight/daily.py: agg_daily_counts, counted per received day and filter
+value from the same conditions), once every item is counted as it is now (daily.fresh); any other filter
+(status, sentiment, a search word, an aspect…) or a stale item falls back to the raw query: columns grouped
+straight from `feedback` over the received_at index, aspects, keywords and mentions from `feedback_facets`,
+whose (kind, received_at, value, polarity) index answers a date range without touching `feedback` unless
+another filter is set. Both give the same counts (tests/insight/test_daily_aggregates.py).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from sqlalchemy.orm import Session
 from feedbackloop.feedback.facets import FeedbackFacet
 from feedbackloop.feedback.models import CHANNELS, SENTIMENTS, Feedback
 from feedbackloop.feedback.services import FeedbackFilter, filter_conditions, sla_outcomes
-from feedbackloop.insight import quotes
+from feedbackloop.insight import daily, quotes
+from feedbackloop.insight.daily_models import DailyCounts
 from feedbackloop.workflow.states import STATUSES
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -56,6 +61,46 @@ class View:
             getattr(self.filters, name) in (None, "") for name in self.filters.__dataclass_fields__
             if name not in _DATE_FIELDS
         )
+
+
+_AGG_FILTERS = ("channel", "team_id", "product", "customer_type")
+
+
+@dataclass(frozen=True)
+class Agg:
+    """A view the daily rows can answer: its first and last day and its shared filters."""
+
+    first: str
+    last: str
+    dims: dict[str, Any]
+
+    def rows(self, session: Session, kind: str, *columns: Any, split: bool = False, where: Iterable[Any] = ()) -> Any:
+        """sum(n) of one kind's rows grouped by `columns` (split: the per-filter-value rows even without a
+        filter, for grouping by a filter column)."""
+        t = DailyCounts
+        grain = 1 if (self.dims or split) else 0
+        stmt = select(*columns, func.sum(t.n)).where(t.kind == kind, t.grain == grain, t.day >= self.first,
+                                                     t.day <= self.last, *where,
+                                                     *(getattr(t, k) == v for k, v in self.dims.items()))  # fmt: skip
+        return [(*r[:-1], int(r[-1])) for r in session.execute(stmt.group_by(*columns) if columns else stmt)]
+
+
+def _agg(session: Session, view: View) -> Agg | None:
+    """The daily rows' reading of a view, or None where only the raw rows can answer it."""
+    f = view.filters
+    for name in f.__dataclass_fields__:
+        value = getattr(f, name)
+        if name in _DATE_FIELDS or name in _AGG_FILTERS:
+            continue
+        if (value is not None) if name == "ids" else value not in (None, "", ()):
+            return None
+    if not f.date_from or not f.date_to:
+        return None
+    first, last = f.date_from.astimezone(CHINA).date(), f.date_to.astimezone(CHINA).date()
+    if (f.date_from, f.date_to) != (bounds(first, first)[0], bounds(last, last)[1]) or not daily.fresh(session):
+        return None
+    dims = {k: getattr(f, k) for k in _AGG_FILTERS if getattr(f, k) not in (None, "")}
+    return Agg(first.isoformat(), last.isoformat(), dims)
 
 
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -96,9 +141,11 @@ def _buckets(view: View, granularity: str) -> list[tuple[date, date]]:
 def volume(session: Session, view: View, granularity: str = "day") -> dict[str, Any]:
     """Items per day or week, split by sentiment (unanalysed items count in the total only)."""
     day = _day(session, Feedback.received_at)
+    agg = _agg(session, view)
     stmt = select(day, Feedback.sentiment, func.count()).where(*view.conditions()).group_by(day, Feedback.sentiment)
     per_day: dict[str, dict[str | None, int]] = {}
-    for d, sentiment, n in session.execute(stmt):
+    found = agg.rows(session, "ss", DailyCounts.day, DailyCounts.key1) if agg else session.execute(stmt)
+    for d, sentiment, n in found:
         per_day.setdefault(str(d), {})[sentiment] = n
     buckets = []
     for lo, hi in _buckets(view, granularity):
@@ -120,9 +167,15 @@ def volume(session: Session, view: View, granularity: str = "day") -> dict[str, 
 # --- shares of one column ---------------------------------------------------------------------------------
 
 
-def _shares(session: Session, view: View, column: Any, param: str, labels: dict[str, str]) -> dict[str, Any]:
-    stmt = select(column, func.count()).where(*view.conditions(), column.is_not(None)).group_by(column)
-    rows = sorted(((str(k), n) for k, n in session.execute(stmt)), key=lambda r: (-r[1], r[0]))
+def _shares(session: Session, view: View, column: Any, param: str, labels: dict[str, str],
+            daily_rows: tuple[str, Any] | None = None) -> dict[str, Any]:  # fmt: skip
+    agg = _agg(session, view) if daily_rows else None
+    if agg and daily_rows:
+        kind, key = daily_rows
+        found = agg.rows(session, kind, key, split=key is DailyCounts.channel, where=[key.is_not(None)])
+    else:
+        found = session.execute(select(column, func.count()).where(*view.conditions(), column.is_not(None)).group_by(column))
+    rows = sorted(((str(k), n) for k, n in found if n), key=lambda r: (-r[1], r[0]))
     total = sum(n for _, n in rows)
     items = [
         {"key": k, "label": labels.get(k, k), "count": n, "share": _pct(n, total), "href": view.href(**{param: k})}
@@ -133,17 +186,17 @@ def _shares(session: Session, view: View, column: Any, param: str, labels: dict[
 
 def channels(session: Session, view: View) -> dict[str, Any]:
     """Items per channel."""
-    return _shares(session, view, Feedback.channel, "channel", CHANNELS)
+    return _shares(session, view, Feedback.channel, "channel", CHANNELS, ("ss", DailyCounts.channel))
 
 
 def problem_types(session: Session, view: View) -> dict[str, Any]:
     """Items per problem type (items with none are left out)."""
-    return _shares(session, view, Feedback.problem_type, "problem_type", {})
+    return _shares(session, view, Feedback.problem_type, "problem_type", {}, ("pt", DailyCounts.key1))
 
 
 def versions(session: Session, view: View) -> dict[str, Any]:
     """Items per product version given by the customer."""
-    return _shares(session, view, Feedback.product_version, "product_version", {})
+    return _shares(session, view, Feedback.product_version, "product_version", {}, ("ver", DailyCounts.key1))
 
 
 # --- facets: aspects, keywords, mentions -------------------------------------------------------------------
@@ -164,8 +217,11 @@ def _facet_stmt(view: View, kinds: Iterable[str], *columns: Any) -> Any:
 def aspects(session: Session, view: View, top: int = 15) -> dict[str, Any]:
     """Aspect × sentiment: items per aspect and polarity, the `top` most mentioned aspects."""
     stmt = _facet_stmt(view, ["aspect"], FeedbackFacet.value, FeedbackFacet.polarity, func.count())
+    agg = _agg(session, view)
     cells: dict[str, dict[str, int]] = {}
-    for value, polarity, n in session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity)):
+    found = agg.rows(session, "aspect", DailyCounts.key1, DailyCounts.key2) if agg else \
+        session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity))  # fmt: skip
+    for value, polarity, n in found:
         if polarity in SENTIMENT_ORDER:
             cells.setdefault(value, {})[polarity] = n
     names = sorted(cells, key=lambda a: (-sum(cells[a].values()), a))[:top]
@@ -183,9 +239,16 @@ def aspects(session: Session, view: View, top: int = 15) -> dict[str, Any]:
 
 def keywords(session: Session, view: View, top: int = 40) -> dict[str, Any]:
     """The `top` keywords by the number of items."""
-    n = func.count().label("n")
-    stmt = _facet_stmt(view, ["keyword"], FeedbackFacet.value, n).group_by(FeedbackFacet.value)
-    rows = session.execute(stmt.order_by(n.desc(), FeedbackFacet.value).limit(top)).all()
+    agg = _agg(session, view)
+    if agg:
+        t, total = DailyCounts, func.sum(DailyCounts.n).label("n")
+        stmt = select(t.key1, total).where(t.kind == "keyword", t.grain == (1 if agg.dims else 0), t.day >= agg.first,
+                                           t.day <= agg.last, *(getattr(t, k) == v for k, v in agg.dims.items()))  # fmt: skip
+        rows = session.execute(stmt.group_by(t.key1).order_by(total.desc(), t.key1).limit(top)).all()
+    else:
+        n = func.count().label("n")
+        stmt = _facet_stmt(view, ["keyword"], FeedbackFacet.value, n).group_by(FeedbackFacet.value)
+        rows = session.execute(stmt.order_by(n.desc(), FeedbackFacet.value).limit(top)).all()
     return {"items": [{"word": w, "count": c, "href": view.href(keyword=w)} for w, c in rows]}
 
 
@@ -193,8 +256,11 @@ def mentions(session: Session, view: View, top: int = 15) -> dict[str, Any]:
     """Products and modules the analysis found in the texts, with how many of those items are negative."""
     n = func.count(func.distinct(FeedbackFacet.feedback_id))
     stmt = _facet_stmt(view, ["product", "module"], FeedbackFacet.value, FeedbackFacet.polarity, n)
+    agg = _agg(session, view)
     per: dict[str, dict[str | None, int]] = {}
-    for value, polarity, count in session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity)):
+    found = agg.rows(session, "mention", DailyCounts.key1, DailyCounts.key2) if agg else \
+        session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity))  # fmt: skip
+    for value, polarity, count in found:
         per.setdefault(value, {})[polarity] = count  # polarity is the item's sentiment (facets.facts)
     names = sorted(per, key=lambda v: (-sum(per[v].values()), v))[:top]
     items = [{"name": v, "count": sum(per[v].values()), "negative": per[v].get("negative", 0),
@@ -213,8 +279,9 @@ def sla(session: Session, view: View) -> dict[str, Any]:
     flag = case((breached, "breached"), else_="met")
     conds = view.conditions() + [met | breached]  # open items whose deadlines lie ahead: no outcome yet
     stmt = select(day, flag, func.count()).where(*conds).group_by(day, flag)
+    agg = _agg(session, view)
     per: dict[str, dict[str, int]] = {}
-    for d, f, n in session.execute(stmt):
+    for d, f, n in agg.rows(session, "sla", DailyCounts.day, DailyCounts.key1) if agg else session.execute(stmt):
         per.setdefault(str(d), {})[f] = n
     days: list[dict[str, Any]] = []
     for d in _days(view.start, view.end):
@@ -236,8 +303,11 @@ def backlog(session: Session, view: View, today: date) -> dict[str, Any]:
         .where(*view.conditions(), Feedback.status.not_in(HANDLED))
         .group_by(Feedback.status, day)
     )
+    agg = _agg(session, view)
+    found = agg.rows(session, "ss", DailyCounts.key2, DailyCounts.day, where=[DailyCounts.key2.not_in(HANDLED)]) \
+        if agg else session.execute(stmt)  # fmt: skip
     per: dict[tuple[str, int], int] = {}
-    for status, d, n in session.execute(stmt):
+    for status, d, n in found:
         age = (today - date.fromisoformat(str(d))).days
         b = next(i for i, (lo, hi, _) in enumerate(AGE_BUCKETS) if age >= lo and (hi is None or age <= hi))
         per[(status, b)] = per.get((status, b), 0) + n
@@ -272,8 +342,11 @@ def summary(session: Session, view: View) -> dict[str, Any]:
 
     def figures(v: View) -> dict[str, Any]:
         stmt = select(Feedback.sentiment, Feedback.status, func.count()).where(*v.conditions())
+        agg = _agg(session, v)
         total = analysed = negative = open_ = 0
-        for sentiment, status, n in session.execute(stmt.group_by(Feedback.sentiment, Feedback.status)):
+        found = agg.rows(session, "ss", DailyCounts.key1, DailyCounts.key2) if agg else \
+            session.execute(stmt.group_by(Feedback.sentiment, Feedback.status))  # fmt: skip
+        for sentiment, status, n in found:
             total += n
             analysed += n if sentiment else 0
             negative += n if sentiment == "negative" else 0
@@ -290,6 +363,16 @@ def summary(session: Session, view: View) -> dict[str, Any]:
 
 def _theme_counts(session: Session, view: View) -> tuple[int, dict[str, int]]:
     """(items in the range, items per negative theme key) — the keys find_themes uses."""
+    agg = _agg(session, view)
+    if agg:
+        total = sum(n for (n,) in agg.rows(session, "ss"))
+        counts = {f"risk:{value}": n for value, n in agg.rows(session, "risk", DailyCounts.key1)}
+        counts.update({f"aspect:{value}:negative": n for value, n in
+                       agg.rows(session, "aspect", DailyCounts.key1, where=[DailyCounts.key2 == "negative"])})  # fmt: skip
+        for ptype_value, n in agg.rows(session, "pt", DailyCounts.key1, where=[DailyCounts.key2 == "negative"]):
+            key = f"problem_type:{ptype_value or '其他'}"
+            counts[key] = counts.get(key, 0) + n
+        return total, counts
     total = session.scalar(select(func.count()).select_from(Feedback).where(*view.conditions())) or 0
     counts: dict[str, int] = {}
     stmt = _facet_stmt(view, ["aspect", "risk"], FeedbackFacet.kind, FeedbackFacet.value, FeedbackFacet.polarity,

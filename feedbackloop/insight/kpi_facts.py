@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.feedback.models import Feedback
+from feedbackloop.insight import daily
 from feedbackloop.insight.kpi_models import KpiHandoff, KpiItemTimes
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow.calendar import Hours
@@ -241,11 +242,28 @@ def _with_earlier_items(session: Session, records: list[Feedback]) -> list[Feedb
     return records + list(extra)
 
 
-def compute_batch(session: Session, records: list[Feedback], work: BusinessClock, now: datetime) -> int:
-    """Replace the rows of these items with freshly computed ones (in the caller's transaction)."""
+def _anchor_days(session: Session, ids: list[str]) -> dict[str, set[str]]:
+    """The days the daily rows count these items' durations under (insight.daily.recount_fact_days)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    t = KpiItemTimes
+    for row in session.execute(select(t.resolved_at, t.first_response_at, t.confirmed_at).where(t.feedback_id.in_(ids))):
+        for name, at in zip(("resolution", "first_response", "followup"), row, strict=True):
+            if at is not None:
+                out[name].add(daily.day_of(at))
+    out["resolved"] = out["resolution"]
+    for (at,) in session.execute(select(KpiHandoff.assigned_at).where(KpiHandoff.feedback_id.in_(ids))):
+        out["handoff"].add(daily.day_of(at))
+    return out
+
+
+def compute_batch(session: Session, records: list[Feedback], work: BusinessClock, now: datetime,
+                  recount: bool = True) -> int:  # fmt: skip
+    """Replace the rows of these items with freshly computed ones, and recount the daily rows of the days
+    they counted under before and count under now (in the caller's transaction)."""
     if not records:
         return 0
     ids = [r.id for r in records]
+    before = _anchor_days(session, ids) if recount else {}
     events: dict[str, list[HistoryEntry]] = defaultdict(list)
     for e in session.scalars(select(HistoryEntry).where(HistoryEntry.feedback_id.in_(ids))
                              .order_by(HistoryEntry.at, HistoryEntry.id)):  # fmt: skip
@@ -263,6 +281,9 @@ def compute_batch(session: Session, records: list[Feedback], work: BusinessClock
                                record.id in said_no))  # fmt: skip
         session.add_all(_handoffs(record, events[record.id], replies[record.id], work))
     session.flush()
+    if recount:
+        after = _anchor_days(session, ids)
+        daily.recount_fact_days(session, {k: before.get(k, set()) | after.get(k, set()) for k in {*before, *after}})
     return len(records)
 
 
@@ -277,10 +298,12 @@ def _stale(session: Session, limit: int) -> list[Feedback]:
     return list(session.scalars(stmt.order_by(Feedback.updated_at).limit(limit)))
 
 
-def refresh(session: Session, *, limit: int | None = None) -> int:
-    """Recompute the rows of items changed since the last refresh (all of them with limit None). Commits."""
+def refresh(session: Session, *, limit: int | None = None, recount: bool = True) -> int:
+    """Recompute the rows of items changed since the last refresh (all of them with limit None), and bring the
+    daily rows up to date (insight.daily.sync). Commits."""
     from feedbackloop.workflow.sla import business_hours
 
+    daily.sync(session)
     done, work = 0, None
     while limit is None or done < limit:
         begin_write(session)
@@ -289,7 +312,7 @@ def refresh(session: Session, *, limit: int | None = None) -> int:
         if not batch:
             session.commit()
             break
-        compute_batch(session, _with_earlier_items(session, batch), work, clock.now())
+        compute_batch(session, _with_earlier_items(session, batch), work, clock.now(), recount)
         done += len(batch)
         session.commit()
         if len(batch) < BATCH:
@@ -303,7 +326,9 @@ def rebuild(session: Session) -> int:
     session.execute(delete(KpiHandoff))
     session.execute(delete(KpiItemTimes))
     session.commit()
-    return refresh(session)
+    done = refresh(session, recount=False)  # the daily rows: recounted once at the end, not per batch
+    daily.rebuild(session)
+    return done
 
 
 def pending(session: Session) -> int:

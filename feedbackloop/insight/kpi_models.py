@@ -48,6 +48,12 @@ class KpiItemTimes(Base):
               "reopened", "again_7d", "again_30d", "said_not_first"),
         Index("ix_kpi_item_times_confirmed_at", "confirmed_at", "followup_business_minutes", "followup_minutes"),
         Index("ix_kpi_item_times_source_updated_at", "source_updated_at"),
+        # The exact median / p90 of an unfiltered range (insight.daily.percentile_values): the values of one
+        # value bucket in value order, with the anchor to keep those of the range.
+        *(Index(f"ix_kpi_item_times_{value}_value", value, anchor) for value, anchor in (
+            ("first_response_business_minutes", "first_response_at"), ("first_response_minutes", "first_response_at"),
+            ("resolution_business_minutes", "resolved_at"), ("resolution_minutes", "resolved_at"),
+            ("followup_business_minutes", "confirmed_at"), ("followup_minutes", "confirmed_at"))),
     )
 
     feedback_id: Mapped[str] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), primary_key=True)
@@ -81,7 +87,11 @@ class KpiHandoff(Base):
     """One assignment and the new owner's first action after it (hand-off time)."""
 
     __tablename__ = "kpi_handoffs"
-    __table_args__ = (Index("ix_kpi_handoffs_assigned_at", "assigned_at", "business_minutes", "minutes"),)
+    __table_args__ = (
+        Index("ix_kpi_handoffs_assigned_at", "assigned_at", "business_minutes", "minutes"),
+        Index("ix_kpi_handoffs_business_minutes_value", "business_minutes", "assigned_at"),
+        Index("ix_kpi_handoffs_minutes_value", "minutes", "assigned_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     feedback_id: Mapped[str] = mapped_column(ForeignKey("feedback.id", ondelete="CASCADE"), index=True)

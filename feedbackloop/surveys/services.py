@@ -20,6 +20,7 @@ from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
+from feedbackloop.insight import daily
 from feedbackloop.lib.clock import clock
 from feedbackloop.privacy.services import ERASED
 from feedbackloop.surveys.models import DEFAULT_QUESTIONS, KINDS, Survey, SurveyInvitation
@@ -165,6 +166,7 @@ def invite(session: Session, survey: Survey, subject: Subject, trigger: str, act
     )  # fmt: skip
     session.add(invitation)
     session.flush()
+    daily.recount_surveys(session, sent=invitation.sent_at)  # the response rate's daily rows, same transaction
     audit.record(session, actor, "survey_invitation.create", "survey_invitation", invitation.id, None,
                  {"survey_id": survey.id, "subject": subject.key, "trigger": trigger})  # fmt: skip
     return invitation

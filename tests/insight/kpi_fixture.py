@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
 from feedbackloop.feedback.models import Feedback
+from feedbackloop.insight import daily
 from feedbackloop.surveys.models import Survey, SurveyInvitation, SurveyResponse
 from feedbackloop.workflow import sla
 from feedbackloop.workflow.models import HistoryEntry
@@ -93,3 +94,4 @@ def build(db: Session, agent_x: int, agent_y: int) -> None:
                                   answers={}, fcr_answer=fcr, trigger="manual", feedback_id=fid, channel=channel,
                                   answered_at=at(day, "12:00")))  # fmt: skip
     db.commit()
+    daily.rebuild(db)  # the survey rows were written straight into their tables, not through surveys.answers
