@@ -82,7 +82,7 @@ class Agg:
         stmt = select(*columns, func.sum(t.n)).where(t.kind == kind, t.grain == grain, t.day >= self.first,
                                                      t.day <= self.last, *where,
                                                      *(getattr(t, k) == v for k, v in self.dims.items()))  # fmt: skip
-        return [(*r[:-1], int(r[-1])) for r in session.execute(stmt.group_by(*columns) if columns else stmt)]
+        return [(*r[:-1], int(r[-1] or 0)) for r in session.execute(stmt.group_by(*columns) if columns else stmt)]
 
 
 def _agg(session: Session, view: View) -> Agg | None:
