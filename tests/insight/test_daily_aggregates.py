@@ -20,7 +20,8 @@ from feedbackloop.insight import daily, dashboard, kpi_facts, kpis
 from feedbackloop.insight.daily_models import DailyCounts, DailyItems, DailyMinutes, DailySurveys
 from feedbackloop.lib.clock import clock
 from feedbackloop.privacy.services import erase_customer
-from feedbackloop.surveys import answers, services as surveys
+from feedbackloop.surveys import answers
+from feedbackloop.surveys import services as surveys
 from feedbackloop.workflow import services as workflow
 
 NOW = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # 12:00 in China
