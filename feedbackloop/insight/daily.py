@@ -376,9 +376,22 @@ def _stale_stmt(session: Session) -> Any:
     return stmt.where(changed)
 
 
+def _unkeyed_stmt() -> Any:
+    """Items that were never counted, whatever their updated_at (a writer whose clock or transaction put it
+    before the window of `_stale_stmt`): the full anti-join, used only when the key count says there are some."""
+    k = DailyItemKeys
+    return select(Feedback.id, Feedback.updated_at, Feedback.received_at, Feedback.contact, k.day, k.contact).outerjoin(
+        k, k.feedback_id == Feedback.id).where(k.feedback_id.is_(None))  # fmt: skip
+
+
+def _all_keyed(session: Session) -> bool:
+    items = session.scalar(select(func.count()).select_from(Feedback))
+    return items == session.scalar(select(func.count()).select_from(DailyItemKeys))
+
+
 def fresh(session: Session) -> bool:
     """Whether every item is counted as it is now (the readers' condition for using the item rows)."""
-    return session.execute(_stale_stmt(session).limit(1)).first() is None
+    return session.execute(_stale_stmt(session).limit(1)).first() is None and _all_keyed(session)
 
 
 def sync(session: Session, *, limit: int | None = None) -> int:
@@ -390,8 +403,10 @@ def sync(session: Session, *, limit: int | None = None) -> int:
     while limit is None or done < limit:
         begin_write(session)
         k = DailyItemKeys
-        batch = session.execute(_stale_stmt(session).order_by(Feedback.updated_at)
-                                .limit(BATCH if limit is None else min(BATCH, limit - done))).all()  # fmt: skip
+        size = BATCH if limit is None else min(BATCH, limit - done)
+        batch = session.execute(_stale_stmt(session).order_by(Feedback.updated_at).limit(size)).all()
+        if not batch and not _all_keyed(session):
+            batch = session.execute(_unkeyed_stmt().limit(size)).all()
         if not batch:
             session.commit()
             break
@@ -404,8 +419,9 @@ def sync(session: Session, *, limit: int | None = None) -> int:
                                      "contact": r[3]} for r in batch])  # fmt: skip
         session.commit()
         done += len(batch)
-        if len(batch) < BATCH:
+        if len(batch) < size and _all_keyed(session):
             break
+    session.rollback()
     return done
 
 

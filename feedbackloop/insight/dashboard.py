@@ -82,7 +82,7 @@ class Agg:
         stmt = select(*columns, func.sum(t.n)).where(t.kind == kind, t.grain == grain, t.day >= self.first,
                                                      t.day <= self.last, *where,
                                                      *(getattr(t, k) == v for k, v in self.dims.items()))  # fmt: skip
-        return [(*r[:-1], int(r[-1])) for r in session.execute(stmt.group_by(*columns) if columns else stmt)]
+        return [(*r[:-1], int(r[-1] or 0)) for r in session.execute(stmt.group_by(*columns) if columns else stmt)]
 
 
 def _agg(session: Session, view: View) -> Agg | None:
@@ -144,7 +144,7 @@ def volume(session: Session, view: View, granularity: str = "day") -> dict[str, 
     agg = _agg(session, view)
     stmt = select(day, Feedback.sentiment, func.count()).where(*view.conditions()).group_by(day, Feedback.sentiment)
     per_day: dict[str, dict[str | None, int]] = {}
-    found = agg.rows(session, "ss", DailyCounts.day, DailyCounts.key1) if agg else session.execute(stmt)
+    found: Iterable[Any] = agg.rows(session, "ss", DailyCounts.day, DailyCounts.key1) if agg else list(session.execute(stmt))
     for d, sentiment, n in found:
         per_day.setdefault(str(d), {})[sentiment] = n
     buckets = []
@@ -172,9 +172,10 @@ def _shares(session: Session, view: View, column: Any, param: str, labels: dict[
     agg = _agg(session, view) if daily_rows else None
     if agg and daily_rows:
         kind, key = daily_rows
-        found = agg.rows(session, kind, key, split=key is DailyCounts.channel, where=[key.is_not(None)])
+        found: list[Any] = agg.rows(session, kind, key, split=key is DailyCounts.channel, where=[key.is_not(None)])
     else:
-        found = session.execute(select(column, func.count()).where(*view.conditions(), column.is_not(None)).group_by(column))
+        found = list(session.execute(select(column, func.count()).where(*view.conditions(), column.is_not(None))
+                                     .group_by(column)))  # fmt: skip
     rows = sorted(((str(k), n) for k, n in found if n), key=lambda r: (-r[1], r[0]))
     total = sum(n for _, n in rows)
     items = [
@@ -219,8 +220,8 @@ def aspects(session: Session, view: View, top: int = 15) -> dict[str, Any]:
     stmt = _facet_stmt(view, ["aspect"], FeedbackFacet.value, FeedbackFacet.polarity, func.count())
     agg = _agg(session, view)
     cells: dict[str, dict[str, int]] = {}
-    found = agg.rows(session, "aspect", DailyCounts.key1, DailyCounts.key2) if agg else \
-        session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity))  # fmt: skip
+    found: list[Any] = agg.rows(session, "aspect", DailyCounts.key1, DailyCounts.key2) if agg else \
+        list(session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity)))  # fmt: skip
     for value, polarity, n in found:
         if polarity in SENTIMENT_ORDER:
             cells.setdefault(value, {})[polarity] = n
@@ -258,8 +259,8 @@ def mentions(session: Session, view: View, top: int = 15) -> dict[str, Any]:
     stmt = _facet_stmt(view, ["product", "module"], FeedbackFacet.value, FeedbackFacet.polarity, n)
     agg = _agg(session, view)
     per: dict[str, dict[str | None, int]] = {}
-    found = agg.rows(session, "mention", DailyCounts.key1, DailyCounts.key2) if agg else \
-        session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity))  # fmt: skip
+    found: list[Any] = agg.rows(session, "mention", DailyCounts.key1, DailyCounts.key2) if agg else \
+        list(session.execute(stmt.group_by(FeedbackFacet.value, FeedbackFacet.polarity)))  # fmt: skip
     for value, polarity, count in found:
         per.setdefault(value, {})[polarity] = count  # polarity is the item's sentiment (facets.facts)
     names = sorted(per, key=lambda v: (-sum(per[v].values()), v))[:top]
@@ -281,7 +282,8 @@ def sla(session: Session, view: View) -> dict[str, Any]:
     stmt = select(day, flag, func.count()).where(*conds).group_by(day, flag)
     agg = _agg(session, view)
     per: dict[str, dict[str, int]] = {}
-    for d, f, n in agg.rows(session, "sla", DailyCounts.day, DailyCounts.key1) if agg else session.execute(stmt):
+    found: list[Any] = agg.rows(session, "sla", DailyCounts.day, DailyCounts.key1) if agg else list(session.execute(stmt))
+    for d, f, n in found:
         per.setdefault(str(d), {})[f] = n
     days: list[dict[str, Any]] = []
     for d in _days(view.start, view.end):
@@ -304,8 +306,8 @@ def backlog(session: Session, view: View, today: date) -> dict[str, Any]:
         .group_by(Feedback.status, day)
     )
     agg = _agg(session, view)
-    found = agg.rows(session, "ss", DailyCounts.key2, DailyCounts.day, where=[DailyCounts.key2.not_in(HANDLED)]) \
-        if agg else session.execute(stmt)  # fmt: skip
+    found: list[Any] = agg.rows(session, "ss", DailyCounts.key2, DailyCounts.day, where=[DailyCounts.key2.not_in(HANDLED)]) \
+        if agg else list(session.execute(stmt))  # fmt: skip
     per: dict[tuple[str, int], int] = {}
     for status, d, n in found:
         age = (today - date.fromisoformat(str(d))).days
@@ -344,8 +346,8 @@ def summary(session: Session, view: View) -> dict[str, Any]:
         stmt = select(Feedback.sentiment, Feedback.status, func.count()).where(*v.conditions())
         agg = _agg(session, v)
         total = analysed = negative = open_ = 0
-        found = agg.rows(session, "ss", DailyCounts.key1, DailyCounts.key2) if agg else \
-            session.execute(stmt.group_by(Feedback.sentiment, Feedback.status))  # fmt: skip
+        found: list[Any] = agg.rows(session, "ss", DailyCounts.key1, DailyCounts.key2) if agg else \
+            list(session.execute(stmt.group_by(Feedback.sentiment, Feedback.status)))  # fmt: skip
         for sentiment, status, n in found:
             total += n
             analysed += n if sentiment else 0
@@ -366,7 +368,7 @@ def _theme_counts(session: Session, view: View) -> tuple[int, dict[str, int]]:
     agg = _agg(session, view)
     if agg:
         total = sum(n for (n,) in agg.rows(session, "ss"))
-        counts = {f"risk:{value}": n for value, n in agg.rows(session, "risk", DailyCounts.key1)}
+        counts: dict[str, int] = {f"risk:{value}": n for value, n in agg.rows(session, "risk", DailyCounts.key1)}
         counts.update({f"aspect:{value}:negative": n for value, n in
                        agg.rows(session, "aspect", DailyCounts.key1, where=[DailyCounts.key2 == "negative"])})  # fmt: skip
         for ptype_value, n in agg.rows(session, "pt", DailyCounts.key1, where=[DailyCounts.key2 == "negative"]):
@@ -374,7 +376,7 @@ def _theme_counts(session: Session, view: View) -> tuple[int, dict[str, int]]:
             counts[key] = counts.get(key, 0) + n
         return total, counts
     total = session.scalar(select(func.count()).select_from(Feedback).where(*view.conditions())) or 0
-    counts: dict[str, int] = {}
+    counts = {}
     stmt = _facet_stmt(view, ["aspect", "risk"], FeedbackFacet.kind, FeedbackFacet.value, FeedbackFacet.polarity,
                        func.count())  # fmt: skip
     for kind, value, polarity, n in session.execute(

@@ -63,7 +63,8 @@ def excerpt(text: str, around: str | None = None, length: int = MAX_QUOTE) -> st
 
 def pick(key: str, candidates: Iterable[tuple[str, Mapping[str, Any]]], n: int = 3) -> list[str]:
     """Up to `n` distinct fitting quotes of theme `key` from (text, analysis) candidates, most negative first."""
-    ranked = sorted(candidates, key=lambda c: (c[1].get("sentiment") or {}).get("score", 1.0))
+    usable = [(text, analysis) for text, analysis in candidates if analysis]  # an erased item has none
+    ranked = sorted(usable, key=lambda c: (c[1].get("sentiment") or {}).get("score", 1.0))
     out: list[str] = []
     for text, analysis in ranked:
         if len(out) == n:

@@ -12,7 +12,7 @@ from starlette.datastructures import QueryParams
 
 from feedbackloop.accounts.models import User
 from feedbackloop.errors import ValidationFailed
-from feedbackloop.insight import churn, dashboard
+from feedbackloop.insight import churn, daily, dashboard
 from feedbackloop.insight.dashboard import CHINA, View
 from feedbackloop.lib.clock import clock
 from feedbackloop.web.deps import SessionDep, StaffUser, require_role, sees_contacts
@@ -50,7 +50,8 @@ def _is_date(raw: str) -> bool:
     return True
 
 
-def _view(request: Request) -> View:
+def _view(request: Request, session: SessionDep) -> View:
+    daily.sync(session)  # count the items changed since the last request, so the daily rows can answer
     return view_of(request.query_params)
 
 
