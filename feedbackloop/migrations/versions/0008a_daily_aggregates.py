@@ -4,7 +4,7 @@ The tables are filled at once from what the database already holds (insight.dail
 upgraded installation answers from them on its first request; value indexes for exact medians and p90.
 
 Revision ID: 0008a
-Revises: 0006a
+Revises: 0008b
 Create Date: 2026-12-02 18:44:41.715059
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 import feedbackloop.db
 
 revision = '0008a'
-down_revision = '0006a'
+down_revision = '0008b'
 branch_labels = None
 depends_on = None
 
