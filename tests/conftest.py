@@ -51,7 +51,10 @@ from feedbackloop.config import get_settings  # noqa: E402
 from feedbackloop.db import get_engine, get_read_sessionmaker  # noqa: E402
 from feedbackloop.lib.clock import clock  # noqa: E402
 from feedbackloop.models import Base  # noqa: E402
+from feedbackloop.tasks import load_task_modules  # noqa: E402
 from feedbackloop.web import ratelimit  # noqa: E402
+
+load_task_modules()  # as every entry point does: tasks and hooks (e.g. the daily survey rows) registered
 
 IS_POSTGRES = os.environ["FEEDBACKLOOP_DATABASE_URL"].startswith("postgresql")
 

@@ -21,7 +21,7 @@ def plan_status_changed(plan_id: int) -> dict[str, int]:
     """Mirror the plan on its ideas; once shipped, queue and send the notices."""
     with session_scope() as session:
         queued = notify.on_plan_status(session, plan_id)
-    return {"queued": queued, **(deliver_notices.call_local() if queued else {})}
+    return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
 
 
 @huey.task(retries=3, retry_delay=60)
@@ -29,7 +29,7 @@ def idea_shipped(idea_id: int) -> dict[str, int]:
     """Queue and send the notices for an idea shipped on its own."""
     with session_scope() as session:
         queued = notify.on_idea_shipped(session, idea_id)
-    return {"queued": queued, **(deliver_notices.call_local() if queued else {})}
+    return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
 
 
 @huey.periodic_task(crontab(minute="*/5"))

@@ -6,7 +6,13 @@ from __future__ import annotations
 from huey import crontab
 
 from feedbackloop.db import get_read_sessionmaker, session_scope
+from feedbackloop.insight import daily
+from feedbackloop.surveys import services as survey_services
 from feedbackloop.tasks import huey, once_per_period
+
+# The daily survey rows follow every invitation and answer, in the same transaction (registered at start-up).
+if daily.recount_surveys not in survey_services.change_hooks:
+    survey_services.change_hooks.append(daily.recount_surveys)
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -16,7 +16,6 @@ from feedbackloop.accounts.models import User
 from feedbackloop.db import begin_write, rows_changed, utcnow
 from feedbackloop.errors import Conflict, ValidationFailed
 from feedbackloop.feedback.models import Feedback
-from feedbackloop.insight import daily
 from feedbackloop.lib.clock import clock
 from feedbackloop.surveys.models import (
     KINDS,
@@ -26,7 +25,7 @@ from feedbackloop.surveys.models import (
     SurveyInvitation,
     SurveyResponse,
 )
-from feedbackloop.surveys.services import COMMENT_MAX, Gone, _erased, by_token
+from feedbackloop.surveys.services import COMMENT_MAX, Gone, _erased, by_token, survey_changed
 
 log = logging.getLogger(__name__)
 ALREADY_ANSWERED = "already_answered"
@@ -102,7 +101,7 @@ def answer(session: Session, token: str, score: object, comment: str | None = No
     )  # fmt: skip
     session.add(response)
     session.flush()
-    daily.recount_surveys(session, answered=now, sent=invitation.sent_at)  # the scores' daily rows, same transaction
+    survey_changed(session, answered=now, sent=invitation.sent_at)  # the scores' daily rows, same transaction
     audit.record(session, None, "survey_response.create", "survey_response", response.id, None,
                  {"invitation_id": invitation.id, "kind": survey.kind, "score": value})  # fmt: skip
     if invitation.feedback_id:  # the item's KPI row (follow-up time, first-contact resolution) is due for a refresh

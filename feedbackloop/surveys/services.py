@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,13 +21,23 @@ from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
-from feedbackloop.insight import daily
 from feedbackloop.lib.clock import clock
 from feedbackloop.privacy.services import ERASED
 from feedbackloop.surveys.models import DEFAULT_QUESTIONS, KINDS, Survey, SurveyInvitation
 
 FCR_FOLLOWUP = {"key": "fcr", "kind": "yes_no", "text_zh": "问题一次就解决了吗？", "text_en": "Was your problem solved the first time?"}
 COMMENT_MAX = 2000
+
+# Called in the transaction that sends or answers an invitation, with the moments that changed
+# (answered=…, sent=…). The KPI daily rows register here (insight/tasks.py), so this package does not
+# import insight, which reads the survey tables.
+change_hooks: list[Callable[..., None]] = []
+
+
+def survey_changed(session: Session, *, answered: datetime | None = None, sent: datetime | None = None) -> None:
+    for hook in change_hooks:
+        hook(session, answered=answered, sent=sent)
+
 
 
 class Gone(Conflict):
@@ -166,7 +177,7 @@ def invite(session: Session, survey: Survey, subject: Subject, trigger: str, act
     )  # fmt: skip
     session.add(invitation)
     session.flush()
-    daily.recount_surveys(session, sent=invitation.sent_at)  # the response rate's daily rows, same transaction
+    survey_changed(session, sent=invitation.sent_at)  # the response rate's daily rows, same transaction
     audit.record(session, actor, "survey_invitation.create", "survey_invitation", invitation.id, None,
                  {"survey_id": survey.id, "subject": subject.key, "trigger": trigger})  # fmt: skip
     return invitation
