@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table, and_, bindparam, case, func, literal, literal_column, select, text, union_all
 from sqlalchemy.exc import IntegrityError
@@ -23,9 +22,7 @@ from feedbackloop.feedback.ids import reserve_ids
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
 from feedbackloop.lib import cjk, textnorm
-from feedbackloop.lib.clock import clock
-
-CHINA = ZoneInfo("Asia/Shanghai")
+from feedbackloop.lib.clock import CHINA, clock
 
 # Called with the ids of newly stored items after their transaction commits (analysis, routing…). Nothing that
 # must not be lost goes here: a process that dies after the commit never runs them.

@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, and_, case, cast, delete, func, insert, literal, null, or_, select
 from sqlalchemy.orm import Session
@@ -46,8 +45,8 @@ from feedbackloop.insight.daily_models import (
     DailyResolved,
     DailySurveys,
 )
+from feedbackloop.lib.clock import CHINA
 
-CHINA = ZoneInfo("Asia/Shanghai")
 BATCH = 2000
 ERASED = "[已删除]"
 HANDLED = ("resolved", "closed", "merged", "spam")

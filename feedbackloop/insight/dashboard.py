@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -30,9 +29,9 @@ from feedbackloop.feedback.models import CHANNELS, SENTIMENTS, Feedback
 from feedbackloop.feedback.services import FeedbackFilter, filter_conditions, sla_outcomes
 from feedbackloop.insight import daily, quotes
 from feedbackloop.insight.daily_models import DailyCounts
+from feedbackloop.lib.clock import CHINA
 from feedbackloop.workflow.states import STATUSES
 
-CHINA = ZoneInfo("Asia/Shanghai")
 HANDLED = ("resolved", "closed", "merged", "spam")
 SENTIMENT_ORDER = ("negative", "neutral", "positive")
 AGE_BUCKETS = ((0, 0, "今天"), (1, 2, "1–2 天"), (3, 6, "3–6 天"), (7, 29, "7–29 天"), (30, None, "30 天以上"))

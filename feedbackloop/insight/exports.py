@@ -16,7 +16,6 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,11 +26,11 @@ from feedbackloop.db import begin_write
 from feedbackloop.feedback.facets import FeedbackFacet
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, SENTIMENTS, Feedback
 from feedbackloop.feedback.services import FeedbackFilter, filter_conditions
+from feedbackloop.lib.clock import CHINA
 from feedbackloop.lib.masking import mask_contact
 from feedbackloop.lib.spreadsheet import safe_row, text_cells
 from feedbackloop.workflow.states import STATUSES
 
-CHINA = ZoneInfo("Asia/Shanghai")
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,10 +21,9 @@ from feedbackloop.analysis.themes import theme_label
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import PROBLEM_TYPES, Feedback
 from feedbackloop.insight.models import PLAN_STATUSES, PLAN_TRANSITIONS, ImprovementPlan
-from feedbackloop.lib.clock import clock
+from feedbackloop.lib.clock import CHINA, clock
 from feedbackloop.workflow.routing import Router
 
-CHINA = ZoneInfo("Asia/Shanghai")
 REVIEW_DAYS = 30
 OPEN_PLAN_STATUSES = ("planned", "in_progress", "shipped")  # shipped stays open until its effect is verified
 UNFINISHED = ("planned", "in_progress")  # the ones a due date still applies to

@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -44,11 +43,11 @@ from feedbackloop.insight.daily_models import (
     DailySurveys,
 )
 from feedbackloop.insight.kpi_models import KpiHandoff, KpiItemTimes, KpiTarget
+from feedbackloop.lib.clock import CHINA
 from feedbackloop.surveys.models import SurveyInvitation, SurveyResponse
 
 __all__ = ["DEFINITIONS", "Filters", "KpiDef", "KpiValue", "compute", "compute_all", "overview", "set_target"]
 
-CHINA = ZoneInfo("Asia/Shanghai")
 LOW_N = 30
 HANDLED = ("resolved", "closed", "merged", "spam")
 ERASED = "[已删除]"

@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,9 +15,8 @@ from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, Feedback
 from feedbackloop.insight import improvements, kpis, quotes
 from feedbackloop.insight.themes import analysed_items
-from feedbackloop.lib.clock import clock
+from feedbackloop.lib.clock import CHINA, clock
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PERIODS = {"week": 7, "month": 30}
 TOP_ISSUES = 5
 SENTIMENTS = ("negative", "neutral", "positive")

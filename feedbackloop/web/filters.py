@@ -11,16 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from starlette.datastructures import QueryParams
 
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback import services
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES, SENTIMENTS, URGENCIES
+from feedbackloop.lib.clock import CHINA
 from feedbackloop.workflow.states import STATUSES
 
-CHINA = ZoneInfo("Asia/Shanghai")
 PER_PAGE_CHOICES = (20, 50, 100)
 CHOICES: dict[str, Collection[str]] = {
     "channel": CHANNELS,

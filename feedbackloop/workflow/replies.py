@@ -16,7 +16,7 @@ from feedbackloop.db import begin_write
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib import textnorm
-from feedbackloop.lib.clock import clock
+from feedbackloop.lib.clock import CHINA, clock
 from feedbackloop.workflow import channels, mail
 from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
@@ -152,9 +152,7 @@ def placeholder_values(
 
 
 def mail_tz() -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Asia/Shanghai")
+    return CHINA
 
 
 # --- Templates CRUD ---------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -26,6 +25,7 @@ from feedbackloop.accounts.models import User
 from feedbackloop.config import get_settings
 from feedbackloop.errors import AuthenticationFailed, FeedbackLoopError, PermissionDenied
 from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
+from feedbackloop.lib.clock import CHINA
 from feedbackloop.lib.humanize import duration
 from feedbackloop.web import csrf, dberrors
 from feedbackloop.web.csrf import csrf_token
@@ -34,7 +34,6 @@ from feedbackloop.web.i18n import LANGUAGES, localize_message, resolve_lang, tra
 from feedbackloop.workflow.states import STATUSES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
-CHINA = ZoneInfo("Asia/Shanghai")
 
 # The workflow's status codes (workflow.states) with their zh-CN names; unknown codes are shown as they are.
 STATUS_LABELS = STATUSES  # the life cycle is the workflow's (SPEC §5)
