@@ -23,6 +23,7 @@ from sqlalchemy import (
     event,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import CursorResult, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
@@ -191,6 +192,14 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={"sqlite_immediate": True})
+
+
+def xact_lock(session: Session, key: int) -> None:
+    """Hold a PostgreSQL transaction-level advisory lock on `key` until the session's transaction ends, so
+    that writers which read and then rewrite the same derived rows take turns (READ COMMITTED alone lets two
+    of them both delete and re-insert a day's rows). SQLite serialises writers by its own write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def rows_changed(session: Session, statement: Executable) -> int:

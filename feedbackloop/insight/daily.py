@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, cast, delete, func, insert, literal, null, or_, select
 from sqlalchemy.orm import Session
 
-from feedbackloop.db import begin_write
+from feedbackloop.db import begin_write, xact_lock
 from feedbackloop.feedback.facets import FeedbackFacet
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.insight.daily_models import (
@@ -50,6 +50,7 @@ from feedbackloop.lib.clock import CHINA
 BATCH = 2000
 ERASED = "[已删除]"
 HANDLED = ("resolved", "closed", "merged", "spam")
+DAILY_LOCK = 0x46_4C_44_41  # "FLDA": one writer of the daily rows at a time on PostgreSQL (see xact_lock)
 OVERLAP = timedelta(minutes=5)  # as kpi_facts: re-read items changed just before the last sync
 EPS = 1e-6  # a value bucket's bounds are widened by this much before the exact bucket test
 
@@ -314,6 +315,7 @@ def _minutes_spec(metric: str) -> Spec:
 def recount(session: Session, spec: Spec, days: Iterable[str] | None) -> None:
     """Replace the spec's rows of these days (all days with None) by a fresh count of the raw rows."""
     table = spec.table
+    xact_lock(session, DAILY_LOCK)
     if days is None:
         ranges: list[tuple[str, str] | None] = [None]
     else:
@@ -343,6 +345,7 @@ def recount_contacts(session: Session, contacts: Iterable[str | None] | None) ->
     wanted = None if contacts is None else sorted({c for c in contacts if c and c != ERASED})
     if wanted is not None and not wanted:
         return
+    xact_lock(session, DAILY_LOCK)
     chunks: list[list[str] | None] = [None] if wanted is None else [wanted[i:i + 500] for i in range(0, len(wanted), 500)]
     for chunk in chunks:
         day = day_sql(session, Feedback.received_at)
@@ -401,6 +404,7 @@ def sync(session: Session, *, limit: int | None = None) -> int:
         return 0
     while limit is None or done < limit:
         begin_write(session)
+        xact_lock(session, DAILY_LOCK)  # read the due items only once the previous writer has committed
         k = DailyItemKeys
         size = BATCH if limit is None else min(BATCH, limit - done)
         batch = session.execute(_stale_stmt(session).order_by(Feedback.updated_at).limit(size)).all()
@@ -459,6 +463,7 @@ def rebuild(session: Session) -> None:
 
 def recount_all(session: Session) -> None:
     """Recount every table from the raw rows, in the caller's transaction (migration 0008a)."""
+    xact_lock(session, DAILY_LOCK)
     recount_days(session, ITEM_SPECS, None)
     recount_days(session, fact_specs(), None)
     recount_days(session, survey_specs(), None)

@@ -5,6 +5,7 @@ figure computed from the daily rows equals, to the last decimal, the same figure
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from feedbackloop.accounts.models import User
+from feedbackloop.db import get_sessionmaker
 from feedbackloop.feedback.analyzing import analyze_stored, correct
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.services import FeedbackFilter
@@ -205,6 +207,53 @@ def test_rebuild_gives_the_rows_the_sync_kept(db, world):
                                                        DailyCounts.channel, DailyCounts.key1, DailyCounts.key2,
                                                        DailyCounts.n)))  # fmt: skip
     assert kept and kept == again
+
+
+def _count_rows(db) -> list[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
+    db.rollback()
+    return sorted(tuple(r) for r in db.execute(select(DailyCounts.kind, DailyCounts.grain, DailyCounts.day,
+                                                      DailyCounts.channel, DailyCounts.key1, DailyCounts.key2,
+                                                      DailyCounts.n)))  # fmt: skip
+
+
+def _sync_together(threads: int) -> list[BaseException]:
+    """Run daily.sync in this many threads released at the same moment; the errors they raised."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(threads)
+
+    def one() -> None:
+        session = get_sessionmaker()()
+        try:
+            start.wait()
+            daily.sync(session)
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller's assertion
+            errors.append(exc)
+        finally:
+            session.close()
+
+    running = [threading.Thread(target=one) for _ in range(threads)]
+    for t in running:
+        t.start()
+    for t in running:
+        t.join(60)
+    return errors
+
+
+def test_concurrent_syncs_take_turns_and_count_each_item_once(db, world):
+    """Dashboard requests and the KPI task sync at the same moment: on PostgreSQL two of them used to delete
+    and re-insert the same day's rows side by side (doubled counts, a duplicate key in agg_item_keys)."""
+    daily.rebuild(db)
+    want = _count_rows(db)
+    later = db.scalar(select(func.max(Feedback.updated_at)))
+    for round_ in range(1, 6):
+        db.execute(update(Feedback).values(updated_at=later + timedelta(minutes=round_)))  # every item is due again
+        db.commit()
+        assert not daily.fresh(db)
+        db.rollback()
+        assert _sync_together(6) == []
+        assert daily.fresh(db)
+        assert _count_rows(db) == want
+        assert db.scalar(select(func.sum(DailyItems.received)).where(DailyItems.grain == 0)) == len(world)
 
 
 def test_value_buckets_cover_every_value_exactly_once():
