@@ -55,8 +55,8 @@ def check_threshold(session: Session, idea: Idea) -> IdeaTask | None:
     session.add(task)
     if assignee:
         notify(session, [assignee], None, "idea_queue",
-               f"想法「{idea.title[:60]}」已获 {idea.vote_count} 票，进入优先队列 / idea #{idea.id} passed the vote threshold",
-               "请评估并创建改进计划 (/workflow/ideas) / review it and plan an improvement")  # fmt: skip
+               f"想法「{idea.title[:60]}」已获 {idea.vote_count} 票，进入优先队列 / Idea #{idea.id} passed the vote threshold",
+               "请在「想法」页评估并创建改进计划 / Review it on the Ideas page and plan an improvement")  # fmt: skip
     return task
 
 

@@ -30,3 +30,12 @@ def duration(seconds: float | None, lang: str = "zh-CN") -> str:
 def minutes(value: int | None, lang: str = "zh-CN") -> str:
     """A setting stored in minutes, said in human units (90 → 1 小时 30 分)."""
     return duration((value or 0) * 60, lang) if value else ("0 分" if lang != "en" else "0 min")
+
+
+def localize_message(message: str, lang: str) -> str:
+    """Pick one side of a product message written as "中文 / English" (errors, notifications, history reasons:
+    stored once, shown in the reader's language); a message without the separator is returned as it is."""
+    zh, sep, en = message.partition(" / ")
+    if not sep:
+        return message
+    return en[:1].upper() + en[1:] if lang == "en" else zh

@@ -155,14 +155,14 @@ def _feed_item(session: Session, record: Feedback, kind: str, score: int, recove
             session.refresh(record)
     if not recovery:
         return
-    reason = f"客户在调查中给出低分 ({kind.upper()} {score}), 请回访挽回 / low survey score, win the customer back"
+    reason = f"客户在调查中给出低分（{kind.upper()} {score}），请回访挽回 / A low survey score ({kind.upper()} {score}): call the customer back"
     if record.status in ("resolved", "closed"):
         workflow.transition(session, record.id, "reopened", None, reason)
         return
     begin_write(session)
     record = workflow.get_record(session, record.id, lock=True)
     workflow.add_history(session, record, "survey", None, reason)
-    workflow.notify(session, [record.owner_id or 0], record, "survey_recovery", f"{record.id}: {reason}")
+    workflow.notify(session, [record.owner_id or 0], record, "survey_recovery", reason)
     session.commit()
 
 
@@ -173,6 +173,7 @@ def _alert_supervisors(session: Session, response: SurveyResponse) -> None:
     begin_write(session)
     people = list(session.scalars(select(User.id).where(User.role == "supervisor", User.is_active.is_(True))))
     item = session.get(Feedback, response.comment_feedback_id) if response.comment_feedback_id else None
-    title = f"订单调查低分 ({response.kind.upper()} {response.score}), 请联系客户 / low order-survey score"
+    title = (f"订单调查低分（{response.kind.upper()} {response.score}），请联系客户 / "
+             f"A low order-survey score ({response.kind.upper()} {response.score}): contact the customer")
     notify(session, people, item, "survey_recovery", title, response.comment or "")
     session.commit()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from starlette.requests import Request
 
+from feedbackloop.lib.humanize import localize_message  # noqa: F401 - re-exported for the pages
 from feedbackloop.web.i18n_insight import EN_INSIGHT
 from feedbackloop.web.i18n_surveys import EN as SURVEY_EN
 
@@ -601,11 +602,3 @@ def translator(lang: str) -> Callable[..., str]:
         return out.format(**kwargs) if kwargs else out
 
     return _
-
-
-def localize_message(message: str, lang: str) -> str:
-    """Pick one side of a product error message written as "中文 / English"."""
-    zh, sep, en = message.partition(" / ")
-    if not sep:
-        return message
-    return en[:1].upper() + en[1:] if lang == "en" else zh

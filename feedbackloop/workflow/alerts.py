@@ -100,11 +100,14 @@ def evaluate(session: Session, rule: AlertRule, now: datetime) -> AlertEvent | N
     )
     from feedbackloop.workflow.services import notify
 
+    hours = f"{window.total_seconds() / 3600:.0f}"
     title = (
-        f"预警「{rule.name}」: {window.total_seconds() / 3600:.0f} 小时内投诉占比 {share:.1f}% "
-        f"(阈值 {rule.threshold_pct}%, {matched}/{total}) / alert"
+        f"预警「{rule.name}」：{hours} 小时内投诉占比 {share:.1f}%（阈值 {rule.threshold_pct}%，{matched}/{total}） / "
+        f"Alert '{rule.name}': complaints were {share:.1f}% of the items of the last {hours} h "
+        f"(threshold {rule.threshold_pct}%, {matched}/{total})"
     )
-    notify(session, members, None, "alert", title, "相关反馈 / items: " + ", ".join(ids[:50]))
+    shown = ids[:50]
+    notify(session, members, None, "alert", title, f"相关反馈：{'、'.join(shown)} / Items: {', '.join(shown)}")
     return event
 
 

@@ -15,7 +15,7 @@ from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow import priority as prio
 from feedbackloop.workflow import sla
-from feedbackloop.workflow.models import HistoryEntry
+from feedbackloop.workflow.models import PRIORITY_LEVELS, HistoryEntry
 from feedbackloop.workflow.services import add_history, escalate, notify
 from feedbackloop.workflow.states import label
 
@@ -84,16 +84,16 @@ def answer_satisfaction(session: Session, token: str, satisfied: bool) -> Feedba
     begin_write(session)
     record = by_token(session, token)
     if record.status not in RATEABLE:
-        raise Conflict("该反馈尚未解决, 解决后才能评价 / you can rate once the item is resolved")
+        raise Conflict("该反馈尚未解决，解决后才能评价 / You can rate once the item is resolved")
     now = clock.now()
     _claim_answer(session, record, "satisfied" if satisfied else "dissatisfied", now)
     before = record.status
     if satisfied:
-        add_history(session, record, "satisfaction", None, "客户: 满意 / customer satisfied")
+        add_history(session, record, "satisfaction", None, "客户评价：满意 / The customer was satisfied")
         if record.status == "resolved":
             record.status, record.closed_at = "closed", now
             add_history(
-                session, record, "status", None, "客户满意, 自动关闭", from_status=before, to_status="closed"
+                session, record, "status", None, "客户满意，自动关闭 / The customer was satisfied: closed", from_status=before, to_status="closed"
             )
         session.commit()
         return record
@@ -108,21 +108,23 @@ def answer_satisfaction(session: Session, token: str, satisfied: bool) -> Feedba
         {"code": "dissatisfied", "label": "客户对处理结果不满意 / customer dissatisfied", "points": 20}
     ] + [r for r in (record.priority_reasons or []) if r.get("code") != "dissatisfied"]
     sla.restart_resolution(record, work, now)
-    add_history(session, record, "satisfaction", None, "客户: 不满意 / customer dissatisfied")
+    add_history(session, record, "satisfaction", None, "客户评价：不满意 / The customer was not satisfied")
     add_history(
         session,
         record,
         "status",
         None,
-        f"客户不满意, 重开; 优先级 {old} → {record.priority}",
+        f"客户不满意，重开；优先级 {PRIORITY_LEVELS.get(old or '', old or '—')} → "
+        f"{PRIORITY_LEVELS.get(record.priority, record.priority)} / "
+        f"The customer was not satisfied: reopened; priority {old} → {record.priority}",
         from_status=before,
         to_status="reopened",
     )
     notify(
-        session, [record.owner_id or 0], record, "reopened", f"客户不满意, 反馈 {record.id} 已重开 / reopened"
+        session, [record.owner_id or 0], record, "reopened", f"客户不满意，反馈 {record.id} 已重开 / The customer was not satisfied: item {record.id} was reopened"
     )
     if record.customer_type == "high_value":
-        escalate(session, record, "高价值客户不满意 / dissatisfied high-value customer")
+        escalate(session, record, "高价值客户不满意 / A high-value customer was not satisfied")
     session.commit()
     return record
 

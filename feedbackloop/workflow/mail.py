@@ -174,7 +174,7 @@ def _thread(
             created_at=clock.now(),
         )
     )
-    add_history(session, record, "inbound", None, f"客户来信 / customer mail from {addr}")
+    add_history(session, record, "inbound", None, f"客户来信：{addr} / Mail from the customer: {addr}")
     notify(
         session,
         [record.owner_id or 0],

@@ -70,14 +70,7 @@ def _give(session: Session, record: Feedback, owner: User | None, team: Team | N
         data={"from_owner": old_owner, "to_owner": record.owner_id, "team_id": record.team_id},
     )
     if owner is not None:
-        services.notify(session, [owner.id], record, "assigned", f"反馈 {record.id} 已分配给您 / assigned to you")
-
-
-def _assignable(session: Session, owner_id: int) -> User:
-    owner = session.get(User, owner_id)
-    if owner is None or not owner.is_active or owner.role == "customer":
-        raise ValidationFailed(f"用户 {owner_id} 不存在、已停用或不是员工 / unknown or inactive staff user")
-    return owner
+        services.notify(session, [owner.id], record, "assigned", services.assigned_title(record.id))
 
 
 def assign_to_team(session: Session, feedback_id: str, team_id: int, user: User, reason: str | None = None) -> Feedback:
@@ -137,7 +130,7 @@ def bulk(
         if action == "assign":
             if owner_id is None:
                 raise ValidationFailed("请选择负责人 (owner_id) / owner_id required")
-            owner = _assignable(session, owner_id)
+            owner = services.assignable(session, owner_id)
             for record in records:
                 _check_open(record)
                 _check_reassign(user, record)
@@ -187,7 +180,7 @@ def bulk(
                 before = record.status
                 services.apply_status(session, record, target, user, now, merged_into)
                 record.status = target
-                services.add_history(session, record, "status", user, reason or "批量操作", from_status=before, to_status=target)
+                services.add_history(session, record, "status", user, reason or "批量操作 / Bulk action", from_status=before, to_status=target)
                 changed.append(record.id)
         else:  # tag
             clean = (tag or "").strip()
@@ -196,7 +189,7 @@ def bulk(
             for record in records:
                 if clean not in (record.tags or []):
                     record.tags = [*(record.tags or []), clean]
-                    services.add_history(session, record, "tag", user, f"添加标签「{clean}」")
+                    services.add_history(session, record, "tag", user, f"添加标签「{clean}」 / Tag '{clean}' added")
                     changed.append(record.id)
     session.commit()
     if action == "status" and to == "resolved":

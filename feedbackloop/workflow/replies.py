@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
+from feedbackloop.accounts.policy import HANDLERS
 from feedbackloop.db import begin_write
 from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
@@ -20,7 +21,14 @@ from feedbackloop.lib.clock import CHINA, clock
 from feedbackloop.workflow import channels, mail
 from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
-from feedbackloop.workflow.services import add_history, ensure_token, get_record, notify, status_link
+from feedbackloop.workflow.services import (
+    SUPERVISORS,
+    add_history,
+    ensure_token,
+    get_record,
+    notify,
+    status_link,
+)
 
 # Called with the reply's id once a customer reply (e-mail, SMS, WeChat, call-back) is committed;
 # workflow/tasks.py registers the sending (deliver).
@@ -397,6 +405,19 @@ def create_reply(
     return reply
 
 
+def callback_people(session: Session, record: Feedback) -> list[int]:
+    """Who gets a 待人工外呼 task: the owner; for an unowned item its team's handlers, else the supervisors,
+    so that a call nobody can be assigned to is never a task nobody sees."""
+    if record.owner_id:
+        return [record.owner_id]
+    handlers = select(User.id).where(User.is_active.is_(True), User.role.in_(sorted(HANDLERS)))
+    if record.team_id:
+        team = list(session.scalars(handlers.where(User.team_id == record.team_id)))
+        if team:
+            return team
+    return list(session.scalars(select(User.id).where(User.is_active.is_(True), User.role.in_(SUPERVISORS))))
+
+
 def deliver(session: Session, reply_id: int) -> Reply | None:
     """Send a queued customer reply on its channel and record the result on the item; commits.
 
@@ -416,22 +437,29 @@ def deliver(session: Session, reply_id: int) -> Reply | None:
     reply.provider, reply.error = result.provider, result.error
     reply.message_id = result.message_id or reply.message_id
     provider = channels.PROVIDER_LABELS.get(result.provider or "", "")
+    provider_en = channels.PROVIDER_LABELS_EN.get(result.provider or "", "")
     what = channels.CHANNEL_LABELS.get(reply.kind, reply.kind)
+    what_en = channels.CHANNEL_LABELS_EN.get(reply.kind, reply.kind)
+    error_zh, _sep, error_en = (result.error or "").partition(" / ")
+    error_en = error_en or error_zh
     if result.state == "sent":
         reply.state, reply.sent_at = "sent", clock.now()
-        add_history(session, record, "delivery", None, f"{what}已送达服务商 ({provider}, 编号 {result.message_id})",
-                    data={"reply_id": reply.id, "provider": result.provider, "state": "sent"})
+        add_history(session, record, "delivery", None,
+                    f"{what}已送达服务商（{provider}，编号 {result.message_id}） / "
+                    f"{what_en} handed to the provider ({provider_en}, id {result.message_id})",
+                    data={"reply_id": reply.id, "provider": result.provider, "state": "sent"})  # fmt: skip
     elif result.state == "manual":
         reply.state = "manual"
-        add_history(session, record, "delivery", None, f"{MANUAL_LABEL}: {result.error}",
-                    data={"reply_id": reply.id, "state": "manual"})
-        owner = [record.owner_id] if record.owner_id else []
-        notify(session, owner, record, "callback", f"请电话联系客户: 反馈 {record.id} ({MANUAL_LABEL})",
-               f"{reply.body}\n\n客户联系方式见反馈详情。")
+        add_history(session, record, "delivery", None, f"{MANUAL_LABEL}：{error_zh} / To call by hand: {error_en}",
+                    data={"reply_id": reply.id, "state": "manual"})  # fmt: skip
+        notify(session, callback_people(session, record), record, "callback",
+               f"请电话联系客户：反馈 {record.id}（{MANUAL_LABEL}） / Call the customer back: item {record.id}",
+               f"{reply.body}\n\n客户联系方式见反馈详情。 / The customer's contact is on the item's page.")  # fmt: skip
     else:
         reply.state = "failed"
-        add_history(session, record, "delivery", None, f"{what}发送失败 ({provider}): {result.error}",
-                    data={"reply_id": reply.id, "provider": result.provider, "state": "failed"})
+        add_history(session, record, "delivery", None,
+                    f"{what}发送失败（{provider}）：{error_zh} / {what_en} failed ({provider_en}): {error_en}",
+                    data={"reply_id": reply.id, "provider": result.provider, "state": "failed"})  # fmt: skip
     session.commit()
     return reply
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import Team, User
+from feedbackloop.accounts.policy import HANDLERS
 from feedbackloop.db import begin_write
 from feedbackloop.errors import NotFound, ValidationFailed
 from feedbackloop.feedback.models import (
@@ -101,7 +102,7 @@ def list_teams(session: Session) -> list[dict[str, Any]]:
         select(Team, TeamSettings).outerjoin(TeamSettings, TeamSettings.team_id == Team.id).order_by(Team.id)
     ).all()
     users = session.execute(
-        select(User.team_id, User.id, User.username, User.display_name)
+        select(User.team_id, User.id, User.username, User.display_name, User.role, User.is_active)
         .where(User.team_id.is_not(None))
         .order_by(User.id)
     ).all()
@@ -116,7 +117,8 @@ def list_teams(session: Session) -> list[dict[str, Any]]:
     for team, conf in rows:
         kind = conf.kind if conf else "一线客服"
         members = [
-            {"id": uid, "username": u, "display_name": d} for tid, uid, u, d in users if tid == team.id
+            {"id": uid, "username": u, "display_name": d, "role": role, "can_own": active and role in HANDLERS}
+            for tid, uid, u, d, role, active in users if tid == team.id
         ]
         out.append(
             {
@@ -255,7 +257,7 @@ class Router:
         self.members: dict[int, list[int]] = {}
         for tid, uid in session.execute(
             select(User.team_id, User.id)
-            .where(User.team_id.is_not(None), User.is_active.is_(True), User.role != "customer")
+            .where(User.team_id.is_not(None), User.is_active.is_(True), User.role.in_(sorted(HANDLERS)))
             .order_by(User.id)
         ):
             if tid is not None:  # never None (the query excludes those), but the column is nullable

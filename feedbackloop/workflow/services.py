@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
+from feedbackloop.accounts.policy import HANDLERS
 from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write, rows_changed
 from feedbackloop.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -78,10 +79,20 @@ def history(session: Session, feedback_id: str) -> list[HistoryEntry]:
     )
 
 
+def assigned_title(feedback_id: str, *, new: bool = False) -> str:
+    """The notification an item's new owner gets."""
+    if new:
+        return f"新反馈 {feedback_id} 已分配给您 / New item {feedback_id} was assigned to you"
+    return f"反馈 {feedback_id} 已分配给您 / Item {feedback_id} was assigned to you"
+
+
 def notify(
     session: Session, user_ids: list[int], record: Feedback | None, kind: str, title: str, body: str = ""
 ) -> int:
-    """In-app notifications (the mailer task emails them to users who have an address)."""
+    """In-app notifications (the mailer task emails them to users who have an address).
+
+    `title` and `body` are stored once as "中文 / English" and shown in the reader's language
+    (lib.humanize.localize_message; the pages' `|msg` filter)."""
     now = clock.now()
     for uid in dict.fromkeys(u for u in user_ids if u):
         session.add(
@@ -115,6 +126,12 @@ def get_record(session: Session, feedback_id: str, *, lock: bool = False) -> Fee
     return record
 
 
+def _pair(zh: str, en: str, reason: str) -> str:
+    """"<zh>：<reason> / <en>: <reason>", with each side of a "中文 / English" reason on its own side."""
+    zh_reason, sep, en_reason = reason.partition(" / ")
+    return f"{zh}：{zh_reason} / {en}: {en_reason if sep else zh_reason}"
+
+
 def escalate(
     session: Session,
     record: Feedback,
@@ -130,9 +147,9 @@ def escalate(
         return
     record.escalation_level = new
     add_history(
-        session, record, "escalation", user, f"升级到 {LEVEL_KINDS[new]}: {reason}", data={"level": new}
+        session, record, "escalation", user, _pair(f"升级到{LEVEL_KINDS[new]}", f"Escalated to level {new}", reason), data={"level": new}
     )
-    title = f"[{LEVEL_KINDS[new]}] 反馈 {record.id} 已升级 / escalated: {reason}"
+    title = _pair(f"【{LEVEL_KINDS[new]}】反馈 {record.id} 已升级", f"Item {record.id} was escalated to level {new}", reason)
     if members is not None and new not in members:
         members[new] = level_members(session, new)
     people = members[new] if members is not None else level_members(session, new)
@@ -217,7 +234,7 @@ def transition(
     record.status = to
     add_history(session, record, "status", user, reason, from_status=before, to_status=to)
     if to == "reopened" and record.owner_id:
-        notify(session, [record.owner_id], record, "reopened", f"反馈 {record.id} 已重开 / reopened")
+        notify(session, [record.owner_id], record, "reopened", f"反馈 {record.id} 已重开 / Item {record.id} was reopened")
     session.commit()
     if to == "resolved":
         for hook in after_resolve_hooks:
@@ -251,9 +268,23 @@ def claim(session: Session, feedback_id: str, user: User) -> Feedback:
             details={"owner_id": record.owner_id, "status": record.status},
         )
     session.expire(record)
-    add_history(session, record, "claim", user, "认领 / claimed", from_status=before, to_status="assigned")
+    add_history(session, record, "claim", user, "已认领 / Claimed", from_status=before, to_status="assigned")
     session.commit()
     return record
+
+
+def assignable(session: Session, owner_id: int) -> User:
+    """The user an item may be given to: an active agent, supervisor or admin (routing hands items to the same
+    roles; product managers, customer success managers, analysts and customers never own one)."""
+    owner = session.get(User, owner_id)
+    if owner is None or not owner.is_active:
+        raise ValidationFailed(f"用户 {owner_id} 不存在或已停用 / User {owner_id} does not exist or is deactivated")
+    if owner.role not in HANDLERS:
+        raise ValidationFailed(
+            f"{owner.display_name or owner.username}（{owner.role_label}）不能负责反馈，请选择客服、主管或管理员 / "
+            f"{owner.display_name or owner.username} ({owner.role}) cannot own items: choose an agent, a supervisor or an admin"
+        )
+    return owner
 
 
 def assign(
@@ -264,9 +295,7 @@ def assign(
     record = get_record(session, feedback_id, lock=True)
     if user.role not in SUPERVISORS and record.owner_id not in (None, user.id):
         raise PermissionDenied("只有主管可以改派他人的反馈 / only supervisors reassign others' items")
-    owner = session.get(User, owner_id)
-    if owner is None or not owner.is_active:
-        raise ValidationFailed(f"用户 {owner_id} 不存在或已停用 / unknown or inactive user")
+    owner = assignable(session, owner_id)
     if record.status in ("closed", "merged", "spam"):
         raise Conflict(f"状态「{label(record.status)}」的反馈不能分配 / cannot assign a {record.status} item")
     before, old_owner = record.status, record.owner_id
@@ -278,12 +307,12 @@ def assign(
         record,
         "assign",
         user,
-        reason or f"分配给 {owner.display_name or owner.username}",
+        reason or f"分配给 {owner.display_name or owner.username} / Assigned to {owner.display_name or owner.username}",
         from_status=before,
         to_status=record.status,
         data={"from_owner": old_owner, "to_owner": owner.id},
     )
-    notify(session, [owner.id], record, "assigned", f"反馈 {record.id} 已分配给您 / assigned to you")
+    notify(session, [owner.id], record, "assigned", assigned_title(record.id))
     session.commit()
     return record
 

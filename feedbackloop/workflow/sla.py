@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select, true, update
+from sqlalchemy import String, and_, case, cast, func, insert, literal, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -283,7 +283,8 @@ def _remind(session: Session, now: datetime) -> int:
                     Feedback.owner_id,
                     Feedback.id,
                     literal("sla_reminder"),
-                    literal("SLA 即将到期, 请尽快处理 / SLA due soon: ") + Feedback.id,
+                    literal("反馈 ") + Feedback.id + literal(" 的 SLA 即将到期，请尽快处理 / The SLA of item ")
+                    + Feedback.id + literal(" is due soon"),
                     literal(now, type_=Feedback.created_at.type),
                 ).where(Feedback.sla_reminded_at == now),
             )
@@ -318,7 +319,9 @@ def _breach(session: Session, due_col: Any, marker: Any, extra: Any, now: dateti
 def _record_breaches(session: Session, now: datetime) -> None:
     stamp = literal(now, type_=Feedback.created_at.type)
     just = or_(Feedback.first_response_breached_at == now, Feedback.resolution_breached_at == now)
-    kind_label = case((Feedback.first_response_breached_at == now, "首次响应超时"), else_="解决超时")
+    first = Feedback.first_response_breached_at == now
+    kind_label = case((first, "首次响应超时"), else_="解决超时")
+    kind_en = case((first, "first response"), else_="resolution")
     session.execute(
         insert(HistoryEntry).from_select(
             ["feedback_id", "at", "actor", "kind", "reason"],
@@ -327,11 +330,14 @@ def _record_breaches(session: Session, now: datetime) -> None:
                 stamp,
                 literal("system"),
                 literal("escalation"),
-                literal("SLA 超时, 升级到 ") + _level_kind() + literal(" / SLA breached: ") + kind_label,
+                literal("SLA ") + kind_label + literal("，升级到") + _level_kind()
+                + literal(" / SLA breached (") + kind_en + literal("): escalated to level ")
+                + cast(Feedback.escalation_level, String),
             ).where(just),
         )
     )
-    title = literal("SLA 超时升级 / SLA breach escalated: ") + Feedback.id
+    title = (literal("反馈 ") + Feedback.id + literal(" SLA 超时，已升级 / Item ") + Feedback.id
+             + literal(": SLA breached, escalated"))
     session.execute(
         insert(Notification).from_select(
             ["user_id", "feedback_id", "kind", "title", "created_at"],

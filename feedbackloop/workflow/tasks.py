@@ -17,6 +17,7 @@ from feedbackloop.db import get_read_sessionmaker, session_scope
 from feedbackloop.feedback import analyzing
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
+from feedbackloop.lib.humanize import localize_message
 from feedbackloop.tasks import huey, once_per_period, register_reconciler
 from feedbackloop.workflow import replies
 from feedbackloop.workflow import services as workflow_services
@@ -120,7 +121,7 @@ def run_sweep() -> dict[str, int]:
                     [record.owner_id],
                     record,
                     "followup",
-                    f"请回访 {fid}: 确认问题是否彻底解决 / follow-up check due",
+                    f"请回访 {fid}，确认问题是否彻底解决 / Follow up on item {fid}: check that the problem is solved",
                 )
         _retry_resolution_notices(session)
     for fid in result.followups or []:
@@ -195,7 +196,8 @@ def send_notification_mail() -> int:
         for note, email in rows:
             if email:
                 try:
-                    send(email, f"[FeedbackLoop] {note.title}", (note.body or note.title))
+                    title = localize_message(note.title, "zh-CN")  # staff mail is in the product language
+                    send(email, f"[FeedbackLoop] {title}", localize_message(note.body or note.title, "zh-CN"))
                     sent += 1
                 except OSError as exc:
                     log.warning("notification mail to %s failed: %s", email, exc)

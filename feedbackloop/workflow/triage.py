@@ -18,7 +18,7 @@ from feedbackloop.workflow import priority as prio
 from feedbackloop.workflow import sla
 from feedbackloop.workflow.models import PRIORITY_LEVELS, HistoryEntry
 from feedbackloop.workflow.routing import Router
-from feedbackloop.workflow.services import add_history, ensure_token, escalate, notify
+from feedbackloop.workflow.services import add_history, assigned_title, ensure_token, escalate, notify
 from feedbackloop.workflow.states import DONE_STATUSES
 
 REPEAT_WINDOW = timedelta(days=30)
@@ -108,6 +108,12 @@ def triage(session: Session, ids: list[str]) -> dict[str, int]:
     return {"triaged": len(records), "assigned": assigned}
 
 
+def priority_note(zh: str, en: str, old: str | None, new: str) -> str:
+    """A history reason for a changed priority, as "中文 / English" (the English side names the level)."""
+    return (f"{zh}，优先级 {PRIORITY_LEVELS.get(old or '', '—')} → {PRIORITY_LEVELS[new]} / "
+            f"{en}: priority {old or '—'} → {new}")  # fmt: skip
+
+
 def _settle(
     session: Session,
     record: Feedback,
@@ -117,7 +123,7 @@ def _settle(
     repeats: set[str],
 ) -> int:
     team = router.teams.get(record.team_id) if record.team_id else None
-    why = f"自动分派到 {team.name}" if team else "无匹配团队，待认领"
+    why = (f"自动分派到{team.name}", f"Routed to {team.name}") if team else ("无匹配团队，待认领", "No team matched: waiting to be claimed")
     record.owner_id = owner
     record.status = "assigned" if owner else "triaged"
     add_history(
@@ -125,25 +131,26 @@ def _settle(
         record,
         "status",
         None,
-        f"{why}；优先级 {PRIORITY_LEVELS.get(result.level, result.level)}（{result.score} 分）",
+        f"{why[0]}；优先级 {PRIORITY_LEVELS.get(result.level, result.level)}（{result.score} 分） / "
+        f"{why[1]}; priority {result.level} (score {result.score})",
         from_status="new",
         to_status=record.status,
         data={"team_id": record.team_id, "owner_id": owner},
     )
     if owner:
-        notify(session, [owner], record, "assigned", f"新反馈 {record.id} 已分配给您 / assigned to you")
+        notify(session, [owner], record, "assigned", assigned_title(record.id, new=True))
     if record.contact and record.contact in repeats:
         escalate(
             session,
             record,
-            "同一客户的重复问题 / repeat issue from the same customer",
+            "同一客户的重复问题 / A repeat issue from the same customer",
             to_level=2,
             members=router.level_cache,
         )
     elif "public" in result.risks or (
         record.channel in prio.REVIEW_PLATFORMS and record.priority in ("high", "urgent")
     ):
-        escalate(session, record, "公开投诉 / public complaint", to_level=2, members=router.level_cache)
+        escalate(session, record, "公开平台上的投诉 / A complaint on a public platform", to_level=2, members=router.level_cache)
     _escalate_safety(session, record, result, router.level_cache)
     return 1 if owner else 0
 
@@ -154,7 +161,7 @@ def _escalate_safety(
     """A safety, legal or health case goes to the expert level at once (no-op if it is there already)."""
     if prio.is_safety_case(record, result):
         kinds = "/".join(prio.RISK_LABELS[k] for k in result.risks if k in ("safety", "legal", "health"))
-        escalate(session, record, f"{kinds or '紧急'}风险，立即升级", to_level=2, members=members)
+        escalate(session, record, f"{kinds or '紧急'}风险，立即升级 / A safety, legal or health risk: escalated at once", to_level=2, members=members)
 
 
 def _manually_placed(session: Session, record: Feedback) -> bool:
@@ -187,7 +194,7 @@ def retriage(session: Session, feedback_id: str) -> dict[str, int]:
     result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
     if result.level != old:
         add_history(session, record, "priority", None,
-                    f"分析已更正，优先级 {PRIORITY_LEVELS.get(old or '', '—')} → {PRIORITY_LEVELS[result.level]}")
+                    priority_note("分析已更正", "The analysis was corrected", old, result.level))
     router = Router(session)
     team, _rule = router.team_for(record)
     assigned = 0
@@ -198,11 +205,11 @@ def retriage(session: Session, feedback_id: str) -> dict[str, int]:
         if record.status in ("triaged", "assigned"):
             record.status = "assigned" if owner else "triaged"
         add_history(
-            session, record, "status", None, f"分析已更正，改派到 {team.name}",
+            session, record, "status", None, f"分析已更正，改派到{team.name} / The analysis was corrected: moved to {team.name}",
             from_status=before, to_status=record.status, data={"team_id": team.id, "owner_id": owner},
         )
         if owner:
-            notify(session, [owner], record, "assigned", f"新反馈 {record.id} 已分配给您 / assigned to you")
+            notify(session, [owner], record, "assigned", assigned_title(record.id, new=True))
             assigned = 1
     _escalate_safety(session, record, result, router.level_cache)
     session.commit()
@@ -243,7 +250,7 @@ def reprioritise_analysed(session: Session, limit: int = 5000) -> int:
             result = prioritise(record, similar.get((record.problem_type, record.product), 0), work, now)
             if result.level != old:
                 add_history(session, record, "priority", None,
-                            f"分析完成，优先级 {PRIORITY_LEVELS.get(old or '', '—')} → {PRIORITY_LEVELS[result.level]}")
+                            priority_note("分析完成", "Analysed", old, result.level))
             _escalate_safety(session, record, result)
     session.commit()
     return len(records)

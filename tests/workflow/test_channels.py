@@ -155,3 +155,23 @@ def test_a_reply_with_unfilled_placeholders_is_refused(client, staff, team, make
     r = client.post(f"/api/v1/feedback/{record.id}/replies", headers=staff["sup"][1],
                     json={"body": "非常抱歉 {product} 给您带来不便"})
     assert r.status_code == 422 and "产品/服务" in r.text
+
+
+def test_a_call_back_for_an_unowned_item_goes_to_its_team(client, staff, team, make_feedback, db, monkeypatch, admin_headers):
+    """No owner to call the customer (the team works from a pool): the task reaches the team's handlers."""
+    monkeypatch.setattr(get_settings(), "sms_provider", "")
+    r = client.put(f"/api/v1/workflow/teams/{team['id']}", headers=admin_headers, json={"strategy": "pool"})
+    assert r.status_code == 200, r.text
+    record = make_feedback(content="外卖送错了，请联系我", contact=PHONE)
+    db.rollback()
+    assert db.get(Feedback, record.id).owner_id is None
+    r = client.post(f"/api/v1/feedback/{record.id}/replies", headers=staff["sup"][1], json={"body": "我们会尽快致电您"})
+    assert r.status_code == 201, r.text
+    db.rollback()
+    told = set(db.scalars(select(Notification.user_id).where(Notification.feedback_id == record.id,
+                                                             Notification.kind == "callback")))  # fmt: skip
+    assert told == {staff["a1"][0].id, staff["a2"][0].id}
+    reason = db.scalar(select(HistoryEntry.reason).where(HistoryEntry.feedback_id == record.id,
+                                                         HistoryEntry.kind == "delivery"))  # fmt: skip
+    zh, _sep, en = reason.partition(" / ")
+    assert "待人工外呼" in zh and "未配置短信服务" in zh and en.startswith("To call by hand: No SMS provider")

@@ -188,3 +188,33 @@ def test_claim_race_over_http_on_a_real_server(live_server, staff, make_feedback
     for t in threads:
         t.join()
     assert sorted(codes) == [200] + [409] * (len(heads) - 1)
+
+
+def test_only_handlers_own_items_whatever_the_team_holds(client, staff, team, make_feedback, make_user, db, admin_headers):
+    """A product manager or a customer success manager in a team reads its items but is never given one:
+    not by round robin, not by a supervisor's assignment (one or in bulk)."""
+    from feedbackloop.accounts.models import User
+
+    others = []
+    for role in ("product_manager", "csm", "analyst"):
+        name, _pw = make_user(role)
+        others.append(db.scalar(select(User).where(User.username == name)))
+        db.commit()
+    ids = [staff["a1"][0].id, staff["a2"][0].id] + [u.id for u in others]
+    r = client.put(f"/api/v1/workflow/teams/{team['id']}", headers=admin_headers, json={"member_ids": ids})
+    assert r.status_code == 200, r.text
+    owners = {_owner(client, staff["sup"][1], make_feedback(content=f"订单问题 {i} 需要处理").id)["owner_id"]
+              for i in range(10)}  # fmt: skip
+    assert owners == {staff["a1"][0].id, staff["a2"][0].id}
+    members = client.get("/api/v1/workflow/teams", headers=staff["sup"][1]).json()[0]["members"]
+    assert {m["id"] for m in members if m["can_own"]} == owners
+
+    record = make_feedback(content="发票开错了")
+    pm = others[0]
+    r = client.post(f"/api/v1/feedback/{record.id}/assign", headers=staff["sup"][1], json={"owner_id": pm.id})
+    assert r.status_code == 422 and "不能负责反馈" in r.json()["error"]["message"]
+    r = client.post("/api/v1/feedback/bulk", headers=staff["sup"][1],
+                    json={"ids": [record.id], "action": "assign", "owner_id": others[1].id})  # fmt: skip
+    assert r.status_code in (200, 422)
+    db.rollback()
+    assert db.get(Feedback, record.id).owner_id in owners

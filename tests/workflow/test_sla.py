@@ -114,6 +114,9 @@ def test_notifications_page_lists_and_marks_read(client, staff, team, make_feedb
     client.post("/login", data={"username": agent.username, "password": "password-123", "csrf_token": csrf})
     page = client.get("/workflow/notifications")
     assert page.status_code == 200 and record.id in page.text and "分配" in page.text
+    assert f"新反馈 {record.id} 已分配给您" in page.text and "assigned to you" not in page.text
+    english = client.get("/workflow/notifications?lang=en").text
+    assert f"New item {record.id} was assigned to you" in english and "已分配给您" not in english
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
     assert client.post("/workflow/notifications/read", data={"csrf_token": csrf}).status_code == 200
     unread = client.get(

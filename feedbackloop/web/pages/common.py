@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
 from markupsafe import Markup, escape
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -95,6 +95,12 @@ def highlight(text: str | None, query: str | None, length: int = 72) -> Markup:
     return Markup("…" if start else "") + marked + Markup("…" if start + length < len(flat) else "")
 
 
+@pass_context
+def _one_language(context: Any, message: str | None) -> str:
+    """`{{ note.title|msg }}`: the page language's side of a stored "中文 / English" product message."""
+    return localize_message(message or "", context.get("lang", "zh-CN"))
+
+
 def _env() -> Environment:
     # Autoescape everywhere: customer text may contain HTML and must render as text.
     env = Environment(
@@ -103,6 +109,7 @@ def _env() -> Environment:
     env.filters["localtime"] = local_time
     env.filters["excerpt"] = excerpt
     env.filters["highlight"] = highlight
+    env.filters["msg"] = _one_language
     env.globals["duration"] = duration
     env.globals.update(STATUS_LABELS=STATUS_LABELS, customer_types=CUSTOMER_TYPES, sentiments=SENTIMENTS)
     return env

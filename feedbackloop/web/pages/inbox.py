@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from feedbackloop.accounts.models import User
+from feedbackloop.accounts.policy import HANDLERS
 from feedbackloop.accounts.services import list_teams
 from feedbackloop.feedback import services
 from feedbackloop.feedback.models import CUSTOMER_TYPES, SENTIMENTS
@@ -62,7 +63,7 @@ def inbox(request: Request, session: SessionDep, user: StaffPage) -> Response:
         "sort": sort,
         "sla_left": lambda f: sla.view(f, now),
         "owners": owners,
-        "assignable": [u for u in owners.values() if u.is_active],
+        "assignable": [u for u in owners.values() if u.is_active and u.role in HANDLERS],
         "teams": teams,
         "saved_views": queue.saved_views(session, user),
         "priorities": PRIORITY_LEVELS,

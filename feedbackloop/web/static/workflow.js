@@ -8,6 +8,14 @@
   const localTime = (iso) => (iso ? TIME.format(new Date(iso)) : "");
   // The page's language (base.html sets <html lang>): zh-CN text first, English when the UI is in English.
   const t = (zh, en) => (document.documentElement.lang === "en" ? en : zh);
+  // Product messages (errors, history reasons, delivery results) are stored as "中文 / English": show one side.
+  const pick = (text) => {
+    const s = String(text == null ? "" : text);
+    const at = s.indexOf(" / ");
+    if (at < 0) return s;
+    const en = s.slice(at + 3);
+    return document.documentElement.lang === "en" ? en.charAt(0).toUpperCase() + en.slice(1) : s.slice(0, at);
+  };
 
   async function api(method, url, body) {
     const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
@@ -23,7 +31,7 @@
     const box = root.querySelector('[data-wf="error"]') || document.querySelector('[data-wf="error"]');
     if (!box) return;
     box.hidden = !err;
-    box.textContent = err ? String(err.message || err) : "";
+    box.textContent = err ? pick(err.message || err) : "";
   }
 
   function cell(v) {
@@ -192,16 +200,16 @@
         b.addEventListener("click", () => act(() => api("POST", base + "/transition", { to, reason: reason() })));
         return b;
       }));
-      q("hint").textContent = st.status_link ? t("客户进度链接: ", "Customer status link: ") + st.status_link : "";
+      q("hint").textContent = st.status_link ? t("客户进度链接：", "Customer status link: ") + st.status_link : "";
       const replies = await api("GET", base + "/replies");
       q("replies").replaceChildren(...replies.map((r) => {
         const li = document.createElement("li");
         li.dataset.replyState = r.state;
-        li.textContent = localTime(r.created_at) + " " + (r.direction === "in" ? "← " : "→ ") + (KINDS[r.kind] || r.kind) + " · " + (STATES[r.state] || r.state) + (r.error && r.state !== "sent" ? "（" + r.error + "）" : "") + " · " + (r.subject || "") + " — " + r.body.slice(0, 120);
+        li.textContent = localTime(r.created_at) + " " + (r.direction === "in" ? "← " : "→ ") + (KINDS[r.kind] || r.kind) + " · " + (STATES[r.state] || r.state) + (r.error && r.state !== "sent" ? t("（", " (") + pick(r.error) + t("）", ")") : "") + " · " + (r.subject || "") + " — " + r.body.slice(0, 120);
         return li;
       }));
       const hist = await api("GET", base + "/history");
-      q("history").replaceChildren(...hist.map((h) => { const li = document.createElement("li"); li.textContent = localTime(h.at) + " · " + (h.actor === "system" ? t("系统", "System") : h.actor) + " · " + (EVENTS[h.kind] || h.kind) + (h.to_status ? " → " + (STATUS[h.to_status] || h.to_status) : "") + (h.reason ? " · " + h.reason : ""); return li; }));
+      q("history").replaceChildren(...hist.map((h) => { const li = document.createElement("li"); li.textContent = localTime(h.at) + " · " + (h.actor === "system" ? t("系统", "System") : h.actor) + " · " + (EVENTS[h.kind] || h.kind) + (h.to_status ? " → " + (STATUS[h.to_status] || h.to_status) : "") + (h.reason ? " · " + pick(h.reason) : ""); return li; }));
     }
 
     async function act(fn) {
@@ -214,9 +222,9 @@
       const people = new Map();
       for (const team of teams) {
         const o = document.createElement("option");
-        o.value = "team:" + team.id; o.textContent = t("团队: ", "Team: ") + team.name;
+        o.value = "team:" + team.id; o.textContent = t("团队：", "Team: ") + team.name;
         sel.appendChild(o);
-        for (const m of team.members) people.set(m.id, m.display_name || m.username);
+        for (const m of team.members) if (m.can_own) people.set(m.id, m.display_name || m.username);
       }
       for (const [uid, name] of people) {
         const o = document.createElement("option"); o.value = "user:" + uid; o.textContent = name; sel.appendChild(o);

@@ -26,6 +26,8 @@ PHONE_RE = re.compile(r"^(?:\+?86[- ]?)?(1[3-9]\d{9})$")
 WECHAT_PREFIX = "wechat:"
 CHANNEL_LABELS = {"email": "邮件", "sms": "短信", "wechat": "微信", "phone": "电话"}
 PROVIDER_LABELS = {"smtp": "SMTP", "aliyun_sms": "阿里云短信", "tencent_sms": "腾讯云短信", "wechat_mp": "微信服务号"}
+PROVIDER_LABELS_EN = {"smtp": "SMTP", "aliyun_sms": "Aliyun SMS", "tencent_sms": "Tencent Cloud SMS", "wechat_mp": "WeChat service account"}
+CHANNEL_LABELS_EN = {"email": "E-mail", "sms": "SMS", "wechat": "WeChat", "phone": "Phone"}
 
 
 def phone_number(contact: str | None) -> str | None:
@@ -107,15 +109,15 @@ def send_to_customer(
         number = phone_number(value)
         adapter = sms_adapter()
         if number is None:
-            return Delivery("sms", "failed", None, value, error="不是有效的手机号码", text=text)
+            return Delivery("sms", "failed", None, value, error="不是有效的手机号码 / Not a valid mobile number", text=text)
         if adapter is None:
-            return Delivery("sms", "manual", None, number, error="未配置短信服务, 请电话联系客户", text=text)
+            return Delivery("sms", "manual", None, number, error="未配置短信服务，请电话联系客户 / No SMS provider is configured: call the customer", text=text)
         return adapter.send(number, text, link, reference=reference)
     if chosen == "wechat":
         adapter = wechat_adapter()
         openid = value[len(WECHAT_PREFIX):] if value.startswith(WECHAT_PREFIX) else value
         if adapter is None:
-            return Delivery("wechat", "manual", None, openid, error="未配置微信服务号, 请人工联系客户", text=text)
+            return Delivery("wechat", "manual", None, openid, error="未配置微信服务号，请人工联系客户 / No WeChat service account is configured: contact the customer yourself", text=text)
         return adapter.send(openid, text, link, reference=reference)
-    return Delivery("phone", "manual", None, value or None, error="客户没有可用的邮箱、手机或微信, 请人工联系",
+    return Delivery("phone", "manual", None, value or None, error="客户没有可用的邮箱、手机或微信，请人工联系 / The customer has no e-mail, mobile or WeChat contact: contact them yourself",
                     text=clip(text, 500))
