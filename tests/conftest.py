@@ -65,6 +65,13 @@ def _wipe() -> None:
             conn.execute(table.delete())
 
 
+@pytest.fixture(autouse=True)
+def _one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test counts its requests inside one rate-limit minute: a test that spends a budget and then
+    expects 429 must not pass or fail by whether the wall clock crossed a minute meanwhile."""
+    monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
+
+
 @pytest.fixture(scope="session")
 def _schema() -> None:
     prepare_database(get_settings())

@@ -25,10 +25,15 @@ _lock = threading.Lock()
 _hits: dict[tuple[str, int], int] = {}
 
 
+def _now() -> float:
+    """The clock the windows are cut from (tests pin it so that a run never straddles a minute)."""
+    return time.time()
+
+
 def limit_public(request: Request) -> None:
     """Count this request against its client's per-minute budget; raise 429 past it."""
     client = _client(request)
-    window = int(time.time() // 60)
+    window = int(_now() // 60)
     budget = get_settings().public_rate_limit_per_minute
     count = _count(client, window)
     if count > budget:
@@ -44,9 +49,9 @@ def limit_public_reads(request: Request) -> None:
 def limit_bucket(request: Request, bucket: str, budget: int) -> None:
     """Like limit_public, for one feature's own per-client budget (votes, verification codes, public reads);
     shared across nodes like every count here."""
-    count = _count(f"{bucket}:{_client(request)}", int(time.time() // 60))
+    count = _count(f"{bucket}:{_client(request)}", int(_now() // 60))
     if count > budget:
-        wait = 60 - int(time.time() % 60)
+        wait = 60 - int(_now() % 60)
         raise RateLimited(
             f"操作过于频繁, 请 {wait} 秒后再试 (每分钟最多 {budget} 次) / too many requests, retry in {wait} s",
             retry_after=wait,
@@ -90,19 +95,19 @@ def limit_unverified(request: Request, verify: Callable[[], T]) -> T:
 
 
 def _check_failures(request: Request, kind: str, budget: int, message: str) -> None:
-    window = int(time.time() // 60)
+    window = int(_now() // 60)
     name = f"{kind}:{_client(request)}"
     failures = sharedstate.get_count(_shared_key(name, window))
     if failures is None:
         with _lock:
             failures = _hits.get((name, window), 0)
     if failures >= budget:
-        wait = 60 - int(time.time() % 60)
+        wait = 60 - int(_now() % 60)
         raise RateLimited(message.format(wait=wait), retry_after=wait)
 
 
 def _count_failure(request: Request, kind: str) -> None:
-    _count(f"{kind}:{_client(request)}", int(time.time() // 60))
+    _count(f"{kind}:{_client(request)}", int(_now() // 60))
 
 
 def _shared_key(name: str, window: int) -> str:
