@@ -38,8 +38,10 @@ class FeedbackFacet(Base):
     polarity: Mapped[str | None] = mapped_column(String(10))
 
 
-def facts(analysis: Mapping[str, Any] | None) -> list[tuple[str, str, str | None]]:
-    """(kind, value, polarity) of one analysis, each once."""
+def facts(analysis: Mapping[str, Any] | None, product: str | None = None,
+          module: str | None = None) -> list[tuple[str, str, str | None]]:
+    """(kind, value, polarity) of one analysed item, each once. The product and module the item came with
+    (a form's or an API client's fields) count as mentions beside those the analysis found in the text."""
     if not analysis:
         return []
     found: list[tuple[str, str, str | None]] = []
@@ -50,8 +52,10 @@ def facts(analysis: Mapping[str, Any] | None) -> list[tuple[str, str, str | None
     # A mention carries the item's sentiment, so that "mentions and how many are negative" needs no join.
     mentions = analysis.get("mentions") or {}
     sentiment = (analysis.get("sentiment") or {}).get("label")
-    found += [("product", str(p), sentiment) for p in mentions.get("products") or [] if p]
-    found += [("module", str(m), sentiment) for m in mentions.get("modules") or [] if m]
+    products = [product] if product and product.strip() else []
+    modules = [module] if module and module.strip() else []
+    found += [("product", str(p).strip(), sentiment) for p in products + list(mentions.get("products") or []) if p]
+    found += [("module", str(m).strip(), sentiment) for m in modules + list(mentions.get("modules") or []) if m]
     if analysis.get("urgency") == "紧急":
         for reason in analysis.get("urgency_reasons") or []:
             category = str(reason).split(":", 1)[0].strip()
@@ -65,11 +69,14 @@ def store(session: Session, items: Iterable[tuple[str, datetime, Mapping[str, An
     items = list(items)
     if not items:
         return
-    session.execute(delete(FeedbackFacet).where(FeedbackFacet.feedback_id.in_([fid for fid, _, _ in items])))
+    ids = [fid for fid, _, _ in items]
+    session.execute(delete(FeedbackFacet).where(FeedbackFacet.feedback_id.in_(ids)))
+    declared = {fid: (p, m) for fid, p, m in session.execute(
+        select(Feedback.id, Feedback.product, Feedback.module).where(Feedback.id.in_(ids)))}  # fmt: skip
     rows = [
         {"feedback_id": fid, "received_at": received, "kind": kind, "value": value, "polarity": polarity}
         for fid, received, analysis in items
-        for kind, value, polarity in facts(analysis)
+        for kind, value, polarity in facts(analysis, *declared.get(fid, (None, None)))
     ]
     if rows:
         session.execute(cast(Table, FeedbackFacet.__table__).insert(), rows)

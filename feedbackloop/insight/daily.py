@@ -222,6 +222,7 @@ def _sla_where() -> list[Any]:
     return [met | breached]
 
 
+MENTION_SPEC = _facet_counts("mention", ("product", "module"), polarity=True, distinct=True)
 ITEM_SPECS: tuple[Spec, ...] = (
     Spec(DailyItems, (*_DIM_COLS, "received", "handled", "sla_n", "sla_missed", "analysed", "negative", "positive"),
          _items, Feedback.received_at),
@@ -232,7 +233,7 @@ ITEM_SPECS: tuple[Spec, ...] = (
     _facet_counts("aspect", ("aspect",), polarity=True),
     _facet_counts("keyword", ("keyword",), polarity=False),
     _facet_counts("risk", ("risk",), polarity=False),
-    _facet_counts("mention", ("product", "module"), polarity=True, distinct=True),
+    MENTION_SPEC,
 )  # fmt: skip
 
 

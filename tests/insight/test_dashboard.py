@@ -157,3 +157,16 @@ def test_the_page_keeps_the_filters_in_its_tabs_and_links_and_says_what_is_wrong
     english = client.get("/dashboard?view=tech&lang=en")
     assert "Product and module mentions" in english.text and "产品与模块提及" not in english.text
     assert client.get("/static/vendor/echarts/LICENSE").status_code == 200
+
+
+def test_the_product_and_module_an_item_came_with_count_as_mentions(client, db, data, admin_headers, make_feedback):
+    """A form or an API client names the product and module; the text need not repeat them (issue 13)."""
+    record = make_feedback(content="付款的时候一直转圈, 付不了款", channel="api", product="会员App", module="支付",
+                           received_at=NOW - timedelta(days=1))  # fmt: skip
+    assert record.analysis is not None
+    r = client.get("/api/v1/dashboard/mentions?from=2026-10-01&to=2026-11-30", headers=admin_headers)
+    items = {i["name"]: i for i in r.json()["items"]}
+    assert items["会员App"]["count"] == 1 and items["支付"]["count"] == 1
+    assert items["外卖"]["count"] == 3  # the meituan items' declared product, though not every text names it
+    for name in ("会员App", "支付", "外卖"):
+        assert _inbox_count(db, items[name]["href"]) == items[name]["count"]
