@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 
@@ -29,6 +30,15 @@ class FeedbackLoopError(Exception):
 class ValidationFailed(FeedbackLoopError):
     status = 422
     code = "validation_failed"
+
+
+def unknown_values(bad: dict[str, Collection[str]]) -> ValidationFailed:
+    """The 422 for filter values outside their choices: which parameters, and the values each accepts."""
+    names = list(bad)
+    allowed = "；".join(f"{n} 可选 {'、'.join(c)}" for n, c in bad.items())
+    allowed_en = "; ".join(f"{n} accepts {', '.join(c)}" for n, c in bad.items())
+    return ValidationFailed(f"无法识别的筛选值：{'、'.join(names)}（{allowed}） / "
+                            f"Unknown filter value: {', '.join(names)} ({allowed_en})", details={"fields": names})  # fmt: skip
 
 
 class NotFound(FeedbackLoopError):

@@ -32,8 +32,8 @@ from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write
-from feedbackloop.errors import NotFound, ValidationFailed
-from feedbackloop.feedback.models import Feedback
+from feedbackloop.errors import NotFound, ValidationFailed, unknown_values
+from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES, Feedback
 from feedbackloop.insight import daily
 from feedbackloop.insight.daily_models import (
     ContactDays,
@@ -126,6 +126,16 @@ class Filters:
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def check(self) -> Filters:
+        """Raise a 422 listing the accepted values when a channel, problem type or customer type is unknown:
+        a typo must not read as a quiet month of zeros."""
+        choices = {"channel": CHANNELS, "problem_type": PROBLEM_TYPES, "customer_type": CUSTOMER_TYPES}
+        bad = {name: list(allowed) for name, allowed in choices.items()
+               if getattr(self, name) is not None and getattr(self, name) not in allowed}  # fmt: skip
+        if bad:
+            raise unknown_values(bad)
+        return self
 
 
 @dataclass
@@ -521,6 +531,7 @@ def overview_range(session: Session, lo: datetime, hi: datetime, filters: Filter
 def overview(session: Session, date_from: date, date_to: date, filters: Filters | None = None) -> dict[str, Any]:
     """Every KPI of whole days `date_from`..`date_to` with targets and trend (what the API, the KPI page and the
     CLI show)."""
+    (filters or Filters()).check()
     lo, hi = bounds(date_from, date_to)
     days = (date_to - date_from).days + 1
     return {"from": date_from.isoformat(), "to": date_to.isoformat(),

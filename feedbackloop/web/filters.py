@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from feedbackloop.errors import ValidationFailed
+from feedbackloop.errors import ValidationFailed, unknown_values
 from feedbackloop.feedback import services
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES, SENTIMENTS, URGENCIES
 from feedbackloop.lib.clock import CHINA
@@ -112,11 +112,9 @@ class InboxQuery:
     def strict(self) -> InboxQuery:
         """Raise a 422 naming what to fix when any filter was not understood (exports, the dashboard's API)."""
         if self.errors:
-            raise ValidationFailed(f"{self.errors[0]}: from / to / invalid date, use YYYY-MM-DD")
+            raise ValidationFailed(f"{self.errors[0]}（from、to） / Dates (from, to) must be YYYY-MM-DD")
         if self.invalid:
-            raise ValidationFailed(
-                f"无法识别的筛选值: {', '.join(self.invalid)} / unknown filter value", details={"fields": self.invalid}
-            )
+            raise unknown_values({name: CHOICES.get(name, ()) for name in self.invalid})
         return self
 
     def url(self, path: str = "/inbox", **changes: object) -> str:

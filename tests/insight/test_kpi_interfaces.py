@@ -22,6 +22,9 @@ def test_the_api_answers_every_spec_key_with_value_n_and_target(client, month, a
     assert data["repeat_rate"]["target"] == 15.0 and data["csat"]["target"] is None
     tmall = client.get("/api/v1/kpis?from=2024-04-01&to=2024-04-30&channel=tmall", headers=admin_headers).json()
     assert tmall["kpis"]["csat"]["value"] == 50.0 and tmall["filters"] == {"channel": "tmall"}
+    typo = client.get("/api/v1/kpis?channel=nope&customer_type=vip", headers=admin_headers)  # not a quiet month
+    assert typo.status_code == 422 and typo.json()["error"]["details"]["fields"] == ["channel", "customer_type"]
+    assert "tmall" in typo.json()["error"]["message"] and "high_value" in typo.json()["error"]["message"]
 
 
 def test_a_supervisor_sets_a_target_and_the_api_says_whether_it_is_met(client, month, admin_headers, make_user):
@@ -48,6 +51,8 @@ def test_the_kpi_page_shows_tiles_with_target_and_trend(client, month, make_user
     assert 'data-testid="kpi-nps"' in page.text and 'data-value="40.0"' in page.text
     assert "+40.0" in page.text and "7 小时" in page.text  # resolution median 420 business minutes
     assert "样本少于 30" in page.text
+    typo = client.get("/kpis?from=2024-04-01&to=2024-04-30&problem_type=快递")
+    assert typo.status_code == 422 and "无法识别的筛选值：problem_type" in typo.text and "物流" in typo.text
 
 
 def test_the_cli_prints_the_kpis_and_their_json(month):
@@ -60,6 +65,8 @@ def test_the_cli_prints_the_kpis_and_their_json(month):
     assert json.loads(out.output)["kpis"]["csat"]["value"] == 50.0
     bad = runner.invoke(main, ["kpi", "--from", "2024-04-30", "--to", "2024-04-01"])
     assert bad.exit_code == 1 and "早于" in bad.output
+    typo = runner.invoke(main, ["kpi", "--channel", "taobao"])
+    assert typo.exit_code == 1 and "无法识别的筛选值：channel" in typo.output and "tmall" in typo.output
 
 
 def _column_at(line: str, marker: str) -> int:

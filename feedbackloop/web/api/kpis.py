@@ -26,7 +26,7 @@ def kpi_filters(
     product: Text = None,
     customer_type: Annotated[str | None, Query(max_length=20)] = None,
 ) -> kpis.Filters:
-    """The feedback list's filters that apply to KPIs."""
+    """The feedback list's filters that apply to KPIs (kpis.overview refuses unknown values)."""
     return kpis.Filters(channel, team_id, agent_id, problem_type, product, customer_type)
 
 
