@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from typing import Any
 
 
@@ -32,7 +32,7 @@ class ValidationFailed(FeedbackLoopError):
     code = "validation_failed"
 
 
-def unknown_values(bad: dict[str, Collection[str]]) -> ValidationFailed:
+def unknown_values(bad: Mapping[str, Collection[str]]) -> ValidationFailed:
     """The 422 for filter values outside their choices: which parameters, and the values each accepts."""
     names = list(bad)
     allowed = "；".join(f"{n} 可选 {'、'.join(c)}" for n, c in bad.items())
