@@ -71,15 +71,25 @@ class PeriodReport:
     # SPEC §7: the period's KPIs (value, n, target, change against the previous period), insight/kpis.py.
     kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    def days(self) -> tuple[str, str, str, str]:
+        """First and last China-time day of this period and of the previous one, the end inclusive: how every
+        format (text, HTML, PDF, XLSX, the mail's subject) names the period, as the dashboard's from/to do."""
+        last = timedelta(microseconds=1)
+        return (self.start.astimezone(CHINA).date().isoformat(), (self.end - last).astimezone(CHINA).date().isoformat(),
+                self.previous_start.astimezone(CHINA).date().isoformat(),
+                (self.start - last).astimezone(CHINA).date().isoformat())  # fmt: skip
+
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         for key in ("start", "end", "previous_start"):
             out[key] = getattr(self, key).astimezone(CHINA).isoformat()
+        out["from"], out["to"], out["previous_from"], out["previous_to"] = self.days()
         return out
 
 
 def period_bounds(period: str = "week", start: date | None = None, end: date | None = None) -> tuple[datetime, datetime]:
-    """[start, end) in China time: the last 7 or 30 days up to now, or whole days from `start` through `end`."""
+    """[start, end) in China time, always whole days: the last 7 or 30 days up to and including today (as the
+    dashboard's and the KPIs' default range), or the days from `start` through `end`."""
     if start or end:
         if not (start and end):
             raise ValidationFailed("自定义区间需要同时给出开始和结束日期 / give both --from and --to")
@@ -88,8 +98,8 @@ def period_bounds(period: str = "week", start: date | None = None, end: date | N
         return (datetime.combine(start, time(), CHINA), datetime.combine(end + timedelta(days=1), time(), CHINA))
     if period not in PERIODS:
         raise ValidationFailed(f"未知周期 '{period}', 可用: {', '.join(PERIODS)} / unknown period")
-    now = clock.now().astimezone(CHINA)
-    return now - timedelta(days=PERIODS[period]), now
+    tomorrow = datetime.combine(clock.now().astimezone(CHINA).date() + timedelta(days=1), time(), CHINA)
+    return tomorrow - timedelta(days=PERIODS[period]), tomorrow
 
 
 def _shares(current: dict[str, int], previous: dict[str, int], labels: dict[str, str], keys: Any) -> list[Share]:

@@ -9,14 +9,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from feedbackloop.insight.periodic import CHINA, PeriodReport
+from feedbackloop.insight.periodic import PeriodReport
 from feedbackloop.lib.columns import table
 
 TREND = {"up": "↑", "down": "↓", "flat": "→", "new": "新"}
-
-
-def _day(report: PeriodReport, key: str) -> str:
-    return getattr(report, key).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _change(now: float, before: float) -> str:
@@ -28,9 +24,10 @@ def _points(now: float, before: float) -> str:
 
 
 def as_text(report: PeriodReport) -> str:
+    first, last, previous_first, previous_last = report.days()
     lines = [
-        f"反馈报告 / feedback report  {_day(report, 'start')} — {_day(report, 'end')}",
-        f"上一周期 / previous period from {_day(report, 'previous_start')}",
+        f"反馈报告 {first} 至 {last}",
+        f"上一周期 {previous_first} 至 {previous_last}",
         "",
         f"反馈总量 {report.total} 条 (上一周期 {report.previous_total} 条), 已分析 {report.analysed} 条, "
         f"重复 {report.duplicates} 条; 已处理 {report.handled} 条, 未结 {report.open} 条",
@@ -96,8 +93,9 @@ def as_html(report: PeriodReport, translate: Callable[..., str] | None = None, l
         loader=FileSystemLoader(Path(__file__).resolve().parent / "templates"),
         autoescape=select_autoescape(["html"]),
     )
-    context: dict[str, Any] = {"r": report, "start": _day(report, "start"), "end": _day(report, "end"),
-                               "previous_start": _day(report, "previous_start"), "trend": TREND,
+    first, last, previous_first, previous_last = report.days()
+    context: dict[str, Any] = {"r": report, "first": first, "last": last, "previous_first": previous_first,
+                               "previous_last": previous_last, "trend": TREND,
                                "change": _points, "human": _human, "_": translate or _as_is, "lang": lang}  # fmt: skip
     return env.get_template("period_report.html").render(context)
 

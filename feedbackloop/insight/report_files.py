@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from feedbackloop.insight.periodic import CHINA, PeriodReport
+from feedbackloop.insight.periodic import PeriodReport
 from feedbackloop.insight.render import TREND, as_html
 from feedbackloop.lib.spreadsheet import text_cells
 
@@ -27,11 +27,11 @@ def as_pdf(report: PeriodReport) -> bytes:
 
 
 def _sheets(report: PeriodReport) -> dict[str, list[list[Any]]]:
-    day = "%Y-%m-%d %H:%M"
+    first, last, previous_first, previous_last = report.days()
     return {
         "概况": [["指标", "本期", "上期"],
-                 ["开始", report.start.astimezone(CHINA).strftime(day), report.previous_start.astimezone(CHINA).strftime(day)],
-                 ["结束", report.end.astimezone(CHINA).strftime(day), report.start.astimezone(CHINA).strftime(day)],
+                 ["开始日期", first, previous_first],
+                 ["结束日期（含）", last, previous_last],
                  ["反馈总量", report.total, report.previous_total], ["已分析", report.analysed, ""],
                  ["已处理", report.handled, ""], ["未结", report.open, ""], ["重复", report.duplicates, ""]],
         "渠道": [["渠道", "条数", "占比", "上期条数", "上期占比"]]

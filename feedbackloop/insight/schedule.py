@@ -147,11 +147,10 @@ def send_due(session: Session, send: Sender, now: datetime | None = None) -> int
 def _mail(session: Session, sub: ReportSubscription, start: datetime, end: datetime, send: Sender) -> int:
     report = build_report(session, start, end)
     pdf = as_pdf(report)
-    last_day = (end - timedelta(days=1)).date()
-    label = f"{start.date():%Y-%m-%d} — {last_day:%Y-%m-%d}"
-    subject = f"[FeedbackLoop] {SUBSCRIPTION_PERIODS[sub.period]}反馈报告 {label}"
-    name = f"feedback-report-{start.date():%Y%m%d}-{last_day:%Y%m%d}.pdf"
-    body = f"您订阅的{SUBSCRIPTION_PERIODS[sub.period]}反馈报告见附件 (PDF)。\n\n" + as_text(report)
+    first, last, _previous_first, _previous_last = report.days()
+    subject = f"[FeedbackLoop] {SUBSCRIPTION_PERIODS[sub.period]}反馈报告 {first} 至 {last}"
+    name = f"feedback-report-{first.replace('-', '')}-{last.replace('-', '')}.pdf"
+    body = f"您订阅的{SUBSCRIPTION_PERIODS[sub.period]}反馈报告见附件（PDF）。\n\n" + as_text(report)
     for to in sub.recipients:
         send(to, subject, body, attachments=[(name, "application/pdf", pdf)])
     return len(sub.recipients)

@@ -6,7 +6,8 @@ from __future__ import annotations
 EN_INSIGHT: dict[str, str] = {
     # the period report page (insight/templates/period_report.html)
     "反馈周期报告": "Feedback period report",
-    "（上一周期自 {day} 起）": " (previous period from {day})",
+    "{first} 至 {last}": "{first} to {last}",
+    "（上一周期：{first} 至 {last}）": " (previous period: {first} to {last})",
     "概况": "Overview",
     "反馈总量": "Feedback received",
     "上期 {n}": "previous {n}",

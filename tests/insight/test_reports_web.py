@@ -84,6 +84,29 @@ def test_a_custom_range_and_bad_ranges(client, period, admin_headers):
         assert client.get(f"/api/v1/reports/period?{query}", headers=admin_headers).status_code == 422, query
 
 
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils (pdftotext) is in .ci/run's apt line")
+def test_every_format_names_the_same_whole_days_as_the_dashboard(client, period, admin_headers, tmp_path):
+    """The week is the 7 whole China-time days up to and including today, as the dashboard's and the KPIs'
+    default range; JSON, HTML, PDF, XLSX and the file name all say 2026-11-19 至 2026-11-25 (the end inclusive)."""
+    days = ("2026-11-19", "2026-11-25", "2026-11-12", "2026-11-18")
+    data = _report(client, admin_headers, "json").json()
+    assert (data["from"], data["to"], data["previous_from"], data["previous_to"]) == days
+    html = _report(client, admin_headers, "html").text
+    assert "2026-11-19 至 2026-11-25（上一周期：2026-11-12 至 2026-11-18）" in html and "00:00" not in html
+    pdf = tmp_path / "report.pdf"
+    response = _report(client, admin_headers, "pdf")
+    assert 'filename="feedback-report-20261119-20261125.pdf"' in response.headers["content-disposition"]
+    pdf.write_bytes(response.content)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "2026-11-19 至 2026-11-25" in text
+    book = load_workbook(io.BytesIO(_report(client, admin_headers, "xlsx").content))
+    rows = {row[0]: row[1:] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
+    assert rows["开始日期"] == ("2026-11-19", "2026-11-12") and rows["结束日期（含）"] == ("2026-11-25", "2026-11-18")
+    board = client.get("/api/v1/dashboard/summary?from=2026-11-19&to=2026-11-25", headers=admin_headers).json()
+    default = client.get("/api/v1/dashboard/summary", headers=admin_headers).json()
+    assert data["total"] == board["total"] == 6 and default["to"] == data["to"]
+
+
 def test_the_reports_page_shows_the_report_and_its_downloads(client, period):
     from insight_helpers import login
 
@@ -96,6 +119,8 @@ def test_the_reports_page_shows_the_report_and_its_downloads(client, period):
     assert view.status_code == 200 and "反馈周期报告" in view.text and "送餐速度慢" in view.text
     assert "script-src 'self'" in view.headers["content-security-policy"]
     assert "请选择开始和结束日期" in client.get("/reports?period=range").text
+    english = client.get("/reports/view?period=range&from=2026-11-22&to=2026-11-24&lang=en").text
+    assert "2026-11-22 to 2026-11-24 (previous period: 2026-11-19 to 2026-11-21)" in english
 
 
 # --- scheduled reports ----------------------------------------------------------------------------------
@@ -135,7 +160,7 @@ def test_the_scheduler_mails_each_ended_week_once_with_the_pdf(client, db, perio
     assert scheduled_reports.call_local() == 2  # the periodic task, as the consumer's scheduler runs it
     assert sorted(str(m["To"]) for m in smtp.messages) == ["boss@example.com", "ops@example.com"]
     message = smtp.messages[0]
-    assert "2026-11-23 — 2026-11-29" in str(message["Subject"])
+    assert "2026-11-23 至 2026-11-29" in str(message["Subject"])
     pdf = next(part for part in message.iter_attachments())
     assert pdf.get_content_type() == "application/pdf" and pdf.get_content().startswith(b"%PDF")
     assert "送餐速度慢" in message.get_body(("plain",)).get_content()

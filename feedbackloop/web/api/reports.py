@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 from feedbackloop.accounts.models import User
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.insight import build_report, period_bounds, schedule
-from feedbackloop.insight.periodic import CHINA
 from feedbackloop.insight.render import as_html, as_json
 from feedbackloop.insight.report_files import FORMATS, as_pdf, as_xlsx
 from feedbackloop.web.crud import Entity, add_crud_routes
@@ -37,7 +36,8 @@ def report_file(session: SessionDep, period: str, start: date | None, end: date 
         body = RENDER[fmt](report).encode("utf-8")
     else:
         body = as_pdf(report) if fmt == "pdf" else as_xlsx(report)
-    name = f"feedback-report-{lo.astimezone(CHINA):%Y%m%d}-{hi.astimezone(CHINA):%Y%m%d}.{fmt}"
+    first, last, _previous_first, _previous_last = report.days()
+    name = f"feedback-report-{first.replace('-', '')}-{last.replace('-', '')}.{fmt}"
     disposition = "inline" if fmt == "html" else "attachment"
     return Response(body, media_type=FORMATS[fmt], headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
 
