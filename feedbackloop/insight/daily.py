@@ -392,15 +392,32 @@ def _all_keyed(session: Session) -> bool:
     return items == session.scalar(select(func.count()).select_from(DailyItemKeys))
 
 
-def fresh(session: Session) -> bool:
-    """Whether every item is counted as it is now (the readers' condition for using the item rows)."""
+def _fresh_now(session: Session) -> bool:
     return session.execute(_stale_stmt(session).limit(1)).first() is None and _all_keyed(session)
+
+
+def fresh(session: Session) -> bool:
+    """Whether every item is counted as it is now (the readers' condition for using the item rows); the
+    answer `pin_fresh` gave, in a session it was called on."""
+    pinned = session.info.get(_PINNED)
+    return pinned if pinned is not None else _fresh_now(session)
+
+
+_PINNED = "feedbackloop.daily.fresh"
+
+
+def pin_fresh(session: Session) -> bool:
+    """Decide `fresh` once for the rest of a read-only request's session (a dashboard request asks it of every
+    chart: one stale-item probe and two counts instead of a dozen). Call it right after `sync`."""
+    session.info[_PINNED] = value = _fresh_now(session)
+    return value
 
 
 def sync(session: Session, *, limit: int | None = None) -> int:
     """Recount the days and customers of the items changed since the last sync. Commits per batch."""
     done = 0
-    if fresh(session):
+    session.info.pop(_PINNED, None)
+    if _fresh_now(session):
         session.rollback()
         return 0
     while limit is None or done < limit:

@@ -261,3 +261,16 @@ def test_value_buckets_cover_every_value_exactly_once():
     for (lo, hi), (lo2, _) in zip(edges, edges[1:], strict=False):
         assert lo < hi == lo2
     assert edges[0][0] == 0.0
+
+
+def test_a_dashboard_request_decides_freshness_once(client, db, world, admin_headers, monkeypatch):
+    """Every chart of a request asks `fresh`; the stale-item probe and the two counts run once, after the sync."""
+    calls = []
+    real = daily._fresh_now
+    monkeypatch.setattr(daily, "_fresh_now", lambda session: calls.append(1) or real(session))
+    r = client.get("/api/v1/dashboard/summary?from=2026-11-01&to=2026-11-30", headers=admin_headers)
+    assert r.status_code == 200 and r.json()["total"] > 0
+    assert len(calls) == 2  # sync's own check, then pin_fresh for the request
+    calls.clear()
+    assert client.get("/api/v1/kpis?from=2026-11-01&to=2026-11-30", headers=admin_headers).status_code == 200
+    assert len(calls) <= 3  # kpi_facts.refresh's sync, maybe a second sync pass, then the pin

@@ -52,6 +52,7 @@ def _is_date(raw: str) -> bool:
 
 def _view(request: Request, session: SessionDep) -> View:
     daily.sync(session)  # count the items changed since the last request, so the daily rows can answer
+    daily.pin_fresh(session)  # and decide once for all the request's figures whether they may
     return view_of(request.query_params)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from feedbackloop.accounts.models import User
-from feedbackloop.insight import kpi_facts, kpis
+from feedbackloop.insight import daily, kpi_facts, kpis
 from feedbackloop.web.deps import SessionDep, StaffUser, require_role
 
 router = APIRouter(prefix="/api/v1", tags=["kpis"])
@@ -40,6 +40,7 @@ def list_kpis(
 ) -> dict[str, Any]:
     """Every KPI with value, n, low_n, target, direction, met, the previous period and the change."""
     kpi_facts.refresh(session)
+    daily.pin_fresh(session)
     lo, hi = kpis.default_range(date_from, date_to)
     return kpis.overview(session, lo, hi, filters)
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, PROBLEM_TYPES
-from feedbackloop.insight import kpi_facts, kpis
+from feedbackloop.insight import daily, kpi_facts, kpis
 from feedbackloop.web.deps import SessionDep
 from feedbackloop.web.i18n import localize_message, resolve_lang
 from feedbackloop.web.pages.common import (
@@ -51,6 +51,7 @@ def kpi_page(request: Request, session: SessionDep, user: StaffPage) -> Response
     filters = kpis.Filters(q.get("channel") or None, _int(q.get("team_id")), _int(q.get("agent_id")),
                            q.get("problem_type") or None, q.get("product") or None, q.get("customer_type") or None)  # fmt: skip
     kpi_facts.refresh(session)
+    daily.pin_fresh(session)
     data = kpis.overview(session, lo, hi, filters)
     lang = resolve_lang(request)
     order = MAIN + [k for k in data["kpis"] if k not in MAIN]
