@@ -45,12 +45,12 @@ def prepare_database(settings: Settings, *, demo: bool = False) -> None:
     with _first_start_lock():
         migrate(settings.resolved_database_url())
         if search.ensure_index(get_engine()):
-            log.warning("搜索索引缺失, 已重建 / the feedback search index was missing and has been rebuilt")
+            log.warning("搜索索引缺失，已重建 / the feedback search index was missing and has been rebuilt")
         with session_scope() as session:
             generated = accounts.ensure_admin(session, settings.admin_password)
     if generated:
         # Printed once, on the first start only: there is no other way to learn it.
-        print(f"\n*** 已创建管理员 admin, 初始密码 / admin password: {generated} ***\n", flush=True)
+        print(f"\n*** 已创建管理员 admin，初始密码 / admin password: {generated} ***\n", flush=True)
     if demo:
         from feedbackloop.feedback.demo import load_demo_if_empty
 

@@ -62,7 +62,7 @@ def serve(host: str, port: int, demo: bool, workers: int) -> None:
         import secrets
 
         os.environ["FEEDBACKLOOP_SECRET_KEY"] = secrets.token_urlsafe(32)
-        click.echo("FEEDBACKLOOP_SECRET_KEY 未设置: 本次启动的进程共用一个随机密钥 / one random key for these workers")
+        click.echo("FEEDBACKLOOP_SECRET_KEY 未设置：本次启动的进程共用一个随机密钥 / one random key for these workers")
     if demo:
         os.environ["FEEDBACKLOOP_SERVE_DEMO"] = "1"
     # Migrate and create the admin once, before the workers start (they would otherwise race on it).

@@ -33,7 +33,7 @@ from sqlalchemy.types import TypeDecorator
 from feedbackloop.config import get_settings
 from feedbackloop.errors import DatabaseBusy
 
-BUSY_MESSAGE = "数据库繁忙, 请稍后重试 / the database is busy, please retry in a few seconds"
+BUSY_MESSAGE = "数据库繁忙，请稍后重试 / the database is busy, please retry in a few seconds"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -40,7 +40,7 @@ class UserUpdate(BaseModel):
     def _no_null(cls, v: Any) -> Any:
         # None here means "not sent"; a sent null would reach a NOT NULL column (email and team_id may be cleared).
         if v is None:
-            raise ValueError("不能为 null, 不修改请省略该字段 / may not be null; leave the field out to keep it")
+            raise ValueError("不能为 null，不修改请省略该字段 / may not be null; leave the field out to keep it")
         return v
 
 
@@ -108,4 +108,4 @@ class TokenPublic(BaseModel):
 
 
 class TokenCreated(TokenPublic):
-    token: str = Field(description="只显示这一次, 请立即保存 / shown once, store it now")
+    token: str = Field(description="只显示这一次，请立即保存 / shown once, store it now")

@@ -44,12 +44,12 @@ USER_FIELDS = ("username", "display_name", "email", "role", "team_id", "is_activ
 
 def _check_role(role: str) -> None:
     if role not in ROLES:
-        raise ValidationFailed(f"未知角色 '{role}', 可用: {', '.join(ROLES)} / unknown role")
+        raise ValidationFailed(f"未知角色 '{role}'，可用：{', '.join(ROLES)} / unknown role")
 
 
 def _check_team(session: Session, team_id: object) -> None:
     if team_id is not None and session.get(Team, team_id) is None:
-        raise ValidationFailed(f"团队 {team_id} 不存在, 请先创建团队或改用已有团队 / team {team_id} not found")
+        raise ValidationFailed(f"团队 {team_id} 不存在，请先创建团队或改用已有团队 / team {team_id} not found")
 
 
 def _check_password_rules(password: str) -> None:
@@ -152,9 +152,9 @@ def user_for_token(session: Session, token: str, *, kind: str | None = None) -> 
     now = clock.now()
     wrong_kind = record is not None and (record.kind == "session") != (kind == "session")
     if record is None or record.revoked_at is not None or wrong_kind:
-        raise AuthenticationFailed("令牌无效或已撤销, 请重新登录 / invalid or revoked token")
+        raise AuthenticationFailed("令牌无效或已撤销，请重新登录 / invalid or revoked token")
     if record.expires_at is not None and record.expires_at <= now:
-        raise AuthenticationFailed("令牌已过期, 请重新登录 / token expired", code="token_expired")
+        raise AuthenticationFailed("令牌已过期，请重新登录 / token expired", code="token_expired")
     user = session.get(User, record.user_id)
     if user is None or not user.is_active:
         raise AuthenticationFailed("账号已停用 / account disabled")

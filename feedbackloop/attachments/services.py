@@ -50,7 +50,7 @@ def detect_type(data: bytes) -> tuple[str, str]:
     if text is not None and not any(unicodedata.category(c) == "Cc" and c not in "\t\n\r" for c in text):
         return "text/plain", "txt"
     raise ValidationFailed(
-        f"不支持的文件类型, 仅允许 {ALLOWED} / file type not allowed, only {ALLOWED}", code="unsupported_type"
+        f"不支持的文件类型，仅允许 {ALLOWED} / file type not allowed, only {ALLOWED}", code="unsupported_type"
     )
 
 
@@ -58,7 +58,7 @@ def clean_filename(name: str | None) -> str:
     """The client's file name for display only; names that try to climb directories are refused."""
     name = (name or "").strip()
     if not name or "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        raise ValidationFailed(f"文件名不合法: {name!r}, 请使用不含路径的文件名 / invalid file name")
+        raise ValidationFailed(f"文件名不合法：{name!r}，请使用不含路径的文件名 / invalid file name")
     if any(unicodedata.category(c).startswith("C") for c in name) or len(name) > 200:
         raise ValidationFailed("文件名含有控制字符或过长 / file name has control characters or is too long")
     return name
@@ -67,7 +67,7 @@ def clean_filename(name: str | None) -> str:
 def add_attachment(session: Session, actor: object, feedback_id: str, filename: str | None, data: bytes) -> Attachment:
     """Check and store one file for a feedback item; audited; commits."""
     if len(data) > max_bytes():
-        raise PayloadTooLarge(f"附件过大, 上限 {max_bytes() // (1024 * 1024)} MiB / attachment too large")
+        raise PayloadTooLarge(f"附件过大，上限 {max_bytes() // (1024 * 1024)} MiB / attachment too large")
     if not data:
         raise ValidationFailed("附件为空 / the file is empty")
     name = clean_filename(filename)

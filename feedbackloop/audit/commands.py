@@ -24,13 +24,13 @@ def verify_cmd() -> None:
     with session_scope() as session:
         result = verify(session)
     if result.ok:
-        click.echo(f"审计链完整, 共 {result.checked} 条 / audit chain intact, {result.checked} entries")
+        click.echo(f"审计链完整，共 {result.checked} 条 / audit chain intact, {result.checked} entries")
         return
     if result.chain_ok:
-        click.secho(f"哈希链未断开, 共 {result.checked} 条, 但有记录缺少审计条目 / chain unbroken, "
+        click.secho(f"哈希链未断开，共 {result.checked} 条，但有记录缺少审计条目 / chain unbroken, "
                     f"but records lack their audit entry", fg="red", err=True)  # fmt: skip
     else:
-        click.secho(f"审计链在第 {result.broken_seq} 条断开: {result.reason} / audit chain broken at entry "
+        click.secho(f"审计链在第 {result.broken_seq} 条断开：{result.reason} / audit chain broken at entry "
                     f"{result.broken_seq}", fg="red", err=True)  # fmt: skip
     for missing in result.unaudited:
         click.secho(missing.message, fg="red", err=True)

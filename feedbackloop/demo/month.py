@@ -183,7 +183,7 @@ class Month:
         if rng.random() < 0.55 and resolved + timedelta(hours=30) < self.now:
             answered = resolved + timedelta(hours=rng.uniform(1, 30))
             record.satisfaction, record.satisfaction_at = "satisfied", answered
-            self._event(record, answered, "satisfaction", None, "客户: 满意 / customer satisfied")
+            self._event(record, answered, "satisfaction", None, "客户：满意 / customer satisfied")
             record.closed_at = answered
             self._move(record, answered, "closed", None, "客户满意, 自动关闭")
 
@@ -204,7 +204,7 @@ class Month:
             record.escalation_level = max(record.escalation_level, 2)
             when = record.first_response_breached_at or record.resolution_breached_at
             assert when is not None
-            self._event(record, when, "escalation", None, "SLA 超时, 升级到 专家团队 / SLA breached")
+            self._event(record, when, "escalation", None, "SLA 超时，升级到 专家团队 / SLA breached")
 
 
 def _customers(session: Session, rng: random.Random) -> None:

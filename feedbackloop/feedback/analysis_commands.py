@@ -21,7 +21,7 @@ def _read_column(path: Path, *columns: str) -> tuple[list[dict[str, str]], list[
         missing = [c for c in columns if c not in header]
         if missing:
             raise ValidationFailed(
-                f"文件中没有列 {', '.join(missing)}; 现有列: {', '.join(header)} / missing column(s)"
+                f"文件中没有列 {', '.join(missing)}；现有列：{', '.join(header)} / missing column(s)"
             )
         rows = [
             {h: cell_text(v) or "" for h, v in zip(header, record.cells, strict=False)}
@@ -64,9 +64,9 @@ def analyze_cmd(file: Path, text_column: str, output: Path) -> None:
 
 @click.command("evaluate")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--text-column", default=None, help="文本列 (CSV 情感评估) / text column of a sentiment CSV")
-@click.option("--label-column", default=None, help="0/1 标签列 (1 = 正面) / 0/1 labels, 1 = positive")
-@click.option("--model", "version", default=None, help="模型版本 (默认当前) / model version, default current")
+@click.option("--text-column", default=None, help="文本列（CSV 情感评估） / text column of a sentiment CSV")
+@click.option("--label-column", default=None, help="0/1 标签列（1 = 正面） / 0/1 labels, 1 = positive")
+@click.option("--model", "version", default=None, help="模型版本（默认当前） / model version, default current")
 @click.option("--deep", is_flag=True, help="快速 + 深度模型 / fast and deep tier (labelled sets)")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON / print JSON")
 @handle_errors
@@ -86,7 +86,7 @@ def evaluate_cmd(file: Path, text_column: str | None, label_column: str | None, 
         try:
             stats = evaluate_file(file, deep=deep)
         except AnalysisError as exc:
-            raise ValidationFailed(f"无法评估: {exc} / cannot evaluate") from exc
+            raise ValidationFailed(f"无法评估：{exc} / cannot evaluate") from exc
         if as_json:
             click.echo(json.dumps(stats, ensure_ascii=False))
             return
@@ -100,7 +100,7 @@ def evaluate_cmd(file: Path, text_column: str | None, label_column: str | None, 
         model = load_model(version) if version else None
         result = evaluate([r[text_column] or "" for r in rows], [r[label_column] for r in rows], model=model)
     except AnalysisError as exc:
-        raise ValidationFailed(f"无法评估: {exc} / cannot evaluate") from exc
+        raise ValidationFailed(f"无法评估：{exc} / cannot evaluate") from exc
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False))
         return
@@ -117,12 +117,12 @@ def evaluate_cmd(file: Path, text_column: str | None, label_column: str | None, 
 @click.command("train")
 @click.option("--data", type=click.Path(file_okay=False, path_type=Path), help="语料目录 (默认 ../shared/data)")
 @click.option("--no-corrections", is_flag=True, help="不使用客服的更正 / ignore stored corrections")
-@click.option("--no-current", is_flag=True, help="只写出新模型, 不切换 / write the model without switching to it")
+@click.option("--no-current", is_flag=True, help="只写出新模型，不切换 / write the model without switching to it")
 @click.option("--limit", type=int, default=None, help="只用随机抽取的 N 条训练 / train on a sample")
 @click.option("--only", type=click.Choice(["all", "sentiment", "triage", "deep"]), default="all", show_default=True,
               help="只训练情感模型或问题类型/紧急程度模型 / train only one of the models")
 @click.option("--labelled", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="标注数据 JSONL (默认随包的训练集) / labelled JSONL for problem type and urgency")
+              help="标注数据 JSONL（默认随包的训练集） / labelled JSONL for problem type and urgency")
 @handle_errors
 def train_cmd(data: Path | None, no_corrections: bool, no_current: bool, limit: int | None, only: str,
               labelled: Path | None) -> None:
@@ -171,7 +171,7 @@ def train_cmd(data: Path | None, no_corrections: bool, no_current: bool, limit: 
                 click.echo(f"深度模型 {deep.version}: {deep.meta['n_labelled']} 条样例, "
                            f"{deep.meta['n_sentiment']} 条情感文本; 紧急阈值 {deep.meta['thresholds']['urgent']:.2f}")
     except AnalysisError as exc:
-        raise ValidationFailed(f"训练失败: {exc} / training failed") from exc
+        raise ValidationFailed(f"训练失败：{exc} / training failed") from exc
 
 
 def _stored_corrections() -> tuple[list[tuple[str, int]], list[tuple[str, str, object]]]:
@@ -187,7 +187,7 @@ def _stored_corrections() -> tuple[list[tuple[str, int]], list[tuple[str, str, o
 
 @click.command("reanalyze")
 @click.option("--background", is_flag=True, help="交给后台任务队列 / enqueue on the task queue")
-@click.option("--deep", is_flag=True, help="同时运行深度模型 (较慢) / run the deep tier too (slow)")
+@click.option("--deep", is_flag=True, help="同时运行深度模型（较慢） / run the deep tier too (slow)")
 @handle_errors
 def reanalyze_cmd(background: bool, deep: bool) -> None:
     """Re-run the analysis over every stored item with the current model (corrections are kept)."""

@@ -19,7 +19,7 @@ from feedbackloop.lib.spreadsheet import CsvWriter, open_for_excel
     "--channel",
     default="import",
     show_default=True,
-    help="默认渠道 (文件中的 渠道/平台 列优先) / default channel",
+    help="默认渠道（文件中的 渠道/平台 列优先） / default channel",
 )
 @click.option(
     "--map", "mappings", multiple=True, metavar="列名=字段", help="指定列映射, 可重复, 如 --map 评论=content"

@@ -22,7 +22,7 @@ from feedbackloop.errors import ImportFailed, PayloadTooLarge
 from feedbackloop.feedback.import_encoding import MIXED, PerLineText, scan_lines
 
 SAMPLE_BYTES = 64 * 1024
-SAVE_AS = "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX / please save the file as a UTF-8 or GBK encoded CSV, or as XLSX"
+SAVE_AS = "请另存为 UTF-8 或 GBK 编码的 CSV，或 XLSX / please save the file as a UTF-8 or GBK encoded CSV, or as XLSX"
 # A review may hold a long quoted field; the csv module's default limit (128 KiB) would reject it as broken
 # instead of letting validation say "too long". The limit still bounds memory for an unclosed quote.
 csv.field_size_limit(max(csv.field_size_limit(), 16 * 1024 * 1024))
@@ -58,11 +58,11 @@ class Source:
 def open_source(path: Path) -> Source:
     """Open a CSV or XLSX file for streaming, or raise ImportFailed saying what is wrong with it."""
     if not path.is_file():
-        raise ImportFailed(f"文件不存在: {path} / file not found")
+        raise ImportFailed(f"文件不存在：{path} / file not found")
     with path.open("rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     if not sample.strip():
-        raise ImportFailed("文件是空的, 没有表头也没有数据 / the file is empty")
+        raise ImportFailed("文件是空的，没有表头也没有数据 / the file is empty")
     if sample.startswith(b"PK\x03\x04"):
         return _open_xlsx(path)
     _reject_binary(sample)
@@ -283,7 +283,7 @@ def _open_csv(path: Path, sample: bytes) -> Source:
         rows = _fit_columns(records_iter, len(headers))
         return Source("csv", encoding, headers, max(records - 1, 0), rows, fh.close)
     fh.close()
-    raise ImportFailed("文件是空的, 没有表头也没有数据 / the file is empty")
+    raise ImportFailed("文件是空的，没有表头也没有数据 / the file is empty")
 
 
 def _open_text(path: Path, encoding: str) -> io.TextIOBase:
@@ -311,7 +311,7 @@ def _csv_records(feed: _LineFeed) -> Iterator[Record]:
             feed.pending.extendleft(reversed(taken[1:]))
             problem = (
                 _undecodable(feed, taken[:1])
-                or f"CSV 格式错误 (引号未闭合或多余引号: {exc}) / malformed CSV row"
+                or f"CSV 格式错误（引号未闭合或多余引号：{exc}） / malformed CSV row"
             )
             yield Record(taken[0][0], None, taken[0][1], problem)
             continue
@@ -341,7 +341,7 @@ def _fit_columns(records: Iterator[Record], width: int) -> Iterator[Record]:
             if len(cells) > width and not any(c is not None and str(c).strip() for c in cells[width:]):
                 record = record._replace(cells=cells[:width])  # trailing empty cells, as Excel writes them
             else:
-                problem = f"列数不符: 表头 {width} 列, 此行 {len(cells)} 列 / wrong number of columns"
+                problem = f"列数不符：表头 {width} 列，此行 {len(cells)} 列 / wrong number of columns"
                 record = record._replace(cells=None, problem=problem)
         yield record
 

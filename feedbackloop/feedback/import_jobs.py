@@ -64,7 +64,7 @@ def start_job(
     mapping = parse_mapping_json(mapping_json)
     channel = channel or "import"
     if channel not in CHANNELS:
-        raise ImportFailed(f"未知渠道 '{channel}', 可用: {', '.join(CHANNELS)} / unknown channel '{channel}'")
+        raise ImportFailed(f"未知渠道 '{channel}'，可用：{', '.join(CHANNELS)} / unknown channel '{channel}'")
     suffix = Path(filename or "upload").suffix.lower()[:10]
     with tempfile.TemporaryDirectory(prefix="fl-import-") as tmp:
         spooled = spool_upload(upload, Path(tmp) / "upload")
@@ -134,7 +134,7 @@ def run_import_job(job_id: str, suffix: str, channel: str, mapping: dict[str, st
             _update(
                 job_id,
                 status="failed",
-                error={"code": "internal", "message": "导入出错, 请重试 / import crashed"},
+                error={"code": "internal", "message": "导入出错，请重试 / import crashed"},
             )
             raise
     _update(

@@ -154,7 +154,7 @@ def import_file(
     `max_rows` stops after that many data rows (used to resume-test and to preview).
     """
     if channel not in CHANNELS:
-        raise ImportFailed(f"未知渠道 '{channel}', 可用: {', '.join(CHANNELS)} / unknown channel '{channel}'")
+        raise ImportFailed(f"未知渠道 '{channel}'，可用：{', '.join(CHANNELS)} / unknown channel '{channel}'")
     source = open_source(Path(path))
     report = ImportReport(file_format=source.file_format, encoding=source.encoding)
     with source:
@@ -163,7 +163,7 @@ def import_file(
         report.ignored_columns = [h for i, h in enumerate(source.headers) if i not in columns and h]
         _ingest_rows(session, source, columns, channel, report, progress, chunk_size, max_rows)
     if report.total_rows == 0:
-        raise ImportFailed("文件只有表头, 没有数据行 / the file has a header but no data rows")
+        raise ImportFailed("文件只有表头，没有数据行 / the file has a header but no data rows")
     return report
 
 
@@ -187,7 +187,7 @@ def spool_upload(upload: IO[bytes], path: Path) -> Path:
             copied += len(block)
             if copied > limit:
                 raise PayloadTooLarge(
-                    f"文件超过 {limit // (1 << 20)} MB 上限, 请拆分后分批导入 / file larger than the upload limit"
+                    f"文件超过 {limit // (1 << 20)} MB 上限，请拆分后分批导入 / file larger than the upload limit"
                 )
             out.write(block)
     return path
@@ -205,7 +205,7 @@ def parse_mapping_json(text: str | None) -> dict[str, str]:
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
     ):
         raise ValidationFailed(
-            '映射应为 JSON 对象, 如 {"评论": "content", "星级": "rating"} / mapping must be a JSON object of strings'
+            '映射应为 JSON 对象，如 {"评论": "content", "星级": "rating"} / mapping must be a JSON object of strings'
         )
     return value
 
@@ -217,7 +217,7 @@ def parse_mapping_option(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
         header, sep, target = pair.rpartition("=")
         if not sep or not header.strip() or not target.strip():
             raise ImportFailed(
-                f"映射 '{pair}' 格式应为 列名=字段, 如 评论=content / mapping must look like COLUMN=field"
+                f"映射 '{pair}' 格式应为 列名=字段，如 评论=content / mapping must look like COLUMN=field"
             )
         out[header.strip()] = target.strip()
     return out
@@ -243,7 +243,7 @@ def resolve_mapping(headers: list[str], explicit: Mapping[str, str]) -> dict[int
         index = headers.index(header) if header in headers else by_key.get(_header_key(header))
         if index is None:
             raise ImportFailed(
-                f"映射中的列 '{header}' 不在文件中; 文件的列: {', '.join(headers)} / column '{header}' not in the file"
+                f"映射中的列 '{header}' 不在文件中；文件的列：{', '.join(headers)} / column '{header}' not in the file"
             )
         columns[index] = target
     taken = set(columns.values())
@@ -318,7 +318,7 @@ def parse_received_at(value: Any) -> datetime:
         return _from_number(float(text), value)
     match = _DATE.fullmatch(text) or _COMPACT_DATE.fullmatch(text)
     if not match:
-        raise _RowError(f"'{text}' 不是可识别的时间, 请用 2024-03-01 12:00:00 格式 / unrecognised date")
+        raise _RowError(f"'{text}' 不是可识别的时间，请用 2024-03-01 12:00:00 格式 / unrecognised date")
     groups = (list(match.groups()) + [None] * 7)[:7]
     year, month, day, hour, minute, second = (int(g or 0) for g in groups[:6])
     try:
@@ -346,7 +346,7 @@ def parse_channel(value: Any) -> str:
     text = str(value).strip()
     code = CHANNEL_ALIASES.get(text.lower())
     if code is None:
-        raise _RowError(f"未知渠道 '{text}', 可用: {', '.join(CHANNELS)} / unknown channel")
+        raise _RowError(f"未知渠道 '{text}'，可用：{', '.join(CHANNELS)} / unknown channel")
     return code
 
 
@@ -391,7 +391,7 @@ def _explain(exc: ValidationError, columns: dict[int, str], headers: list[str], 
         return f"{column} 为空 / content is empty"
     if kind == "string_too_long":
         limit = err.get("ctx", {}).get("max_length", MAX_CONTENT)
-        return f"{column} 超过 {limit:,} 字 (实际 {len(str(value)):,} 字) / too long"
+        return f"{column} 超过 {limit:,} 字（实际 {len(str(value)):,} 字） / too long"
     message = str(err["msg"]).removeprefix("Value error, ")
     shown = str(value)[:50] if value is not None else ""
     return f"{column} '{shown}' 无效: {message}"

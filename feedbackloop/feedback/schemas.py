@@ -33,7 +33,7 @@ def representable(value: datetime) -> datetime:
         value.astimezone(UTC)
     except OverflowError:
         raise ValueError(
-            "时间换算为 UTC 后超出公元 1–9999 年, 请检查日期与时区 / the time is outside years 1–9999 once converted to UTC"
+            "时间换算为 UTC 后超出公元 1–9999 年，请检查日期与时区 / the time is outside years 1–9999 once converted to UTC"
         ) from None
     return value
 
@@ -62,7 +62,7 @@ class _TextInput(BaseModel):
     @classmethod
     def _no_nul_anywhere(cls, v: Any) -> Any:
         if isinstance(v, str) and "\x00" in v:
-            raise ValueError("文本含有空字符 (NUL), 请去掉后重试 / text contains a NUL character")
+            raise ValueError("文本含有空字符（NUL），请去掉后重试 / text contains a NUL character")
         return v
 
     @field_validator("problem_type", check_fields=False)
@@ -108,7 +108,7 @@ class FeedbackCreate(_TextInput):
     @classmethod
     def _known_channel(cls, v: str) -> str:
         if v not in CHANNELS:
-            raise ValueError(f"未知渠道 '{v}', 可用: {', '.join(CHANNELS)} / unknown channel")
+            raise ValueError(f"未知渠道 '{v}'，可用：{', '.join(CHANNELS)} / unknown channel")
         return v
 
     @field_validator("customer_type")

@@ -54,13 +54,13 @@ def create_touchpoint(
     slug = (slug or "").strip().lower() or None
     if not name or len(name) > 100:
         raise ValidationFailed(
-            "请填写触点名称 (1–100 字) / name must have 1–100 characters", details={"field": "name"}
+            "请填写触点名称（1–100 字） / name must have 1–100 characters", details={"field": "name"}
         )
     if kind not in TOUCHPOINT_KINDS:
         raise ValidationFailed(f"未知触点类型 '{kind}' / unknown kind", details={"field": "kind"})
     if slug is not None and not _SLUG.match(slug):
         raise ValidationFailed(
-            "链接标识只能包含小写字母、数字和连字符, 3–60 位 / slug: 3–60 lower-case letters, digits, hyphens",
+            "链接标识只能包含小写字母、数字和连字符，3–60 位 / slug: 3–60 lower-case letters, digits, hyphens",
             details={"field": "slug"},
         )
     begin_write(session)
@@ -79,7 +79,7 @@ def update_touchpoint(session: Session, slug: str, name: str, kind: str) -> Touc
     codes carry it. Audited (ORM change); commits."""
     name = (name or "").strip()
     if not name or len(name) > 100:
-        raise ValidationFailed("请填写触点名称 (1–100 字) / name must have 1–100 characters", details={"field": "name"})
+        raise ValidationFailed("请填写触点名称（1–100 字） / name must have 1–100 characters", details={"field": "name"})
     if kind not in TOUCHPOINT_KINDS:
         raise ValidationFailed(f"未知触点类型 '{kind}' / unknown kind", details={"field": "kind"})
     begin_write(session)

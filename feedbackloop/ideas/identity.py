@@ -47,7 +47,7 @@ def normalize_contact(contact: str) -> tuple[str, str]:
     if _CN_MOBILE.match(digits):
         return "phone", digits
     raise ValidationFailed(
-        "请填写有效的手机号 (11 位) 或邮箱地址 / enter a valid mobile number (11 digits) or e-mail address",
+        "请填写有效的手机号（11 位）或邮箱地址 / enter a valid mobile number (11 digits) or e-mail address",
         code="invalid_contact",
     )
 

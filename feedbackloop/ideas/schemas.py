@@ -68,7 +68,7 @@ class IdeaSubmitted(BaseModel):
 
 
 Lang = Literal["zh-CN", "en"]
-LANG_FIELD = "客户使用的语言: 验证码和上线通知用它书写 (默认 zh-CN) / the customer's language for codes and notices"
+LANG_FIELD = "客户使用的语言：验证码和上线通知用它书写（默认 zh-CN） / the customer's language for codes and notices"
 
 
 class CodeAsk(_In):

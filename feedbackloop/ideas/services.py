@@ -61,7 +61,7 @@ def board(
 ) -> tuple[list[dict[str, Any]], int]:  # fmt: skip
     """Published ideas (duplicates only when asked for), matching every word of `q`; the page and the total."""
     if status and status not in IDEA_STATUSES:
-        raise ValidationFailed(f"未知状态 '{status}', 可用: {', '.join(IDEA_STATUSES)} / unknown status")
+        raise ValidationFailed(f"未知状态 '{status}'，可用：{', '.join(IDEA_STATUSES)} / unknown status")
     if sort not in SORTS:
         raise ValidationFailed(f"排序方式应为 {' 或 '.join(SORTS)} / sort must be one of {SORTS}")
     where = [_published(), Idea.status == status if status else Idea.status != "duplicate"]
@@ -281,7 +281,7 @@ def cast_vote(
     _remember_lang(voter, lang)
     idea = public_idea(session, idea_id)
     if idea.status not in VOTABLE:
-        raise Conflict(f"该想法{idea.status_label}, 不再接受投票 / this idea no longer takes votes", code="not_votable")
+        raise Conflict(f"该想法{idea.status_label}，不再接受投票 / this idea no longer takes votes", code="not_votable")
     text = (comment or "").strip()[:1000] or None
     try:
         with session.begin_nested():

@@ -76,7 +76,7 @@ def _check(session: Session, fields: dict[str, Any]) -> None:
     if fields.get("status") and fields["status"] not in IDEA_STATUSES:
         raise ValidationFailed(f"状态应为 {', '.join(IDEA_STATUSES)} / unknown status", code="invalid_status")
     if fields.get("status") == "duplicate":
-        raise ValidationFailed("标记重复请使用合并 (POST /api/v1/ideas/{id}/merge)，票数会随之转移 / use merge")
+        raise ValidationFailed("标记重复请使用合并（POST /api/v1/ideas/{id}/merge），票数会随之转移 / use merge")
     if fields.get("plan_id") is not None and session.get(ImprovementPlan, fields["plan_id"]) is None:
         raise ValidationFailed(f"改进计划 {fields['plan_id']} 不存在 / unknown plan_id")
     if fields.get("owner_id") is not None:
@@ -246,7 +246,7 @@ def _add_links(session: Session, idea: Idea, feedback_ids: list[str]) -> int:
     missing = [f for f in ids if f not in found]
     if missing:
         session.rollback()
-        raise ValidationFailed(f"反馈不存在: {', '.join(missing[:10])} / unknown feedback ids", details={"missing": missing})
+        raise ValidationFailed(f"反馈不存在：{', '.join(missing[:10])} / unknown feedback ids", details={"missing": missing})
     have = set(session.scalars(select(IdeaFeedback.feedback_id).where(IdeaFeedback.idea_id == idea.id)))
     new = [f for f in ids if f not in have]
     for fid in new:
@@ -279,7 +279,7 @@ def from_theme(session: Session, theme_key: str, title: str | None = None, descr
     """A new published idea for a theme (`GET /api/v1/themes` keys), linked to the theme's feedback of the
     last 30 days. Commits."""
     if theme_key.partition(":")[0] not in ("aspect", "risk", "problem_type"):
-        raise ValidationFailed("主题键应形如 aspect:早餐:negative / problem_type:物流 / invalid theme key")
+        raise ValidationFailed("主题键应形如 aspect:早餐:negative 或 problem_type:物流 / A theme key looks like aspect:早餐:negative or problem_type:物流")
     title = (title or "").strip() or f"改善「{theme_label(theme_key)}」"
     _check(session, {"title": title})
     since = clock.now() - timedelta(days=THEME_DAYS)
@@ -303,7 +303,7 @@ def link_plan(session: Session, idea_id: int, plan_id: int | None, plan_fields: 
     idea = get_idea(session, idea_id)
     if plan_id is None:
         if not plan_fields:
-            raise ValidationFailed("请给出 plan_id 或新计划的字段 (title, team_id) / give plan_id or plan fields")
+            raise ValidationFailed("请给出 plan_id 或新计划的字段（title, team_id） / give plan_id or plan fields")
         fields = {"title": idea.title, **plan_fields}
         if idea.theme_key and not fields.get("theme_keys"):
             fields["theme_keys"] = [idea.theme_key]

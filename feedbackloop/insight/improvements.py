@@ -125,17 +125,17 @@ def _priority_hooks(session: Session, plan: ImprovementPlan) -> None:
 def _check_status(status: str) -> None:
     if status not in PLAN_STATUSES:
         raise ValidationFailed(
-            f"未知状态 '{status}', 可用: {', '.join(PLAN_STATUSES)} / unknown status", code="invalid_status"
+            f"未知状态 '{status}'，可用：{', '.join(PLAN_STATUSES)} / unknown status", code="invalid_status"
         )
 
 
 def _check_fields(session: Session, fields: dict[str, Any]) -> None:
     if fields.get("problem_type") and fields["problem_type"] not in PROBLEM_TYPES:
         raise ValidationFailed(
-            f"问题类型 '{fields['problem_type']}' 无效, 可用: {', '.join(PROBLEM_TYPES)} / invalid problem_type"
+            f"问题类型 '{fields['problem_type']}' 无效，可用：{', '.join(PROBLEM_TYPES)} / invalid problem_type"
         )
     if "team_id" in fields and fields["team_id"] is not None and session.get(Team, fields["team_id"]) is None:
-        raise ValidationFailed(f"负责部门 {fields['team_id']} 不存在, 请先在管理页创建团队 / unknown team_id")
+        raise ValidationFailed(f"负责部门 {fields['team_id']} 不存在，请先在管理页创建团队 / unknown team_id")
     if fields.get("owner_id") is not None:
         owner = session.get(User, fields["owner_id"])
         if owner is None or owner.role == "customer":
@@ -144,7 +144,7 @@ def _check_fields(session: Session, fields: dict[str, Any]) -> None:
     bad = [k for k in keys if k.partition(":")[0] not in ("aspect", "risk", "problem_type")]
     if bad:
         raise ValidationFailed(
-            f"主题键无效: {bad}, 应形如 aspect:送餐速度:negative / problem_type:物流 / invalid theme keys",
+            f"主题键无效：{bad}，应形如 aspect:送餐速度:negative 或 problem_type:物流 / invalid theme keys: use aspect:送餐速度:negative or problem_type:物流",
             details={"theme_keys": bad},
         )
 

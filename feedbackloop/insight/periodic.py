@@ -97,7 +97,7 @@ def period_bounds(period: str = "week", start: date | None = None, end: date | N
             raise ValidationFailed(f"结束日期 {end} 早于开始日期 {start} / --to is before --from")
         return (datetime.combine(start, time(), CHINA), datetime.combine(end + timedelta(days=1), time(), CHINA))
     if period not in PERIODS:
-        raise ValidationFailed(f"未知周期 '{period}', 可用: {', '.join(PERIODS)} / unknown period")
+        raise ValidationFailed(f"未知周期 '{period}'，可用：{', '.join(PERIODS)} / unknown period")
     tomorrow = datetime.combine(clock.now().astimezone(CHINA).date() + timedelta(days=1), time(), CHINA)
     return tomorrow - timedelta(days=PERIODS[period]), tomorrow
 

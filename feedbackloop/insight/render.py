@@ -57,7 +57,7 @@ def _improvement_lines(report: PeriodReport) -> list[str]:
     lines = ["", "改进建议 / improvement suggestions:"]
     lines += [f"  - {g['text']} {TREND.get(g['trend'], '')}" for g in report.suggestions]
     if not report.suggestions:
-        lines.append("  (TOP 问题都已有改进计划, 或没有负面主题 / every top issue has a plan)")
+        lines.append("  (TOP 问题都已有改进计划，或没有负面主题 / every top issue has a plan)")
     lines += ["", f"未完成的改进计划 / open improvement plans ({len(report.plans)}):"]
     for p in report.plans:
         overdue = "  ⚠ 已逾期 / overdue" if p["overdue"] else ""

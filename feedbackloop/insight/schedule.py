@@ -56,7 +56,7 @@ def parse_recipients(raw: Any) -> list[str]:
     found = list(dict.fromkeys(str(a).strip().lower() for a in items if str(a).strip()))
     bad = [a for a in found if not EMAIL.match(a)]
     if bad:
-        raise ValidationFailed(f"无效的邮箱地址: {', '.join(bad[:5])} / invalid e-mail address")
+        raise ValidationFailed(f"无效的邮箱地址：{', '.join(bad[:5])} / invalid e-mail address")
     if not 1 <= len(found) <= MAX_RECIPIENTS:
         raise ValidationFailed(f"请填写 1–{MAX_RECIPIENTS} 个收件地址 / give 1–{MAX_RECIPIENTS} addresses")
     return found

@@ -105,7 +105,7 @@ def _read_manifest(zf: zipfile.ZipFile) -> dict[str, Any]:
     try:
         manifest = json.loads(zf.read("manifest.json"))
     except KeyError as exc:
-        raise ValidationFailed("不是 FeedbackLoop 备份文件 (缺少 manifest.json) / not a FeedbackLoop backup") from exc
+        raise ValidationFailed("不是 FeedbackLoop 备份文件（缺少 manifest.json） / not a FeedbackLoop backup") from exc
     if manifest.get("format") != FORMAT:
         raise ValidationFailed(f"不支持的备份格式 {manifest.get('format')!r} / unsupported backup format")
     return manifest
@@ -118,7 +118,7 @@ def _ensure_empty(conn: Connection) -> None:
         if table.name == "users" and count <= 1 or table.name in ("audit_log", "audit_head") or count == 0:
             continue
         raise Conflict(
-            f"目标数据库不是空的 (表 {table.name} 有 {count} 行), 请恢复到新建的空数据库 / target database is not empty"
+            f"目标数据库不是空的（表 {table.name} 有 {count} 行），请恢复到新建的空数据库 / target database is not empty"
         )
 
 

@@ -22,7 +22,7 @@ def backup_cmd(out: Path) -> None:
     prepare_database(get_settings())
     manifest = backup(get_engine(), out)
     rows = sum(manifest["tables"].values())
-    click.echo(f"已备份 {rows} 行, {manifest['attachments']} 个附件 → {out} / backup written")
+    click.echo(f"已备份 {rows} 行，{manifest['attachments']} 个附件 → {out} / backup written")
 
 
 @click.command("restore")
@@ -38,4 +38,4 @@ def restore_cmd(src: Path) -> None:
     migrate(get_settings().resolved_database_url())
     manifest = restore(get_engine(), src)
     rows = sum(manifest["tables"].values())
-    click.echo(f"已恢复 {rows} 行, {manifest['attachments']} 个附件 / restore done")
+    click.echo(f"已恢复 {rows} 行，{manifest['attachments']} 个附件 / restore done")

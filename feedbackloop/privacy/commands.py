@@ -39,7 +39,7 @@ def erase_cmd(contact: str, yes: bool) -> None:
     from feedbackloop.privacy.services import erase_customer
 
     if not yes:
-        click.confirm(f"删除 {contact} 的所有个人数据? / erase all personal data of {contact}?", abort=True)
+        click.confirm(f"删除 {contact} 的所有个人数据？ / erase all personal data of {contact}?", abort=True)
     with session_scope() as session:
         done = erase_customer(session, "cli", contact)
     ids, other = done["feedback"], done["other"]

@@ -55,7 +55,7 @@ def contact_for(user: object, value: str | None, scopes: list[str] | None = None
 def _by_contact(session: Session, contact: str) -> list[Feedback]:
     contact = contact.strip()
     if len(contact) < 3:
-        raise ValidationFailed("请提供完整的联系方式 (手机或邮箱) / give the full contact (phone or e-mail)")
+        raise ValidationFailed("请提供完整的联系方式（手机或邮箱） / give the full contact (phone or e-mail)")
     return list(session.scalars(select(Feedback).where(Feedback.contact == contact).order_by(Feedback.id)))
 
 

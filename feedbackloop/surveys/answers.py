@@ -39,7 +39,7 @@ def check_score(kind: str, score: object) -> int:
                                details=[{"field": "score", "message": f"integer {lo}-{hi}"}])  # fmt: skip
     if not lo <= score <= hi:
         raise ValidationFailed(
-            f"{name} 的评分范围是 {lo}–{hi}, 收到 {score} / the score must be from {lo} to {hi}, got {score}",
+            f"{name} 的评分范围是 {lo}–{hi}，收到 {score} / the score must be from {lo} to {hi}, got {score}",
             details=[{"field": "score", "message": f"must be {lo}-{hi}"}],
         )
     return score
@@ -64,7 +64,7 @@ def check_answers(survey: Survey, answers: dict[str, Any] | None) -> dict[str, A
 
 def _check_open(session: Session, invitation: SurveyInvitation) -> Feedback | None:
     if invitation.answered_at is not None:
-        raise Conflict("您已完成这份调查, 感谢您的反馈 / this survey was already answered", code=ALREADY_ANSWERED)
+        raise Conflict("您已完成这份调查，感谢您的反馈 / this survey was already answered", code=ALREADY_ANSWERED)
     if invitation.expires_at <= clock.now():
         raise Gone("这份调查已过期 / this survey link has expired", code="expired")
     record = session.get(Feedback, invitation.feedback_id) if invitation.feedback_id else None
@@ -90,7 +90,7 @@ def answer(session: Session, token: str, score: object, comment: str | None = No
                            .values(answered_at=now).execution_options(synchronize_session=False))  # fmt: skip
     if claimed != 1:
         session.rollback()
-        raise Conflict("您已完成这份调查, 感谢您的反馈 / this survey was already answered", code=ALREADY_ANSWERED)
+        raise Conflict("您已完成这份调查，感谢您的反馈 / this survey was already answered", code=ALREADY_ANSWERED)
     response = SurveyResponse(
         invitation_id=invitation.id, survey_id=survey.id, kind=survey.kind, score=value, comment=text,
         answers=extra, fcr_answer=extra.get("fcr") if isinstance(extra.get("fcr"), bool) else None,

@@ -74,7 +74,7 @@ def save_survey(session: Session, data: dict[str, Any], survey_id: int | None) -
         survey = get_survey(session, survey_id)
         if data.get("kind") not in (None, survey.kind):
             raise ValidationFailed(
-                "问卷类型 (量表) 创建后不能修改, 请新建问卷 / a survey's kind cannot change; create a new survey"
+                "问卷类型（量表）创建后不能修改，请新建问卷 / a survey's kind cannot change; create a new survey"
             )
     for key in ("name", "question_zh", "question_en", "followups", "active", "on_resolve", "on_order",
                 "channels", "team_ids"):  # fmt: skip
@@ -146,7 +146,7 @@ def _refuse_quiet(session: Session, key: str, now: datetime) -> None:
     recent = exists().where(SurveyInvitation.customer_key == key, SurveyInvitation.sent_at > now - timedelta(days=days))
     if session.scalar(select(recent)):
         raise Conflict(
-            f"该客户在 {days} 天内已收到过调查 (免打扰期), 本次不再发送 / "
+            f"该客户在 {days} 天内已收到过调查（免打扰期），本次不再发送 / "
             f"this customer was surveyed in the last {days} days (quiet period)",
             code="quiet_period",
         )
@@ -158,7 +158,7 @@ def invite(session: Session, survey: Survey, subject: Subject, trigger: str, act
     if not survey.active:
         raise Conflict(f"问卷「{survey.name}」已停用 / survey is not active", code="survey_inactive")
     if subject.record is not None and _erased(subject.record):
-        raise Gone("该客户的数据已按要求删除, 不能再发送调查 / this customer's data was erased", code="customer_erased")
+        raise Gone("该客户的数据已按要求删除，不能再发送调查 / this customer's data was erased", code="customer_erased")
     now = clock.now()
     key = customer_key(subject.contact, subject.key)
     once = select(SurveyInvitation.id).where(
@@ -345,4 +345,4 @@ def stats(session: Session) -> dict[int, dict[str, int]]:
 
 def check_kind(kind: str) -> None:
     if kind not in KINDS:
-        raise ValidationFailed(f"未知问卷类型 '{kind}', 可用: csat, nps, ces / unknown survey kind")
+        raise ValidationFailed(f"未知问卷类型 '{kind}'，可用：csat, nps, ces / unknown survey kind")

@@ -94,7 +94,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = _field_errors(exc)
         first = details[0] if details else {"field": "", "message": ""}
-        message = f"请求数据有误: {first['field']} — {first['message']} / invalid request data"
+        message = f"请求数据有误：{first['field']} — {first['message']} / invalid request data"
         return _error(422, "validation_failed", message, details)
 
     @app.exception_handler(StarletteHTTPException)

@@ -74,7 +74,7 @@ async def _too_large(send: Any, limit: int) -> None:
         {
             "error": {
                 "code": "payload_too_large",
-                "message": f"请求内容过大, 上限为 {_human(limit)}, 请缩小后重试 / request body too large, limit {_human(limit)}",
+                "message": f"请求内容过大，上限为 {_human(limit)}，请缩小后重试 / request body too large, limit {_human(limit)}",
                 "details": {"limit_bytes": limit},
             }
         },

@@ -33,7 +33,7 @@ def verify_csrf(request: Request, token: str | None) -> None:
     expected = request.session.get(SESSION_KEY) if "session" in request.scope else None
     if not expected or not token or not hmac.compare_digest(str(expected), str(token)):
         raise PermissionDenied(
-            "表单已过期或来源不可信, 请刷新页面后重试 / form expired or cross-site request refused, reload the page"
+            "表单已过期或来源不可信，请刷新页面后重试 / form expired or cross-site request refused, reload the page"
         )
 
 

@@ -51,7 +51,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:
-        message = "请求中的数值超出允许范围, 请检查后重试 / a value in the request is out of range"
+        message = "请求中的数值超出允许范围，请检查后重试 / a value in the request is out of range"
         return JSONResponse({"error": {"code": "validation_failed", "message": message}}, status_code=422)
 
     @app.exception_handler(OperationalError)

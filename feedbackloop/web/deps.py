@@ -65,7 +65,7 @@ def scope_for(request: Request) -> str | None:
 def _check_scope(request: Request, scopes: list[str], needed: str | None) -> None:
     if not accounts.scope_allows(scopes, needed):
         raise PermissionDenied(
-            f"此令牌没有 '{needed}' 权限, 请管理员签发带该权限的令牌 / token lacks scope '{needed}'",
+            f"此令牌没有 '{needed}' 权限，请管理员签发带该权限的令牌 / token lacks scope '{needed}'",
             code="insufficient_scope",
         )
 
@@ -102,7 +102,7 @@ def session_user(request: Request, session: Session) -> User:
     except AuthenticationFailed:
         session.commit()
         request.session.pop(SESSION_KEY, None)
-        raise AuthenticationFailed("登录已失效, 请重新登录 / session ended, please log in again") from None
+        raise AuthenticationFailed("登录已失效，请重新登录 / session ended, please log in again") from None
     request.state.session_token_id = record.id
     return _admit(request, session, user, record, ["*"])
 

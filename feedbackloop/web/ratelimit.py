@@ -37,7 +37,7 @@ def limit_public(request: Request) -> None:
     budget = get_settings().public_rate_limit_per_minute
     count = _count(client, window)
     if count > budget:
-        raise RateLimited(f"提交过于频繁, 请稍后再试 (每分钟最多 {budget} 次) / too many submissions, retry in a minute")
+        raise RateLimited(f"提交过于频繁，请稍后再试（每分钟最多 {budget} 次） / too many submissions, retry in a minute")
 
 
 def limit_public_reads(request: Request) -> None:
@@ -53,7 +53,7 @@ def limit_bucket(request: Request, bucket: str, budget: int) -> None:
     if count > budget:
         wait = 60 - int(_now() % 60)
         raise RateLimited(
-            f"操作过于频繁, 请 {wait} 秒后再试 (每分钟最多 {budget} 次) / too many requests, retry in {wait} s",
+            f"操作过于频繁，请 {wait} 秒后再试（每分钟最多 {budget} 次） / too many requests, retry in {wait} s",
             retry_after=wait,
         )
 
@@ -62,7 +62,7 @@ def check_login_budget(request: Request) -> None:
     """Refuse a sign-in attempt from a client that failed too often this minute (429, before any work)."""
     _check_failures(
         request, "login", get_settings().login_failures_per_minute,
-        "登录失败次数过多, 请 {wait} 秒后再试 / too many failed sign-ins from this address, retry in {wait} s",
+        "登录失败次数过多，请 {wait} 秒后再试 / too many failed sign-ins from this address, retry in {wait} s",
     )  # fmt: skip
 
 
@@ -85,7 +85,7 @@ def limit_unverified(request: Request, verify: Callable[[], T]) -> T:
     budget, so a partner's valid traffic is never dropped while a forger is cut off after the budget."""
     _check_failures(
         request, "unverified", get_settings().public_rate_limit_per_minute,
-        "签名错误的请求过多, 请 {wait} 秒后再试 / too many requests with a bad signature, retry in {wait} s",
+        "签名错误的请求过多，请 {wait} 秒后再试 / too many requests with a bad signature, retry in {wait} s",
     )  # fmt: skip
     try:
         return verify()

@@ -31,7 +31,7 @@ from feedbackloop.webhooks.models import WebhookEvent, WebhookSource
 
 WINDOW_SECONDS = 300
 NAME = re.compile(r"^[a-z0-9_-]{2,50}$")
-_REFUSED = "签名无效或来源未知, 请检查密钥与时间戳 / invalid signature or unknown source"
+_REFUSED = "签名无效或来源未知，请检查密钥与时间戳 / invalid signature or unknown source"
 
 # Event type → handler(session, source, event_id, data) → short result text. Features add theirs
 # (e.g. surveys: "order.completed" → send a satisfaction survey) with register_handler(). A handler gets the
@@ -53,7 +53,7 @@ def sign(secret: str, timestamp: int | str, body: bytes) -> str:
 def create_source(session: Session, actor: object, name: str) -> tuple[WebhookSource, str]:
     """A new webhook source with a random secret (returned to show once); audited; commits."""
     if not NAME.match(name):
-        raise ValidationFailed("来源名只能包含小写字母、数字、- 和 _ (2–50 位) / invalid source name")
+        raise ValidationFailed("来源名只能包含小写字母、数字、- 和 _（2–50 位） / invalid source name")
     begin_write(session)
     if session.scalar(select(WebhookSource).where(WebhookSource.name == name)):
         raise Conflict(f"来源 '{name}' 已存在 / source already exists")
@@ -79,7 +79,7 @@ def _verify(session: Session, source: str, timestamp: str | None, signature: str
         raise AuthenticationFailed(_REFUSED, code="bad_signature")
     if abs(clock.now().timestamp() - int(timestamp)) > WINDOW_SECONDS:
         raise AuthenticationFailed(
-            "时间戳超出 5 分钟窗口, 请同步时钟后重新签名 / timestamp outside the 5-minute window", code="stale_timestamp"
+            "时间戳超出 5 分钟窗口，请同步时钟后重新签名 / timestamp outside the 5-minute window", code="stale_timestamp"
         )
 
 
@@ -102,7 +102,7 @@ def receive(session: Session, source: str, timestamp: str | None, signature: str
     event_id, event_type, data = _parse(body)
     seen = select(WebhookEvent.id).where(WebhookEvent.source == source, WebhookEvent.event_id == event_id)
     if session.scalar(seen) is not None:
-        raise Conflict(f"事件 {event_id} 已处理过 (重放被拒绝) / event already received (replay refused)", code="replay")
+        raise Conflict(f"事件 {event_id} 已处理过（重放被拒绝） / event already received (replay refused)", code="replay")
     handler = HANDLERS.get(event_type)
     result = handler(session, source, event_id, data) if handler else "recorded (no handler for this type)"
     begin_write(session)
@@ -111,7 +111,7 @@ def receive(session: Session, source: str, timestamp: str | None, signature: str
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        raise Conflict(f"事件 {event_id} 已处理过 (重放被拒绝) / event already received", code="replay") from exc
+        raise Conflict(f"事件 {event_id} 已处理过（重放被拒绝） / event already received", code="replay") from exc
     return {"event_id": event_id, "type": event_type, "result": result}
 
 

@@ -35,7 +35,7 @@ def save_rule(session: Session, fields: dict[str, Any], rule_id: int | None = No
     if not rule.problem_type and not rule.keyword:
         raise ValidationFailed("请填写问题类型或关键词 / give a problem type or a keyword")
     if not 0 < rule.threshold_pct <= 100 or rule.window_hours < 1:
-        raise ValidationFailed("阈值须在 0–100%, 窗口至少 1 小时 / threshold 0–100 %, window ≥ 1 h")
+        raise ValidationFailed("阈值须在 0–100%，窗口至少 1 小时 / threshold 0–100 %, window ≥ 1 h")
     get_team(session, rule.team_id)
     if rule_id is None:
         session.add(rule)

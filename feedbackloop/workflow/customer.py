@@ -74,7 +74,7 @@ def _claim_answer(session: Session, record: Feedback, answer: str, now: datetime
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         raise Conflict(
-            "您已评价过本次处理, 评价已记录, 无需重复提交 / this resolution was already rated; the answer is recorded",
+            "您已评价过本次处理，评价已记录，无需重复提交 / this resolution was already rated; the answer is recorded",
             code=ALREADY_ANSWERED,
         )
 

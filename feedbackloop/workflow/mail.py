@@ -184,7 +184,7 @@ def _thread(
     )
     session.commit()
     if record.status == "waiting_customer":
-        transition(session, record.id, "in_progress", None, "客户已回复, 恢复计时 / customer replied")
+        transition(session, record.id, "in_progress", None, "客户已回复，恢复计时 / customer replied")
     return record.id
 
 

@@ -52,7 +52,7 @@ def view_filters(view: str | None, user: User, now: datetime | None = None) -> d
 def _check_reassign(user: User, record: Feedback) -> None:
     if user.role not in services.SUPERVISORS and record.owner_id not in (None, user.id):
         raise PermissionDenied(
-            f"反馈 {record.id} 由其他客服负责, 只有主管可以改派 / only supervisors reassign others' items"
+            f"反馈 {record.id} 由其他客服负责，只有主管可以改派 / only supervisors reassign others' items"
         )
 
 
@@ -101,7 +101,7 @@ def _load(session: Session, ids: list[str]) -> list[Feedback]:
     found = {r.id: r for r in session.scalars(select(Feedback).where(Feedback.id.in_(unique)).with_for_update())}
     missing = [i for i in unique if i not in found]
     if missing:
-        raise NotFound(f"反馈不存在: {', '.join(missing[:10])} / unknown items", details={"missing": missing})
+        raise NotFound(f"反馈不存在：{', '.join(missing[:10])} / unknown items", details={"missing": missing})
     return [found[i] for i in unique]
 
 
@@ -121,7 +121,7 @@ def bulk(
     """Apply one action to many items: assign (owner_id), assign_team (team_id, by its strategy), status (to),
     merge (close as duplicate of merged_into) or tag. All or nothing; commits."""
     if action not in BULK_ACTIONS:
-        raise ValidationFailed(f"未知批量操作 '{action}', 可用: {', '.join(BULK_ACTIONS)} / unknown action")
+        raise ValidationFailed(f"未知批量操作 '{action}'，可用：{', '.join(BULK_ACTIONS)} / unknown action")
     begin_write(session)
     records = _load(session, ids)
     now = clock.now()
@@ -129,7 +129,7 @@ def bulk(
     with session.no_autoflush:  # one flush at commit: one audit entry per item
         if action == "assign":
             if owner_id is None:
-                raise ValidationFailed("请选择负责人 (owner_id) / owner_id required")
+                raise ValidationFailed("请选择负责人（owner_id） / owner_id required")
             owner = services.assignable(session, owner_id)
             for record in records:
                 _check_open(record)
@@ -140,7 +140,7 @@ def bulk(
                     changed.append(record.id)
         elif action == "assign_team":
             if team_id is None:
-                raise ValidationFailed("请选择团队 (team_id) / team_id required")
+                raise ValidationFailed("请选择团队（team_id） / team_id required")
             router = Router(session)
             team = router.teams.get(team_id)
             if team is None:
@@ -157,9 +157,9 @@ def bulk(
         elif action in ("status", "merge"):
             target = "merged" if action == "merge" else to
             if not target:
-                raise ValidationFailed("请选择目标状态 (to) / target status required")
+                raise ValidationFailed("请选择目标状态（to） / target status required")
             if action == "merge" and not merged_into:
-                raise ValidationFailed("请填写重复的原反馈编号 (merged_into) / merged_into required")
+                raise ValidationFailed("请填写重复的原反馈编号（merged_into） / merged_into required")
             if merged_into and merged_into in {r.id for r in records}:
                 raise ValidationFailed("不能把反馈合并到自身 / cannot merge an item into itself")
             if merged_into:
@@ -168,7 +168,7 @@ def bulk(
             if blocked:
                 names = "; ".join(f"{r.id}「{label(r.status)}」" for r in blocked[:10])
                 raise Conflict(
-                    f"这些反馈不能变为「{label(target)}」: {names} / cannot move these items to {target}",
+                    f"这些反馈不能变为「{label(target)}」：{names} / cannot move these items to {target}",
                     code="invalid_transition", details={"blocked": [r.id for r in blocked], "to": target},
                 )
             for record in records:
@@ -202,7 +202,7 @@ def bulk(
 def _check_open(record: Feedback) -> None:
     if record.status in ("closed", "merged", "spam"):
         raise Conflict(
-            f"反馈 {record.id} 状态为「{label(record.status)}」, 不能分配 / cannot assign a {record.status} item"
+            f"反馈 {record.id} 状态为「{label(record.status)}」，不能分配 / cannot assign a {record.status} item"
         )
 
 
@@ -235,7 +235,7 @@ def save_view(session: Session, user: User, name: str, query: str) -> SavedView:
     if view is None:
         count = len(saved_views(session, user))
         if count >= MAX_SAVED_VIEWS:
-            raise Conflict(f"最多保存 {MAX_SAVED_VIEWS} 个视图, 请先删除一个 / at most {MAX_SAVED_VIEWS} views")
+            raise Conflict(f"最多保存 {MAX_SAVED_VIEWS} 个视图，请先删除一个 / at most {MAX_SAVED_VIEWS} views")
         view = SavedView(user_id=user.id, name=name, query=clean)
         session.add(view)
     else:

@@ -18,6 +18,7 @@ from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib import textnorm
 from feedbackloop.lib.clock import CHINA, clock
+from feedbackloop.lib.humanize import localize_message
 from feedbackloop.workflow import channels, mail
 from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
@@ -357,7 +358,7 @@ def create_reply(
     if missing:
         names = "、".join(PLACEHOLDERS[m] for m in missing)
         raise ValidationFailed(
-            f"回复中还有未填写的占位符: {names}, 请替换后再发送 / unfilled placeholders: {', '.join(missing)}",
+            f"回复中还有未填写的占位符：{names}，请替换后再发送 / unfilled placeholders: {', '.join(missing)}",
             details={"missing": missing},
         )
     begin_write(session)
@@ -366,7 +367,7 @@ def create_reply(
         kind = channels.channel_for(record.contact) or "phone"
     if kind == "email" and not mail.is_email(record.contact):
         raise Conflict(
-            "该客户没有可用的邮箱地址, 请改用短信、备注或电话联系 / the customer has no email address",
+            "该客户没有可用的邮箱地址，请改用短信、备注或电话联系 / the customer has no email address",
             code="no_email",
         )
     if kind in ("sms", "wechat") and channels.channel_for(record.contact) != kind:
@@ -491,13 +492,20 @@ def resolution_notice(session: Session, feedback_id: str) -> Reply | None:
         .limit(1)
     )
     link = status_link(record)
-    body = (
-        f"{record.customer_name or '尊敬的客户'} 您好:\n\n您的反馈 {record.id} 已处理完成。\n"
-        f"处理结果: {done or (last or '问题已解决').splitlines()[0]}\n\n"
-        f"您对本次处理满意吗? 请点击链接选择「满意」或「不满意」: {link}\n"
-        f"如不满意, 我们会重新处理。\n\nYour feedback {record.id} has been resolved. Were you satisfied? {link}"
-    )
-    reply = _send_notice(session, record, "您的反馈已处理完成 / resolved", body)
+    result = done or (last.splitlines()[0] if last and last.strip() else None)
+    if customer_lang(record) == "zh-CN":
+        subject = "您的反馈已处理完成"
+        body = (f"{record.customer_name or '尊敬的客户'}，您好：\n\n您的反馈 {record.id} 已处理完成。\n"
+                f"处理结果：{localize_message(result or '问题已解决', 'zh-CN')}\n\n"
+                f"您对本次处理满意吗？请点击链接选择「满意」或「不满意」：{link}\n"
+                f"如不满意，我们会重新处理。")  # fmt: skip
+    else:
+        subject = "Your feedback has been resolved"
+        body = (f"Dear {record.customer_name or 'customer'},\n\nYour feedback {record.id} has been resolved.\n"
+                f"Result: {localize_message(result or 'The problem was solved', 'en')}\n\n"
+                f"Were you satisfied? Open the link and choose satisfied or not satisfied: {link}\n"
+                f"If you are not, we will look at it again.")  # fmt: skip
+    reply = _send_notice(session, record, subject, body)
     if reply.state == "sent":
         record.customer_notified_at = clock.now()
         session.commit()
@@ -514,18 +522,17 @@ def followup_notice(session: Session, feedback_id: str) -> Reply | None:
     if record.status not in ("resolved", "closed") or not mail.is_email(record.contact):
         return None
     link = status_link(record)
-    answer = (
-        f"如问题仍然存在, 请打开链接选择「不满意」, 我们会重新处理: {link}"
-        if awaits_answer(record)
-        else f"如问题再次出现, 请直接回复本邮件, 负责的客服会跟进。处理进度: {link}"
-    )
-    body = (
-        f"{record.customer_name or '尊敬的客户'} 您好:\n\n您的反馈 {record.id} 处理完成已有几天, 我们想确认: "
-        f"问题是否已经彻底解决?\n{answer}\n\n"
-        f"A few days ago we resolved your feedback {record.id}. Is the problem still solved? "
-        f"If not, reply to this email or open {link}"
-    )
-    return _send_notice(session, record, "回访: 问题是否已彻底解决? / follow-up", body)
+    if customer_lang(record) == "zh-CN":
+        answer = (f"如问题仍然存在，请打开链接选择「不满意」，我们会重新处理：{link}" if awaits_answer(record)
+                  else f"如问题再次出现，请直接回复本邮件，负责的客服会跟进。处理进度：{link}")  # fmt: skip
+        body = (f"{record.customer_name or '尊敬的客户'}，您好：\n\n您的反馈 {record.id} 处理完成已有几天，"
+                f"我们想确认：问题是否已经彻底解决？\n{answer}")  # fmt: skip
+        return _send_notice(session, record, "回访：问题是否已彻底解决？", body)
+    answer = (f"If it is not, open the link and choose not satisfied, and we will look at it again: {link}"
+              if awaits_answer(record) else f"If it comes back, reply to this e-mail and your agent will follow up: {link}")
+    body = (f"Dear {record.customer_name or 'customer'},\n\nA few days ago we resolved your feedback {record.id}. "
+            f"Is the problem still solved?\n{answer}")  # fmt: skip
+    return _send_notice(session, record, "Follow-up: is the problem still solved?", body)
 
 
 def _send_notice(session: Session, record: Feedback, subject: str, body: str) -> Reply:

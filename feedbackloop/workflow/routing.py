@@ -30,11 +30,11 @@ from feedbackloop.workflow.states import OPEN_STATUSES
 def _check_team_fields(fields: dict[str, Any]) -> None:
     if fields.get("kind") is not None and fields["kind"] not in TEAM_KINDS:
         raise ValidationFailed(
-            f"未知团队类型 '{fields['kind']}', 可用: {', '.join(TEAM_KINDS)} / unknown team kind"
+            f"未知团队类型 '{fields['kind']}'，可用：{', '.join(TEAM_KINDS)} / unknown team kind"
         )
     if fields.get("strategy") is not None and fields["strategy"] not in ROUTING_STRATEGIES:
         raise ValidationFailed(
-            f"未知分配方式 '{fields['strategy']}', 可用: {', '.join(ROUTING_STRATEGIES)} / unknown strategy"
+            f"未知分配方式 '{fields['strategy']}'，可用：{', '.join(ROUTING_STRATEGIES)} / unknown strategy"
         )
 
 
@@ -62,7 +62,7 @@ def _set_members(session: Session, actor: User, team_id: int, member_ids: list[i
     wanted = set(member_ids)
     found = set(session.scalars(select(User.id).where(User.id.in_(wanted))))
     if wanted - found:
-        raise ValidationFailed(f"用户不存在: {sorted(wanted - found)} / unknown user ids")
+        raise ValidationFailed(f"用户不存在：{sorted(wanted - found)} / unknown user ids")
     current = set(session.scalars(select(User.id).where(User.team_id == team_id)))
     session.commit()
     # Through accounts so that every membership change is audited like any other user change.
@@ -158,12 +158,12 @@ def _check_rule(session: Session, fields: dict[str, Any]) -> None:
     for key, allowed in checks.items():
         if fields.get(key) and fields[key] not in allowed:
             raise ValidationFailed(
-                f"{key} 的值 '{fields[key]}' 无效, 可用: {', '.join(allowed)} / invalid {key}"
+                f"{key} 的值 '{fields[key]}' 无效，可用：{', '.join(allowed)} / invalid {key}"
             )
     aspect = fields.get("aspect")
     if aspect and ":" in aspect and aspect.rsplit(":", 1)[1] not in POLARITIES:
         raise ValidationFailed(
-            f"方面条件 '{aspect}' 无效, 写作「方面」或「方面:negative」(negative/neutral/positive) / invalid aspect"
+            f"方面条件 '{aspect}' 无效，写作「方面」或「方面:negative」（negative/neutral/positive） / invalid aspect"
         )
     if fields.get("team_id") is not None:
         get_team(session, fields["team_id"])

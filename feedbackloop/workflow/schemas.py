@@ -37,7 +37,7 @@ class AssignIn(_In):
     @model_validator(mode="after")
     def _one_target(self) -> AssignIn:
         if (self.owner_id is None) == (self.team_id is None):
-            raise ValueError("请指定负责人 owner_id 或团队 team_id (二选一) / give owner_id or team_id")
+            raise ValueError("请指定负责人 owner_id 或团队 team_id（二选一） / give owner_id or team_id")
         return self
 
 

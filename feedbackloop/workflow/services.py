@@ -171,7 +171,7 @@ def _check_allowed(record: Feedback, to: str) -> None:
     if to not in nexts:
         names = ", ".join(f"{s} ({label(s)})" for s in nexts) or "无 / none"
         raise Conflict(
-            f"不能从「{label(record.status)}」变为「{label(to)}」; 允许的下一状态: {names} / "
+            f"不能从「{label(record.status)}」变为「{label(to)}」；允许的下一状态：{names} / "
             f"cannot move from {STATUS_EN.get(record.status, record.status)} to {STATUS_EN.get(to, to)}",
             code="invalid_transition",
             details={"from": record.status, "to": to, "allowed": list(nexts)},
@@ -226,7 +226,7 @@ def transition(
     begin_write(session)
     record = get_record(session, feedback_id, lock=True)
     if user is not None and user.role == "agent" and record.owner_id not in (None, user.id):
-        raise PermissionDenied("该反馈由其他客服负责, 请联系主管改派 / another agent owns this item")
+        raise PermissionDenied("该反馈由其他客服负责，请联系主管改派 / another agent owns this item")
     _check_allowed(record, to)
     now = clock.now()
     before = record.status
@@ -322,7 +322,7 @@ def manual_escalate(session: Session, feedback_id: str, user: User, reason: str)
     begin_write(session)
     record = get_record(session, feedback_id, lock=True)
     if record.escalation_level >= 4:
-        raise Conflict("已是最高级别 (高管) / already at the top level")
+        raise Conflict("已是最高级别（高管） / already at the top level")
     escalate(session, record, reason or "人工升级 / escalated by hand", user)
     session.commit()
     return record

@@ -116,7 +116,7 @@ def update_calendar(session: Session, fields: dict[str, Any]) -> BusinessCalenda
     try:
         hours = business_hours(session)
     except (ValueError, KeyError) as exc:
-        raise ValidationFailed(f"营业日历无效: {exc} / invalid business calendar") from exc
+        raise ValidationFailed(f"营业日历无效：{exc} / invalid business calendar") from exc
     if hours.start >= hours.end:
         raise ValidationFailed("上班时间必须早于下班时间 / day_start must be before day_end")
     _check_calendar_days(cal)

@@ -49,7 +49,7 @@ def test_bad_file_is_422_with_advice(client, admin_headers, count):
     r = client.post("/api/v1/imports", files={"file": ("x.csv", b"%PDF-1.5 ...")}, headers=admin_headers)
     assert r.status_code == 422
     assert r.json()["error"]["code"] == "import_failed"
-    assert "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX" in r.json()["error"]["message"]
+    assert "请另存为 UTF-8 或 GBK 编码的 CSV，或 XLSX" in r.json()["error"]["message"]
     assert count() == 0
 
 

@@ -37,7 +37,7 @@ def test_second_run_reports_already_present(db, write_csv):
 def test_unusable_file_exits_1_with_advice(db, write_bytes):
     result = CliRunner().invoke(main, ["import", str(write_bytes(b"%PDF-1.4 fake", "report.csv"))])
     assert result.exit_code == 1
-    assert "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX" in result.output
+    assert "请另存为 UTF-8 或 GBK 编码的 CSV，或 XLSX" in result.output
 
 
 def test_bad_map_option_exits_1(db, write_csv):

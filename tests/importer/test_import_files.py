@@ -95,7 +95,7 @@ BAD_FILES = {
 def test_unreadable_files_fail_whole_with_advice(db, write_bytes, count, name):
     with pytest.raises(ImportFailed) as exc:
         import_file(db, write_bytes(BAD_FILES[name], name))
-    assert "请另存为 UTF-8 或 GBK 编码的 CSV, 或 XLSX" in exc.value.message
+    assert "请另存为 UTF-8 或 GBK 编码的 CSV，或 XLSX" in exc.value.message
     assert count() == 0
 
 

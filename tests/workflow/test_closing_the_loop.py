@@ -100,8 +100,8 @@ def test_a_follow_up_check_is_scheduled_after_resolution(client, staff, team, ma
     ).all()
     assert len(notes) == 1 and record.id in notes[0].title
     mails = mailbox.to("f@example.com")
-    assert [m["Subject"] for m in mails] == [f"[{record.id}] 您的反馈已处理完成 / resolved",
-                                             f"[{record.id}] 回访: 问题是否已彻底解决? / follow-up"]  # fmt: skip
+    assert [m["Subject"] for m in mails] == [f"[{record.id}] 您的反馈已处理完成",
+                                             f"[{record.id}] 回访：问题是否已彻底解决？"]  # fmt: skip
     body = mails[1].get_content()
     assert "彻底解决" in body and "不满意" in body and "/s/" in body
     conversation = db.scalars(select(Reply).where(Reply.feedback_id == record.id).order_by(Reply.id)).all()

@@ -62,7 +62,7 @@ def submit_idea(body: s.IdeaSubmit, session: SessionDep) -> object:
     similar = services.similar(session, f"{body.title}\n{body.description}")
     idea = services.submit(session, body.title, body.description)
     return {"id": idea.id, "moderation": idea.moderation, "similar": similar,
-            "message": "感谢您的想法! 审核通过后会出现在想法板上 / thanks: it appears on the board once reviewed"}  # fmt: skip
+            "message": "感谢您的想法！审核通过后会出现在想法板上 / thanks: it appears on the board once reviewed"}  # fmt: skip
 
 
 @router.post("/api/v1/public/ideas/verify", response_model=s.CodeSent, status_code=202, dependencies=Guarded)

@@ -14,7 +14,7 @@ router = APIRouter(prefix="/api/v1", tags=["imports"])
 
 
 @router.post(
-    "/imports", status_code=200, responses={202: {"description": "已排队, 用 job_id 查询进度 / queued"}}
+    "/imports", status_code=200, responses={202: {"description": "已排队，用 job_id 查询进度 / queued"}}
 )
 def upload_import(
     session: SessionDep,

@@ -44,7 +44,7 @@ def reveal_contact(request: Request, feedback_id: str, session: SessionDep, user
     scope: a feedback:read token is refused)."""
     if not sees_contacts(request, user):
         raise PermissionDenied(
-            "此令牌不能查看客户联系方式: 需要带 admin 权限范围的令牌, 或登录网页查看 / this token may not reveal "
+            "此令牌不能查看客户联系方式：需要带 admin 权限范围的令牌，或登录网页查看 / this token may not reveal "
             "contacts: use a token with the 'admin' scope, or the web UI", code="insufficient_scope")  # fmt: skip
     record = feedback_services.get(session, feedback_id)
     return ContactOut(id=record.id, contact=privacy.contact_for(user, record.contact, token_scopes(request)))
@@ -62,7 +62,7 @@ def erase_customer(body: EraseRequest, session: SessionDep, user: AdminUser) -> 
     customer by their feedback and by what they did on the idea board (votes, subscriptions, codes), and answers
     what it erased: `erased` (the feedback ids) and `other` (e.g. {"votes": 2, "subscriptions": 1})."""
     if not body.confirm:
-        raise ValidationFailed('请确认删除: "confirm": true / confirm the erasure with "confirm": true')
+        raise ValidationFailed('请确认删除："confirm": true / confirm the erasure with "confirm": true')
     done = privacy.erase_customer(session, user, body.contact)
     return {"erased": done["feedback"], "other": done["other"]}
 

@@ -47,8 +47,8 @@ def period_report(
     session: SessionDep,
     user: StaffUser,
     period: Literal["week", "month"] = "week",
-    start: Annotated[date | None, Query(alias="from", description="自定义区间开始 (含) / range start")] = None,
-    end: Annotated[date | None, Query(alias="to", description="自定义区间结束 (含) / range end, inclusive")] = None,
+    start: Annotated[date | None, Query(alias="from", description="自定义区间开始（含） / range start")] = None,
+    end: Annotated[date | None, Query(alias="to", description="自定义区间结束（含） / range end, inclusive")] = None,
     format: Literal["json", "html", "pdf", "xlsx"] = "json",
 ) -> Response:
     """周期报告: the last 7 or 30 days, or whole days from `from` through `to`, against the period before."""

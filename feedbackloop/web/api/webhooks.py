@@ -26,7 +26,7 @@ class SourcePublic(BaseModel):
 
 
 class SourceCreated(SourcePublic):
-    secret: str = Field(description="签名密钥, 只显示这一次 / signing secret, shown once")
+    secret: str = Field(description="签名密钥，只显示这一次 / signing secret, shown once")
 
 
 class DeliveryOut(BaseModel):

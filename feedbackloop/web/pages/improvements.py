@@ -87,7 +87,7 @@ def _message(request: Request, exc: FeedbackLoopError | ValidationError) -> str:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first.get("loc") else ""
-        text = f"请检查「{FIELD_NAMES.get(field, field)}」: {first['msg']} / check the field {field}"
+        text = f"请检查「{FIELD_NAMES.get(field, field)}」：{first['msg']} / check the field {field}"
         return localize_message(text, resolve_lang(request))
     return localize_message(exc.message, resolve_lang(request))
 

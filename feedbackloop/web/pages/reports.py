@@ -46,7 +46,7 @@ def _choice(request: Request) -> tuple[str, date | None, date | None, str | None
         start, end = date.fromisoformat(params.get("from", "")), date.fromisoformat(params.get("to", ""))
         period_bounds("week", start, end)
     except ValueError:
-        return "range", None, None, "请选择开始和结束日期 (YYYY-MM-DD) / pick both dates"
+        return "range", None, None, "请选择开始和结束日期（YYYY-MM-DD） / pick both dates"
     except ValidationFailed as exc:
         return "range", None, None, exc.message
     return period, start, end, None
