@@ -268,7 +268,7 @@ def changelog(session: Session, limit: int = 50) -> list[dict[str, Any]]:
     for plan in plans:
         ideas = [i for i in _plan_ideas(session, plan.id) if i.moderation == "published"]
         change = improvements.review(session, plan).volume_change if plan.status == "verified" else None
-        entries.append(_entry(f"plan-{plan.id}", ideas[0].title if ideas else plan.title, ideas, plan.shipped_at,
+        entries.append(_entry(f"plan-{plan.id}", plan.title, ideas, plan.shipped_at,
                               len(asked_for(session, plan, ideas)), change, plan.status == "verified"))  # fmt: skip
     alone = session.scalars(select(Idea).where(Idea.status == "shipped", Idea.plan_id.is_(None),
                                                Idea.moderation == "published")

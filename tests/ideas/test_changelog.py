@@ -76,7 +76,8 @@ def test_shipping_the_plan_tells_every_voter_and_linked_customer_once(client, ad
 def test_the_changelog_shows_the_count_and_once_verified_the_effect(client, admin_headers, shipped_setup, make_feedback, db):
     _ship(client, admin_headers, shipped_setup["plan"]["id"])
     entry = client.get("/api/v1/public/changelog").json()[0]
-    assert entry["title"] == "送餐速度太慢" and entry["feedback_count"] == 5 and entry["votes"] == 3
+    assert entry["title"] == "骑手调度优化" and [i["title"] for i in entry["ideas"]] == ["送餐速度太慢"]  # what we did, for what was asked
+    assert entry["feedback_count"] == 5 and entry["votes"] == 3
     assert entry["effect"] is None  # shipped, not verified yet
     clock.freeze(T0 + timedelta(days=4))
     slow_delivery(db, make_feedback, T0 + timedelta(days=1), None, 9)  # 4 before → 1 after: −75%
@@ -85,6 +86,7 @@ def test_the_changelog_shows_the_count_and_once_verified_the_effect(client, admi
     assert entry["verified"] and entry["effect"] == "相关投诉下降 75%"
     page = client.get("/changelog")
     assert "相关投诉下降 75%" in page.text and "5 条反馈提出" in page.text
+    assert "骑手调度优化" in page.text and "查看想法 · 送餐速度太慢" in page.text
     assert "related complaints down 75%" in client.get("/changelog", params={"lang": "en"}).text
 
 
