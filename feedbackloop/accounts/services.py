@@ -275,7 +275,7 @@ def revoke_bearer(session: Session, token: str) -> None:
 # Integration-token scopes: "<area>:read" / "<area>:write" for the API area /api/v1/<area>/…, or "admin"
 # (everything the owner's role allows). Login tokens carry "*".
 SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]{2,30}:(read|write))$")
-KNOWN_SCOPES = ("feedback:read", "feedback:write", "analyze:write", "imports:write", "admin")
+KNOWN_SCOPES = ("feedback:read", "feedback:write", "workflow:write", "analyze:write", "imports:write", "admin")
 # Areas that manage who may do what: a narrow scope on one of them would let a token mint an admin user or
 # an admin token. Only "admin" (everything the owner's role allows) reaches them.
 ACCOUNT_AREAS = frozenset({"users", "tokens", "teams", "audit", "privacy", "account", "roles"})

@@ -59,7 +59,16 @@ def scope_for(request: Request) -> str | None:
         return None
     if parts[3] == "auth":
         return "account:write" if parts[4:5] == ["password"] else None
-    return f"{parts[3]}:{'read' if request.method in SAFE_METHODS else 'write'}"
+    safe = request.method in SAFE_METHODS
+    if parts[3] == "feedback" and not safe and (parts[4:5] == ["bulk"] or (len(parts) > 5 and parts[5] in WORKFLOW_ACTIONS)):
+        return "workflow:write"  # handling items is not intake: a feedback:write token only pushes feedback in
+    return f"{parts[3]}:{'read' if safe else 'write'}"
+
+
+# /api/v1/feedback/{id}/<action> routes that handle an item (status, owner, replies, escalation, corrections):
+# they need `workflow:write`, like /api/v1/workflow/…, not the intake scope `feedback:write`.
+WORKFLOW_ACTIONS = frozenset({"transition", "claim", "assign", "escalate", "replies", "render-template", "kb",
+                              "corrections"})
 
 
 def _check_scope(request: Request, scopes: list[str], needed: str | None) -> None:

@@ -70,7 +70,7 @@ def test_scoped_tokens_open_only_their_area_and_never_a_page(client, db, _app):
     client = TestClient(_app, raise_server_exceptions=False)
     make_role_users(db)
     wrong = []
-    for scopes in (["feedback:write"], ["analyze:write"], ["*"]):
+    for scopes in (["feedback:write"], ["workflow:write"], ["analyze:write"], ["*"]):
         for method, path in endpoints(_app):
             expected = POLICY.get(f"{method} {path}")
             if expected is None or expected is SELF_AUTHENTICATING or ANONYMOUS in expected:
@@ -107,6 +107,27 @@ def test_a_feedback_write_token_cannot_reach_the_admin_pages_or_change_the_passw
     )
     assert changed.status_code == 403
     assert client.post("/api/v1/feedback", headers=bearer, json={"content": "物流太慢了"}).status_code == 201
+
+
+def test_the_intake_scope_pushes_feedback_in_but_never_handles_items(client, db, admin_headers, make_feedback):
+    """Probe 14b: a feedback:write token (the README's scope for an intake integration) could reassign, bulk-
+    change, reply to customers, escalate and correct the analysis. Those need workflow:write."""
+    record = make_feedback(content="快递三天了还没到")
+    push = client.post("/api/v1/tokens", json={"name": "shop", "scopes": ["feedback:write"]}, headers=admin_headers)
+    bearer = {"Authorization": f"Bearer {push.json()['token']}"}
+    assert client.post("/api/v1/feedback", headers=bearer, json={"content": "物流太慢了"}).status_code == 201
+    base = f"/api/v1/feedback/{record.id}"
+    attempts = [("/api/v1/feedback/bulk", {"ids": [record.id], "action": "tag", "tag": "x"}),
+                (f"{base}/assign", {"owner_id": 1}), (f"{base}/replies", {"body": "您好"}),
+                (f"{base}/escalate", {"reason": "x"}), (f"{base}/transition", {"to": "spam"}),
+                (f"{base}/corrections", {"field": "sentiment", "value": "positive"}), (f"{base}/claim", None)]  # fmt: skip
+    for path, body in attempts:
+        r = client.post(path, headers=bearer, json=body)
+        assert r.status_code == 403 and "workflow:write" in r.json()["error"]["message"], (path, r.text)
+    handle = client.post("/api/v1/tokens", json={"name": "desk", "scopes": ["workflow:write"]}, headers=admin_headers)
+    desk = {"Authorization": f"Bearer {handle.json()['token']}"}
+    assert client.post(f"{base}/assign", headers=desk, json={"owner_id": 1}).status_code == 200
+    assert client.post("/api/v1/feedback", headers=desk, json={"content": "物流太慢了"}).status_code == 403
 
 
 def test_no_narrow_scope_reaches_the_areas_that_grant_rights(client, admin_headers):
