@@ -276,6 +276,8 @@ def revoke_bearer(session: Session, token: str) -> None:
 # (everything the owner's role allows). Login tokens carry "*".
 SCOPE_PATTERN = re.compile(r"^(admin|[a-z_]{2,30}:(read|write))$")
 KNOWN_SCOPES = ("feedback:read", "feedback:write", "workflow:write", "analyze:write", "imports:write", "admin")
+SCOPE_LABELS = {"feedback:read": "读取反馈", "feedback:write": "推送反馈", "workflow:write": "处理反馈（分配、回复、改状态）",
+                "analyze:write": "调用分析", "imports:write": "导入文件", "admin": "全部（按所属用户的角色）"}
 # Areas that manage who may do what: a narrow scope on one of them would let a token mint an admin user or
 # an admin token. Only "admin" (everything the owner's role allows) reaches them.
 ACCOUNT_AREAS = frozenset({"users", "tokens", "teams", "audit", "privacy", "account", "roles"})

@@ -16,7 +16,7 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
 
 def _page(request: Request, session: SessionDep, user: User, **extra: object) -> Response:
-    context = {"tokens": accounts.list_integration_tokens(session), "scopes": accounts.KNOWN_SCOPES,
+    context = {"tokens": accounts.list_integration_tokens(session), "scopes": accounts.KNOWN_SCOPES, "scope_labels": accounts.SCOPE_LABELS,
                "new_token": None, "error": None, **extra}  # fmt: skip
     return render(request, "admin/tokens.html", context, user=user, status=422 if extra.get("error") else 200)
 
