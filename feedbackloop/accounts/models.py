@@ -19,6 +19,9 @@ ROLES: dict[str, str] = {
     "analyst": "分析师/管理层",
     "admin": "管理员",
 }
+ROLES_EN: dict[str, str] = {"customer": "customer", "agent": "agent", "supervisor": "supervisor",
+                            "product_manager": "product manager", "csm": "customer success manager",
+                            "analyst": "analyst", "admin": "admin"}  # fmt: skip
 
 
 class Team(Base):

@@ -129,6 +129,7 @@ POLICY: dict[str, frozenset[str]] = {
     "PUT /api/v1/routing-rules/{rule_id}": MANAGERS,
     "DELETE /api/v1/routing-rules/{rule_id}": MANAGERS,
     "GET /api/v1/workflow/teams": STAFF,
+    "GET /api/v1/workflow/assignees": STAFF,
     "POST /api/v1/workflow/teams": MANAGERS,
     "PUT /api/v1/workflow/teams/{team_id}": MANAGERS,
     "GET /api/v1/sla-policies": STAFF,

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import User
+from feedbackloop.accounts.policy import HANDLERS
 from feedbackloop.audit.autolog import SKIP_KEY
 from feedbackloop.db import begin_write, session_scope
 from feedbackloop.feedback.models import Feedback
@@ -29,6 +30,7 @@ from feedbackloop.surveys.models import Survey, SurveyInvitation, SurveyResponse
 from feedbackloop.workflow import sla
 from feedbackloop.workflow.calendar import add_minutes
 from feedbackloop.workflow.models import HistoryEntry, KbArticle, Reply, RoutingRule
+from feedbackloop.workflow.replies import MANUAL_LABEL, REPLY_LABELS
 
 TEAMS = [  # name, kind, strategy, default, members (username, display name, role)
     ("一线客服组", "一线客服", "round_robin", True, [("zhangmin", "张敏", "agent"), ("lina", "李娜", "agent"),
@@ -52,9 +54,9 @@ KB = [
     ("App 登录失败", "产品功能", "升级后无法登录", "旧版本令牌失效", "1. 请客户更新到最新版本 2. 清除缓存后重新登录"),
     ("外卖餐品洒漏", "物流", "送达时汤汁洒出", "包装未加封口贴", "1. 退还餐费 2. 通知门店使用封口贴"),
 ]  # fmt: skip
-COMMENTS = {"low": ["等了好几天才有人回复", "问题还是没解决", "客服态度一般, 没有给出方案"],
-            "mid": ["还可以, 就是有点慢", "解决了, 但是过程有点麻烦"],
-            "high": ["客服很耐心, 很快就解决了", "处理得很专业, 谢谢", "非常满意, 会推荐给朋友"]}  # fmt: skip
+COMMENTS = {"low": ["等了好几天才有人回复", "问题还是没解决", "客服态度一般，没有给出方案"],
+            "mid": ["还可以，就是有点慢", "解决了，但是过程有点麻烦"],
+            "high": ["客服很耐心，很快就解决了", "处理得很专业，谢谢", "非常满意，会推荐给朋友"]}  # fmt: skip
 
 
 def _minutes_lognormal(rng: random.Random, median: float, spread: float = 0.9) -> float:
@@ -67,7 +69,8 @@ class Month:
     def __init__(self, session: Session, rng: random.Random) -> None:
         self.s, self.rng, self.now = session, rng, clock.now()
         self.teams: dict[str, int] = {}
-        self.members: dict[str, list[int]] = {}
+        self.members: dict[str, list[int]] = {}  # the team's agents, supervisors and admins: who may own items
+        self.names: dict[int, str] = {}
         self.history: list[dict[str, Any]] = []
         self.replies: list[dict[str, Any]] = []
 
@@ -90,10 +93,12 @@ class Month:
                 self.s.flush()
                 audit.record(self.s, admin, "user.create", "user", user.id, None, {"username": username, "role": role})
                 ids.append(user.id)
+                self.names[user.id] = display
             self.s.commit()
             team = routing.save_team(self.s, admin, {"name": name, "kind": kind, "strategy": strategy,  # type: ignore[arg-type]
                                                       "is_default": default, "member_ids": ids})  # fmt: skip
-            self.teams[name], self.members[name] = team["id"], ids
+            self.teams[name] = team["id"]
+            self.members[name] = [uid for uid, (_u, _d, role) in zip(ids, people, strict=True) if role in HANDLERS]
         begin_write(self.s)
         for n, (rule, problem, team_name) in enumerate(RULES):
             self.s.add(RoutingRule(name=rule, position=10 * (n + 1), problem_type=problem, team_id=self.teams[team_name]))
@@ -116,7 +121,7 @@ class Month:
 
     def _event(self, record: Feedback, at: datetime, kind: str, actor: int | None, reason: str | None = None,
                **fields: Any) -> None:  # fmt: skip
-        name = "system" if actor is None else str(actor)
+        name = "system" if actor is None else self.names.get(actor, str(actor))
         self.history.append({"feedback_id": record.id, "at": at, "kind": kind, "actor_id": actor, "actor": name,
                              "reason": reason, "from_status": None, "to_status": None, "data": None, **fields})  # fmt: skip
 
@@ -139,33 +144,35 @@ class Month:
         assigned = start + timedelta(minutes=rng.uniform(1, 20))
         if assigned > self.now:
             return
+        if timedelta(hours=3) < self.now - start < timedelta(hours=36) and rng.random() < 0.35:  # some wait in the pool
+            record.status = "triaged"
+            self._event(record, assigned, "status", None, f"自动分派到{team}，待认领 / Routed to {team}: waiting to be claimed",
+                        from_status="new", to_status="triaged", data={"team_id": record.team_id, "owner_id": None})  # fmt: skip
+            return
         record.owner_id = owner
-        self._event(record, assigned, "status", None, f"自动分派到 {team}", from_status="new", to_status="assigned",
-                    data={"team_id": record.team_id, "owner_id": owner})  # fmt: skip
+        self._event(record, assigned, "status", None, f"自动分派到{team} / Routed to {team}", from_status="new",
+                    to_status="assigned", data={"team_id": record.team_id, "owner_id": owner})  # fmt: skip
         record.status = "assigned"
         first = add_minutes(assigned, _minutes_lognormal(rng, 75 if not low else 50), hours)
         if first > self.now:
             return
         record.first_responded_at = first
-        self._event(record, first, "reply", owner, "邮件回复客户")
-        self.replies.append({"feedback_id": record.id, "direction": "out", "kind": "email", "author_id": owner,
-                             "to_addr": record.contact, "subject": f"[{record.id}] 关于您的反馈",
-                             "body": "您好, 我们已收到您的反馈, 正在处理。", "state": "sent", "created_at": first,
-                             "sent_at": first})  # fmt: skip
+        self._first_reply(record, first, owner)
         self._move(record, first, "in_progress", owner)
         at = first
         if rng.random() < 0.2:  # asks the customer for details, who answers a few hours later
-            self._move(record, at + timedelta(minutes=20), "waiting_customer", owner, "请客户补充订单号")
+            self._move(record, at + timedelta(minutes=20), "waiting_customer", owner,
+                       "请客户补充订单号 / Asked the customer for the order number")
             back = at + timedelta(hours=rng.uniform(2, 30))
             if back > self.now:
                 record.sla_paused_at = at + timedelta(minutes=20)
                 return
             record.sla_paused_seconds = int((back - at - timedelta(minutes=20)).total_seconds())
-            self._move(record, back, "in_progress", None, "客户已回复")
+            self._move(record, back, "in_progress", None, "客户已回复 / The customer answered")
             at = back
         if rng.random() < 0.05:
             record.escalation_level = 2
-            self._event(record, at + timedelta(minutes=30), "escalation", owner, "升级到 专家团队: 需要专家判断", data={"level": 2})
+            self._event(record, at + timedelta(minutes=30), "escalation", owner, "升级到专家团队：需要专家判断 / Escalated to level 2: needs an expert", data={"level": 2})
         resolved = add_minutes(at, _minutes_lognormal(rng, 420 if not low else 600, 1.0), hours)
         self._breaches(record, first, resolved)
         if resolved > self.now:
@@ -173,7 +180,7 @@ class Month:
         self._resolve(record, resolved, owner)
         if rng.random() < 0.07 and resolved + timedelta(days=1) < self.now:  # comes back: reopened, solved again
             again = resolved + timedelta(hours=rng.uniform(4, 40))
-            self._move(record, again, "reopened", None, "客户反馈问题仍在")
+            self._move(record, again, "reopened", None, "客户反馈问题仍在 / The customer says the problem is back")
             record.reopen_count, record.resolved_at, record.closed_at = 1, None, None
             later = add_minutes(again, _minutes_lognormal(rng, 300), hours)
             if later > self.now:
@@ -183,12 +190,35 @@ class Month:
         if rng.random() < 0.55 and resolved + timedelta(hours=30) < self.now:
             answered = resolved + timedelta(hours=rng.uniform(1, 30))
             record.satisfaction, record.satisfaction_at = "satisfied", answered
-            self._event(record, answered, "satisfaction", None, "客户：满意 / customer satisfied")
+            self._event(record, answered, "satisfaction", None, "客户评价：满意 / The customer was satisfied")
             record.closed_at = answered
-            self._move(record, answered, "closed", None, "客户满意, 自动关闭")
+            self._move(record, answered, "closed", None, "客户满意，自动关闭 / The customer was satisfied: closed")
+
+    def _first_reply(self, record: Feedback, at: datetime, owner: int) -> None:
+        """The first answer, on the channel the contact allows, as the product records it: an e-mail that was
+        sent, an SMS that waits for a call by hand (the demo configures no SMS provider: 待人工外呼), or, for a
+        platform review without a contact, the public reply the agent posted on the platform."""
+        contact = record.contact or ""
+        body = "您好，我们已收到您的反馈，正在处理。"
+        row = {"feedback_id": record.id, "direction": "out", "author_id": owner, "body": body, "created_at": at,
+               "to_addr": None, "subject": None, "sent_at": None, "provider": None, "error": None}  # one key set
+        if "@" in contact:
+            self._event(record, at, "reply", owner, REPLY_LABELS["email"])
+            self.replies.append({**row, "kind": "email", "to_addr": contact, "subject": f"[{record.id}] 关于您的反馈",
+                                 "state": "sent", "sent_at": at, "provider": "smtp"})  # fmt: skip
+        elif contact:
+            self._event(record, at, "reply", owner, REPLY_LABELS["sms"])
+            self._event(record, at, "delivery", None, f"{MANUAL_LABEL}：未配置短信服务，请电话联系客户 / "
+                        "To call by hand: No SMS provider is configured: call the customer")  # fmt: skip
+            self.replies.append({**row, "kind": "sms", "to_addr": contact, "state": "manual",
+                                 "error": "未配置短信服务，请电话联系客户 / No SMS provider is configured: call the customer"})  # fmt: skip
+        else:
+            self._event(record, at, "reply", owner, REPLY_LABELS["public_draft"])
+            self.replies.append({**row, "kind": "public_draft", "state": "draft",
+                                 "body": "感谢您的评价，给您带来不便非常抱歉，我们已安排专人跟进。"})  # fmt: skip
 
     def _resolve(self, record: Feedback, at: datetime, owner: int) -> None:
-        self._move(record, at, "resolved", owner, "已处理完成")
+        self._move(record, at, "resolved", owner, "已处理完成 / Resolved")
         record.resolved_at = at
         record.followup_due_at = at + sla.FOLLOWUP_AFTER
         record.followup_done_at = at + sla.FOLLOWUP_AFTER if at + sla.FOLLOWUP_AFTER < self.now else None
@@ -204,7 +234,7 @@ class Month:
             record.escalation_level = max(record.escalation_level, 2)
             when = record.first_response_breached_at or record.resolution_breached_at
             assert when is not None
-            self._event(record, when, "escalation", None, "SLA 超时，升级到 专家团队 / SLA breached")
+            self._event(record, when, "escalation", None, "SLA 超时，升级到专家团队 / SLA breached: escalated to level 2")
 
 
 def _customers(session: Session, rng: random.Random) -> None:
@@ -233,14 +263,14 @@ def _shift_after_plan(records: list[Feedback], shipped: datetime, rng: random.Ra
             r.received_at -= timedelta(days=30)
 
 
-def _plan(session: Session, team_id: int, shipped: datetime) -> None:
+def _plan(session: Session, team_id: int, product_team_id: int, shipped: datetime) -> None:
     from feedbackloop.insight.models import ImprovementPlan
 
-    session.add(ImprovementPlan(title="更换华东区快递合作方, 缩短配送时效", problem_type="物流", team_id=team_id,
-                                measures="华东区改由两家快递承运; 超 48 小时未签收自动催件", status="shipped",
+    session.add(ImprovementPlan(title="更换华东区快递合作方，缩短配送时效", problem_type="物流", team_id=team_id,
+                                measures="华东区改由两家快递承运；超 48 小时未签收自动催件", status="shipped",
                                 theme_keys=["problem_type:物流"], shipped_at=shipped,
                                 due_date=(shipped + timedelta(days=7)).date()))  # fmt: skip
-    session.add(ImprovementPlan(title="App 登录流程优化", problem_type="产品功能", team_id=team_id, measures="令牌自动续期",
+    session.add(ImprovementPlan(title="App 登录流程优化", problem_type="产品功能", team_id=product_team_id, measures="令牌自动续期",
                                 status="in_progress", theme_keys=["problem_type:产品功能"],
                                 due_date=(shipped + timedelta(days=45)).date()))  # fmt: skip
 
@@ -338,7 +368,7 @@ def play_month() -> None:
         session.flush()
         session.execute(insert(HistoryEntry), month.history)
         session.execute(insert(Reply), month.replies)
-        _plan(session, month.teams["物流专家组"], shipped)
+        _plan(session, month.teams["物流专家组"], month.teams["产品团队"], shipped)
         surveys = Surveys(session, rng, month.now)
         kinds = surveys.definitions()
         for record in records:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -75,6 +76,21 @@ def _error(
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
+# Pydantic's error types in Chinese, for the Chinese side of a 422 (the English side keeps pydantic's words).
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ZH_ERRORS = {
+    "missing": "缺少此项", "extra_forbidden": "不认识此字段", "json_invalid": "不是有效的 JSON",
+    "list_type": "应为列表", "dict_type": "应为对象", "string_type": "应为文本", "int_type": "应为整数",
+    "int_parsing": "应为整数", "float_parsing": "应为数字", "float_type": "应为数字", "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false", "literal_error": "不是可选的值之一", "enum": "不是可选的值之一",
+    "string_too_long": "太长", "string_too_short": "太短", "too_long": "项数太多", "too_short": "项数太少",
+    "greater_than_equal": "太小", "greater_than": "太小", "less_than_equal": "太大", "less_than": "太大",
+    "date_parsing": "应为日期 YYYY-MM-DD", "date_from_datetime_parsing": "应为日期 YYYY-MM-DD",
+    "datetime_parsing": "应为时间，例如 2024-03-01T12:00:00+08:00", "datetime_from_date_parsing": "应为时间",
+    "string_pattern_mismatch": "格式不对", "value_error": "取值无效", "uuid_parsing": "格式不对",
+}
+
+
 def _field_errors(exc: RequestValidationError) -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for err in exc.errors():
@@ -94,7 +110,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         details = _field_errors(exc)
         first = details[0] if details else {"field": "", "message": ""}
-        message = f"请求数据有误：{first['field']} — {first['message']} / invalid request data"
+        field = first["field"] or "请求体"
+        kind = str(exc.errors()[0].get("type", "")) if exc.errors() else ""
+        said = str(first["message"])  # our own validators already speak "中文 / English"
+        zh = said.split(" / ")[0] if _CJK.search(said) else _ZH_ERRORS.get(kind, "取值无效")
+        message = f"请求数据有误：{field}：{zh} / Invalid request data: {first['field'] or 'body'}: {first['message']}"
         return _error(422, "validation_failed", message, details)
 
     @app.exception_handler(StarletteHTTPException)

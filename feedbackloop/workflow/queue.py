@@ -101,7 +101,8 @@ def _load(session: Session, ids: list[str]) -> list[Feedback]:
     found = {r.id: r for r in session.scalars(select(Feedback).where(Feedback.id.in_(unique)).with_for_update())}
     missing = [i for i in unique if i not in found]
     if missing:
-        raise NotFound(f"反馈不存在：{', '.join(missing[:10])} / unknown items", details={"missing": missing})
+        shown = ", ".join(i[:24] for i in missing[:10])  # ids are at most 24 characters: never echo a long input back
+        raise NotFound(f"反馈不存在：{shown} / Unknown items: {shown}", details={"missing": [i[:24] for i in missing[:50]]})
     return [found[i] for i in unique]
 
 
@@ -136,7 +137,8 @@ def bulk(
                 _check_reassign(user, record)
             for record in records:
                 if record.owner_id != owner.id:
-                    _give(session, record, owner, None, user, reason or f"批量分配给 {owner.display_name or owner.username}")
+                    name = owner.display_name or owner.username
+                    _give(session, record, owner, None, user, reason or f"批量分配给{name} / Assigned to {name} in bulk")
                     changed.append(record.id)
         elif action == "assign_team":
             if team_id is None:
@@ -151,8 +153,10 @@ def bulk(
             owners = router.owners_for(team, len(records))
             for record, oid in zip(records, owners, strict=True):
                 picked = session.get(User, oid) if oid else None
-                who = f"{team.name} · {picked.display_name or picked.username}" if picked else f"{team.name} (待认领)"
-                _give(session, record, picked, team, user, reason or f"分配到团队 {who}")
+                picked_name = (picked.display_name or picked.username) if picked else None
+                why = (f"分配到团队{team.name}：{picked_name} / Assigned to team {team.name}: {picked_name}" if picked_name
+                       else f"分配到团队{team.name}，待认领 / Assigned to team {team.name}, waiting to be claimed")  # fmt: skip
+                _give(session, record, picked, team, user, reason or why)
                 changed.append(record.id)
         elif action in ("status", "merge"):
             target = "merged" if action == "merge" else to
@@ -186,6 +190,9 @@ def bulk(
             clean = (tag or "").strip()
             if not clean or len(clean) > 30:
                 raise ValidationFailed("标签应为 1–30 个字 / a tag has 1–30 characters")
+            for record in records:
+                if user.role == "agent" and record.owner_id not in (None, user.id):
+                    raise PermissionDenied(f"反馈 {record.id} 由其他客服负责 / another agent owns {record.id}")
             for record in records:
                 if clean not in (record.tags or []):
                     record.tags = [*(record.tags or []), clean]

@@ -37,9 +37,11 @@ after_email_reply_hooks: list[Callable[[int], None]] = []
 CUSTOMER_KINDS = ("email", "sms", "wechat", "phone")
 REPLY_KINDS = ("customer", *CUSTOMER_KINDS, "note", "public_draft")
 MANUAL_LABEL = "待人工外呼"
-REPLY_LABELS = {
-    "email": "邮件回复客户", "sms": "短信回复客户", "wechat": "微信回复客户", "phone": "电话回复客户 (待人工外呼)",
-    "note": "内部备注", "public_draft": "公开回复草稿",
+REPLY_LABELS = {  # history reasons, "中文 / English" like every stored message
+    "email": "邮件回复客户 / E-mail reply to the customer", "sms": "短信回复客户 / SMS reply to the customer",
+    "wechat": "微信回复客户 / WeChat reply to the customer",
+    "phone": "电话回复客户（待人工外呼） / Reply by phone (to call by hand)",
+    "note": "内部备注 / Internal note", "public_draft": "公开回复草稿 / Draft of a public reply",
 }  # fmt: skip
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 PLACEHOLDERS = {
@@ -364,6 +366,9 @@ def create_reply(
     begin_write(session)
     record = get_record(session, feedback_id, lock=True)
     if kind == "customer":
+        if not (record.contact or "").strip():
+            raise Conflict("该客户没有留下联系方式，无法回复；可以写一条内部备注 / "
+                           "The customer left no contact to reply to: write an internal note instead", code="no_contact")  # fmt: skip
         kind = channels.channel_for(record.contact) or "phone"
     if kind == "email" and not mail.is_email(record.contact):
         raise Conflict(
@@ -379,7 +384,7 @@ def create_reply(
     link = status_link(record)
     outgoing = kind in CUSTOMER_KINDS
     if kind == "email" and link not in body:
-        body = f"{body.rstrip()}\n\n处理进度: {link}"
+        body = f"{body.rstrip()}\n\n{'处理进度：' if customer_lang(record) == 'zh-CN' else 'Progress: '}{link}"
     now = clock.now()
     reply = Reply(
         feedback_id=record.id,

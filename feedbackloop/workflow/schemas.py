@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
@@ -42,7 +42,7 @@ class AssignIn(_In):
 
 
 class BulkIn(_In):
-    ids: list[str] = Field(min_length=1, max_length=500)
+    ids: list[Annotated[str, Field(max_length=24)]] = Field(min_length=1, max_length=500)
     action: Literal["assign", "assign_team", "status", "merge", "tag"]
     owner_id: DbRef | None = None
     team_id: DbRef | None = None

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from feedbackloop.accounts.models import User
+from feedbackloop.accounts.models import ROLES_EN, User
 from feedbackloop.accounts.policy import HANDLERS
 from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write, rows_changed
@@ -282,9 +282,18 @@ def assignable(session: Session, owner_id: int) -> User:
     if owner.role not in HANDLERS:
         raise ValidationFailed(
             f"{owner.display_name or owner.username}（{owner.role_label}）不能负责反馈，请选择客服、主管或管理员 / "
-            f"{owner.display_name or owner.username} ({owner.role}) cannot own items: choose an agent, a supervisor or an admin"
+            f"{owner.display_name or owner.username} ({ROLES_EN.get(owner.role, owner.role)}) cannot own items: "
+            "choose an agent, a supervisor or an admin"
         )
     return owner
+
+
+def assignees(session: Session) -> list[dict[str, Any]]:
+    """Everyone `assignable` accepts, for the pickers: id, name, team."""
+    users = session.scalars(select(User).where(User.is_active.is_(True), User.role.in_(sorted(HANDLERS)))
+                            .order_by(User.team_id.is_(None), User.team_id, User.id))  # fmt: skip
+    return [{"id": u.id, "display_name": u.display_name or u.username, "team_id": u.team_id, "role": u.role}
+            for u in users]  # fmt: skip
 
 
 def assign(

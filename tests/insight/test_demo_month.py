@@ -22,6 +22,21 @@ def test_the_demo_quarter_gives_every_kpi_a_value_and_shows_the_whole_loop(db, m
     db.commit()
     statuses = dict(db.execute(select(Feedback.status, func.count()).group_by(Feedback.status)).all())
     assert statuses["closed"] > 500 and statuses["resolved"] > 500 and {"in_progress", "assigned"} <= set(statuses)
+    # Probe 14b: only agents, supervisors and admins own items; some new ones wait in a team's pool (未分配).
+    from feedbackloop.accounts.models import User
+    from feedbackloop.accounts.policy import HANDLERS
+    from feedbackloop.workflow.models import HistoryEntry, Reply
+
+    owners = set(db.scalars(select(User.role).join(Feedback, Feedback.owner_id == User.id).distinct()))
+    assert owners and owners <= HANDLERS
+    assert db.scalar(select(func.count()).where(Feedback.owner_id.is_(None), Feedback.status == "triaged")) > 0
+    # Replies go out on the channel the contact allows: no e-mail to a phone number or to nobody.
+    kinds = dict(db.execute(select(Reply.kind, func.count()).group_by(Reply.kind)).all())
+    assert kinds.get("email") and kinds.get("sms") and kinds.get("public_draft")
+    wrong = db.scalar(select(func.count()).select_from(Reply).where(Reply.kind == "email", ~Reply.to_addr.contains("@")))
+    assert wrong == 0 and db.scalar(select(func.count()).where(Reply.kind == "sms", Reply.state != "manual")) == 0
+    actors = set(db.scalars(select(HistoryEntry.actor).distinct()))
+    assert not any(a.isdigit() for a in actors) and "张敏" in actors  # names, not user ids
     assert db.scalar(select(func.count()).where(Feedback.reopen_count > 0)) > 20
     assert db.scalar(select(func.count()).where(Feedback.escalation_level > 1)) > 20
     assert db.scalar(select(func.count()).where(Feedback.resolution_breached_at.is_not(None))) > 10

@@ -138,6 +138,12 @@ add_crud_routes(router, Entity(
 ))  # fmt: skip
 
 
+@router.get("/workflow/assignees")
+def list_assignees(session: SessionDep, user: StaffUser) -> list[dict[str, object]]:
+    """Who an item can be given to: every active agent, supervisor and admin, in a team or not."""
+    return services.assignees(session)
+
+
 @router.get("/sla-policies", response_model=list[s.PolicyOut])
 def list_policies(session: SessionDep, user: StaffUser) -> object:
     result = list(sla.policies(session).values())

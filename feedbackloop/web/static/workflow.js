@@ -217,17 +217,15 @@
     }
 
     // Assign to a colleague or to a team (the team's routing strategy then picks the owner).
-    api("GET", "/api/v1/workflow/teams").then((teams) => {
+    Promise.all([api("GET", "/api/v1/workflow/teams"), api("GET", "/api/v1/workflow/assignees")]).then(([teams, people]) => {
       const sel = q("assignee");
-      const people = new Map();
       for (const team of teams) {
         const o = document.createElement("option");
         o.value = "team:" + team.id; o.textContent = t("团队：", "Team: ") + team.name;
         sel.appendChild(o);
-        for (const m of team.members) if (m.can_own) people.set(m.id, m.display_name || m.username);
       }
-      for (const [uid, name] of people) {
-        const o = document.createElement("option"); o.value = "user:" + uid; o.textContent = name; sel.appendChild(o);
+      for (const person of people) {  // every agent, supervisor and admin, in a team or not
+        const o = document.createElement("option"); o.value = "user:" + person.id; o.textContent = person.display_name; sel.appendChild(o);
       }
     }).catch((e) => showError(panel, e));
     panel.querySelector('[data-wf-action="assign"]').addEventListener("click", () => act(() => {
