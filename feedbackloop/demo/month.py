@@ -144,7 +144,7 @@ class Month:
         assigned = start + timedelta(minutes=rng.uniform(1, 20))
         if assigned > self.now:
             return
-        if timedelta(hours=3) < self.now - start < timedelta(hours=36) and rng.random() < 0.35:  # some wait in the pool
+        if timedelta(hours=1) < self.now - start < timedelta(hours=12) and rng.random() < 0.5:  # some wait in the pool
             record.status = "triaged"
             self._event(record, assigned, "status", None, f"自动分派到{team}，待认领 / Routed to {team}: waiting to be claimed",
                         from_status="new", to_status="triaged", data={"team_id": record.team_id, "owner_id": None})  # fmt: skip

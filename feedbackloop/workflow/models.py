@@ -21,7 +21,7 @@ TEAM_KINDS: dict[str, int] = {
     "其他": 1,
 }
 LEVEL_KINDS: dict[int, str] = {1: "一线客服", 2: "专家团队", 3: "部门经理", 4: "高管"}
-ROUTING_STRATEGIES = {"round_robin": "轮询", "least_loaded": "最少负载", "pool": "公共池(认领)"}
+ROUTING_STRATEGIES = {"round_robin": "轮询", "least_loaded": "最少负载", "pool": "公共池（认领）"}
 PRIORITY_LEVELS: dict[str, str] = {"urgent": "紧急", "high": "高", "normal": "普通", "low": "低"}
 TEMPLATE_KINDS: dict[str, str] = {
     "complaint": "投诉",

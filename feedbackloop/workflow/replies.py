@@ -61,28 +61,28 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "投诉回复",
         "关于您反馈的问题",
         "About the problem you reported",
-        "{customer_name} 您好：\n\n非常抱歉 {product} 给您带来了不好的体验。您的反馈（{feedback_id}）已由 {owner} 负责处理。\n"
+        "{customer_name}，您好：\n\n非常抱歉{product}给您带来了不好的体验。您的反馈（{feedback_id}）已由{owner}负责处理。\n"
         "下一步：{next_step}\n预计完成时间：{deadline}\n\n处理进度可随时查看：{status_link}\n\n再次致歉，感谢您的耐心。",
     ),
     "suggestion": (
         "建议回复",
         "感谢您的建议",
         "Thank you for your suggestion",
-        "{customer_name} 您好：\n\n感谢您对 {product} 提出的宝贵建议（{feedback_id}）。我们已转交相关团队评估，"
+        "{customer_name}，您好：\n\n感谢您对{product}提出的宝贵建议（{feedback_id}）。我们已转交相关团队评估，"
         "负责人：{owner}。\n下一步：{next_step}\n\n进度查询：{status_link}",
     ),
     "praise": (
         "表扬回复",
         "感谢您的认可",
         "Thank you",
-        "{customer_name} 您好：\n\n非常感谢您对 {product} 的认可与鼓励！我们会继续努力。\n\n反馈编号 {feedback_id}，"
+        "{customer_name}，您好：\n\n非常感谢您对{product}的认可与鼓励！我们会继续努力。\n\n反馈编号{feedback_id}，"
         "查看：{status_link}",
     ),
     "neutral": (
         "一般回复",
         "我们已收到您的反馈",
         "We received your feedback",
-        "{customer_name} 您好：\n\n我们已收到您的反馈（{feedback_id}），{owner} 将跟进处理。\n下一步：{next_step}\n"
+        "{customer_name}，您好：\n\n我们已收到您的反馈（{feedback_id}），{owner}将跟进处理。\n下一步：{next_step}\n"
         "预计完成时间：{deadline}\n\n进度查询：{status_link}",
     ),
 }

@@ -11,7 +11,7 @@ STATUSES: dict[str, str] = {
     "resolved": "已解决",
     "closed": "已关闭",
     "reopened": "已重开",
-    "merged": "已合并(重复)",
+    "merged": "已合并（重复）",
     "spam": "垃圾信息",
 }
 STATUS_EN: dict[str, str] = {

@@ -36,7 +36,7 @@
 
   function cell(v) {
     if (v === null || v === undefined) return "";
-    if (Array.isArray(v)) return v.map((x) => (typeof x === "object" ? x.display_name || x.username || x.id : x)).join(", ");
+    if (Array.isArray(v)) return v.map((x) => (typeof x === "object" ? x.display_name || x.username || x.id : x)).join(t("、", ", "));
     if (typeof v === "boolean") return v ? "✓" : "";
     return String(v);
   }
@@ -44,7 +44,7 @@
   // --- Generic lists and forms (admin, knowledge pages) ------------------------------------------------------
   // English names of the codes and labels these tables show (the API answers in zh-CN).
   const EN_LABELS = { "一线客服": "First line", "专家团队": "Experts", "部门经理": "Department managers", "高管": "Executives",
-    "产品团队": "Product team", "轮询": "Round robin", "最少负载": "Least loaded", "公共池(认领)": "Shared pool (claim)" };
+    "产品团队": "Product team", "轮询": "Round robin", "最少负载": "Least loaded", "公共池（认领）": "Shared pool (claim)" };
 
   async function loadList(tbody, url) {
     const rows = await api("GET", url || tbody.dataset.list);
@@ -252,8 +252,8 @@
       const s = await api("GET", base + "/suggested-reply");
       q("subject").value = s.subject; q("body").value = s.body; markMissing();
       const notes = [];
-      if (s.knowledge) notes.push(t("知识库: ", "Knowledge base: ") + s.knowledge.title);
-      for (const c of s.similar_cases) notes.push(t("相似案例 ", "Similar case ") + c.id + " (" + c.score + ")");
+      if (s.knowledge) notes.push(t("知识库：", "Knowledge base: ") + s.knowledge.title);
+      for (const c of s.similar_cases) notes.push(t("相似案例 ", "Similar case ") + c.id + t("（", " (") + c.score + t("）", ")"));
       q("hint").textContent = notes.join(" · ");
     }));
     panel.querySelector('[data-wf-action="reply"]').addEventListener("click", () => act(async () => {
