@@ -13,6 +13,10 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
 # Unauthenticated endpoints get a small budget: a full web-form submission is well under 100 KiB.
 PUBLIC_PREFIXES = ("/api/v1/public/", "/api/v1/webhooks/", "/public/", "/f/", "/s/", "/status/", "/survey")
 PUBLIC_LIMIT = 256 * 1024
+# A JSON body is a command or one item: 1 MiB is generous (a bulk action over 500 ids is ~15 KiB). Only the batch
+# intake carries many items in one JSON body; files come as multipart under the upload limit.
+JSON_LIMIT = 1024 * 1024
+LARGE_JSON_PATHS = ("/api/v1/feedback/batch",)
 
 
 class BodySizeLimit:
@@ -23,15 +27,20 @@ class BodySizeLimit:
         self.default_limit = default_limit
         self.public_limit = public_limit
 
-    def limit_for(self, path: str) -> int:
-        return self.public_limit if path.startswith(PUBLIC_PREFIXES) else self.default_limit
+    def limit_for(self, path: str, content_type: bytes = b"") -> int:
+        if path.startswith(PUBLIC_PREFIXES):
+            return self.public_limit
+        if content_type.startswith(b"application/json") and not path.startswith(LARGE_JSON_PATHS):
+            return min(JSON_LIMIT, self.default_limit)
+        return self.default_limit
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]], send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
-        length = dict(scope.get("headers", [])).get(b"content-length")
+        headers = dict(scope.get("headers", []))
+        limit = self.limit_for(scope["path"], headers.get(b"content-type", b"").lower())
+        length = headers.get(b"content-length")
         if length is not None:
             if not length.isdigit() or int(length) > limit:
                 await _too_large(send, limit)

@@ -106,7 +106,7 @@ def score(record: Any, similar_recent: int = 0) -> Priority:
     risks = risk_signals(record.content, analysis)
     hard = {k: v for k, v in risks.items() if k in ("safety", "legal", "health")}
     if hard:
-        words = "、".join(w for ws in hard.values() for w in ws)
+        words = "、".join(dict.fromkeys(w for ws in hard.values() for w in ws))  # a word found twice is named once
         kinds = "/".join(RISK_LABELS[k] for k in hard)
         prio.add("risk", f"{kinds}信号：{words}（始终最先处理）", 60, f"safety, legal or health signal: {words}")
     if "public" in risks:

@@ -27,6 +27,16 @@ def test_oversized_public_submission_is_refused_with_413(client):
     assert r.json()["error"]["code"] == "payload_too_large" and "上限" in r.json()["error"]["message"]
 
 
+def test_a_json_command_body_is_capped_at_1_mib_but_a_batch_is_not(client, admin_headers):
+    """Probe 14b: a 30 MB whitespace-padded JSON body to /api/v1/feedback/bulk was read and parsed."""
+    padded = b'{"ids": ["FB1"], "action": "tag", "tag": "x"' + b" " * (2 * 1024 * 1024) + b"}"
+    r = client.post("/api/v1/feedback/bulk", content=padded, headers={**admin_headers, "Content-Type": "application/json"})
+    assert r.status_code == 413 and "1 MiB" in r.json()["error"]["message"]
+    items = [{"content": f"第 {n} 条：" + "送餐太慢了，" * 600} for n in range(120)]  # ~2.6 MB of real items
+    r = client.post("/api/v1/feedback/batch", json={"items": items}, headers=admin_headers)
+    assert r.status_code in (200, 201, 202), r.text[:300]
+
+
 def test_oversized_chunked_body_without_length_is_refused(client):
     def chunks():
         for _ in range(64):
