@@ -162,6 +162,15 @@ def test_an_agents_day(browser, live_server, db, day, provider):
     expect(en_panel.locator("[data-wf=status_label]")).to_have_text("assigned")
     reasons = en_panel.locator("[data-wf=reasons]").inner_text()
     assert reasons and not re.search(r"[\u4e00-\u9fff]", reasons + en_panel.locator("[data-wf=sla]").inner_text()), reasons
+    # … and so does its history (stored once as 中文 / English): only names (teams, people) stay as they were typed
+    expect(en_panel.locator("[data-wf=history] li").first).to_be_visible()
+    history = en_panel.locator("[data-wf=history]").inner_text()
+    from feedbackloop.accounts.models import Team
+
+    names = [*db.scalars(select(Team.name)), *(n for n in db.scalars(select(User.display_name)) if n)]
+    for name in sorted(names, key=len, reverse=True):
+        history = history.replace(name, "")
+    assert "Routed to" in history and not re.search(r"[\u4e00-\u9fff]", history), history
     context.close()
 
     # an admin's pages: the slug and username patterns compile (no console error), and they validate
