@@ -92,8 +92,8 @@ class TokenCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     scopes: list[str] = Field(min_length=1, max_length=20, description="例如 feedback:write, feedback:read, admin")
-    expires_in_days: int | None = Field(default=90, ge=1, le=3650, description="有效天数; null 表示永不过期")
-    username: str | None = Field(default=None, max_length=80, description="令牌所属用户 (默认: 当前管理员)")
+    expires_in_days: int | None = Field(default=90, ge=1, le=3650, description="有效天数；null 表示永不过期")
+    username: str | None = Field(default=None, max_length=80, description="令牌所属用户（默认：当前管理员）")
 
 
 class TokenPublic(BaseModel):

@@ -295,8 +295,9 @@ def create_integration_token(
     bad = [s for s in scopes if not SCOPE_PATTERN.match(s) or s.split(":")[0] in ACCOUNT_AREAS]
     if bad or not scopes:
         raise ValidationFailed(
-            f"无效的权限范围 {bad or '[]'} (用户、令牌、团队、审计与隐私只能用 admin), 例如: {', '.join(KNOWN_SCOPES)}"
-            " / invalid scopes (users, tokens, teams, audit and privacy need 'admin')", details={"scopes": bad}
+            f"无效的权限范围 {bad or '[]'}（用户、令牌、团队、审计与隐私只能用 admin），例如：{'、'.join(KNOWN_SCOPES)} / "
+            f"Invalid scopes {bad or '[]'} (users, tokens, teams, audit and privacy need 'admin'), e.g. {', '.join(KNOWN_SCOPES)}",
+            details={"scopes": bad}
         )
     begin_write(session)
     owner = actor

@@ -36,11 +36,13 @@ TEAMS = [  # name, kind, strategy, default, members (username, display name, rol
     ("一线客服组", "一线客服", "round_robin", True, [("zhangmin", "张敏", "agent"), ("lina", "李娜", "agent"),
                                                  ("wangqiang", "王强", "agent"), ("zhaolei", "赵磊", "agent")]),
     ("物流专家组", "专家团队", "least_loaded", False, [("chenjing", "陈静", "agent"), ("liuyang", "刘洋", "agent")]),
-    ("产品团队", "产品团队", "round_robin", False, [("sunyue", "孙悦", "product_manager"), ("heping", "何平", "agent")]),
+    ("产品团队", "产品团队", "round_robin", False, [("sunyue", "孙悦", "product_manager"), ("heping", "何平", "agent"),
+                                                 ("xuming", "徐明", "agent"), ("gaoyan", "高燕", "agent")]),
     ("客服管理层", "部门经理", "round_robin", False, [("zhoujie", "周洁", "supervisor")]),
 ]  # fmt: skip
 RULES = [("物流问题 → 物流专家组", "物流", "物流专家组"), ("产品功能 → 产品团队", "产品功能", "产品团队"),
          ("界面/交互 → 产品团队", "界面/交互", "产品团队"), ("服务投诉 → 客服管理层", "服务质量", "客服管理层")]  # fmt: skip
+PLATFORMS = ("tmall", "jd", "meituan", "dianping")  # review platforms: the answer is a public reply there
 TOUCHPOINTS = [("上海南京西路店", "store"), ("北京三里屯店", "store"), ("杭州西湖店", "store"), ("官网商品页", "product_page")]
 HOLIDAYS = ["2026-09-25", *[f"2026-10-0{d}" for d in range(1, 8)], "2026-12-25"]
 MAKEUP_DAYS = ["2026-09-27", "2026-10-10"]
@@ -212,10 +214,15 @@ class Month:
                         "To call by hand: No SMS provider is configured: call the customer")  # fmt: skip
             self.replies.append({**row, "kind": "sms", "to_addr": contact, "state": "manual",
                                  "error": "未配置短信服务，请电话联系客户 / No SMS provider is configured: call the customer"})  # fmt: skip
-        else:
+        elif record.channel in PLATFORMS:
+            thanks = record.sentiment == "positive"
             self._event(record, at, "reply", owner, REPLY_LABELS["public_draft"])
             self.replies.append({**row, "kind": "public_draft", "state": "draft",
-                                 "body": "感谢您的评价，给您带来不便非常抱歉，我们已安排专人跟进。"})  # fmt: skip
+                                 "body": "感谢您的好评，期待您再次光临！" if thanks
+                                 else "感谢您的评价，给您带来不便非常抱歉，我们已安排专人跟进。"})  # fmt: skip
+        else:  # a form, QR code or CRM item without a contact: nobody to answer, the agent notes what was done
+            self._event(record, at, "reply", owner, REPLY_LABELS["note"])
+            self.replies.append({**row, "kind": "note", "state": "draft", "body": "客户未留联系方式，已转门店核实处理。"})
 
     def _resolve(self, record: Feedback, at: datetime, owner: int) -> None:
         self._move(record, at, "resolved", owner, "已处理完成 / Resolved")

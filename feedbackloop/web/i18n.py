@@ -288,6 +288,7 @@ EN: dict[str, str] = {
     "有效天数（0 表示永久）": "Valid for days (0 = forever)",
     "（{code}）": " ({code})",
     "（{role}）": " ({role})",
+    "：": ": ",
     "SLA 提醒": "SLA reminder",
     "SLA 超时": "SLA breached",
     "重开": "Reopened",

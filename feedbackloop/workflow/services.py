@@ -316,7 +316,7 @@ def assign(
         record,
         "assign",
         user,
-        reason or f"分配给 {owner.display_name or owner.username} / Assigned to {owner.display_name or owner.username}",
+        reason or f"分配给{owner.display_name or owner.username} / Assigned to {owner.display_name or owner.username}",
         from_status=before,
         to_status=record.status,
         data={"from_owner": old_owner, "to_owner": owner.id},

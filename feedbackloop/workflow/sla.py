@@ -33,7 +33,7 @@ HISTORIC_AFTER = timedelta(days=30)
 
 # priority → (name, first response min, resolution min, business hours?, remind before min)
 DEFAULT_POLICIES: dict[str, tuple[str, int, int, bool, int]] = {
-    "urgent": ("紧急 (安全/法律/健康) 1 小时响应", 60, 8 * 60, False, 15),
+    "urgent": ("紧急（安全、法律、健康）：1 小时响应", 60, 8 * 60, False, 15),
     "high": ("投诉 4 小时响应", 4 * 60, 24 * 60, True, 30),
     "normal": ("一般 24 小时响应", 24 * 60, 72 * 60, True, 60),
     "low": ("建议/表扬 48 小时响应", 48 * 60, 120 * 60, True, 120),

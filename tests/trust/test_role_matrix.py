@@ -113,12 +113,13 @@ def test_the_intake_scope_pushes_feedback_in_but_never_handles_items(client, db,
     """Probe 14b: a feedback:write token (the README's scope for an intake integration) could reassign, bulk-
     change, reply to customers, escalate and correct the analysis. Those need workflow:write."""
     record = make_feedback(content="快递三天了还没到")
+    admin_id = db.scalar(select(User.id).where(User.username == "admin"))  # not 1 on PostgreSQL: sequences run on
     push = client.post("/api/v1/tokens", json={"name": "shop", "scopes": ["feedback:write"]}, headers=admin_headers)
     bearer = {"Authorization": f"Bearer {push.json()['token']}"}
     assert client.post("/api/v1/feedback", headers=bearer, json={"content": "物流太慢了"}).status_code == 201
     base = f"/api/v1/feedback/{record.id}"
     attempts = [("/api/v1/feedback/bulk", {"ids": [record.id], "action": "tag", "tag": "x"}),
-                (f"{base}/assign", {"owner_id": 1}), (f"{base}/replies", {"body": "您好"}),
+                (f"{base}/assign", {"owner_id": admin_id}), (f"{base}/replies", {"body": "您好"}),
                 (f"{base}/escalate", {"reason": "x"}), (f"{base}/transition", {"to": "spam"}),
                 (f"{base}/corrections", {"field": "sentiment", "value": "positive"}), (f"{base}/claim", None)]  # fmt: skip
     for path, body in attempts:
@@ -126,7 +127,7 @@ def test_the_intake_scope_pushes_feedback_in_but_never_handles_items(client, db,
         assert r.status_code == 403 and "workflow:write" in r.json()["error"]["message"], (path, r.text)
     handle = client.post("/api/v1/tokens", json={"name": "desk", "scopes": ["workflow:write"]}, headers=admin_headers)
     desk = {"Authorization": f"Bearer {handle.json()['token']}"}
-    assert client.post(f"{base}/assign", headers=desk, json={"owner_id": 1}).status_code == 200
+    assert client.post(f"{base}/assign", headers=desk, json={"owner_id": admin_id}).status_code == 200
     assert client.post("/api/v1/feedback", headers=desk, json={"content": "物流太慢了"}).status_code == 403
 
 
