@@ -149,8 +149,7 @@ def time_endpoints(range_days: int, runs: int, today: date, daily_rows: bool = T
             session = get_read_sessionmaker()()
             t0, c0 = time.perf_counter(), time.process_time()
             if daily_rows:  # what the API's dependency does per request (web/api/dashboard._view)
-                daily.sync(session)
-                daily.pin_fresh(session)
+                daily.sync_and_pin(session)
             else:
                 session.info[daily._PINNED] = False  # as when an item is not yet counted
             call(session, view, today)

@@ -406,6 +406,18 @@ def fresh(session: Session) -> bool:
 _PINNED = "feedbackloop.daily.fresh"
 
 
+def sync_and_pin(session: Session) -> bool:
+    """A read-only request's start: count what changed since the last request, then pin `fresh`. When nothing
+    is due (the usual case) that is one freshness probe, not one in `sync` and another in `pin_fresh`."""
+    session.info.pop(_PINNED, None)
+    if _fresh_now(session):
+        session.rollback()
+        session.info[_PINNED] = True
+        return True
+    sync(session)
+    return pin_fresh(session)
+
+
 def pin_fresh(session: Session) -> bool:
     """Decide `fresh` once for the rest of a read-only request's session (a dashboard request asks it of every
     chart: one stale-item probe and two counts instead of a dozen). Call it right after `sync`."""

@@ -265,12 +265,18 @@ def test_value_buckets_cover_every_value_exactly_once():
 
 def test_a_dashboard_request_decides_freshness_once(client, db, world, admin_headers, monkeypatch):
     """Every chart of a request asks `fresh`; the stale-item probe and the two counts run once, after the sync."""
+    daily.sync(db)  # the items of the fixture are counted, as after any earlier request
     calls = []
     real = daily._fresh_now
     monkeypatch.setattr(daily, "_fresh_now", lambda session: calls.append(1) or real(session))
     r = client.get("/api/v1/dashboard/summary?from=2026-11-01&to=2026-11-30", headers=admin_headers)
     assert r.status_code == 200 and r.json()["total"] > 0
-    assert len(calls) == 2  # sync's own check, then pin_fresh for the request
+    assert len(calls) == 1  # nothing was due: one probe decides for the whole request
+    db.execute(update(Feedback).where(Feedback.id == world[0]).values(updated_at=func.now()))
+    db.commit()
+    calls.clear()
+    r = client.get("/api/v1/dashboard/summary?from=2026-11-01&to=2026-11-30", headers=admin_headers)
+    assert r.status_code == 200 and len(calls) == 3  # due: the probe, sync's own, the pin after it
     calls.clear()
     assert client.get("/api/v1/kpis?from=2026-11-01&to=2026-11-30", headers=admin_headers).status_code == 200
     assert len(calls) <= 3  # kpi_facts.refresh's sync, maybe a second sync pass, then the pin

@@ -51,8 +51,8 @@ def _is_date(raw: str) -> bool:
 
 
 def _view(request: Request, session: SessionDep) -> View:
-    daily.sync(session)  # count the items changed since the last request, so the daily rows can answer
-    daily.pin_fresh(session)  # and decide once for all the request's figures whether they may
+    daily.sync_and_pin(session)  # count the items changed since the last request, then decide once whether
+    # the daily rows may answer all of the request's figures
     return view_of(request.query_params)
 
 
