@@ -37,12 +37,14 @@ def items(make_feedback) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(
-    ("sort", "index"),
-    [("priority", "ix_feedback_inbox_priority"), ("sla", "ix_feedback_inbox_sla"), ("newest", "ix_feedback_received_at")],
+    ("sort", "indexes"),
+    [("priority", ("ix_feedback_inbox_priority",)), ("sla", ("ix_feedback_inbox_sla",)),
+     # Two indexes lead with received_at and both serve this order; the planner picks either by its statistics.
+     ("newest", ("ix_feedback_received_at", "ix_feedback_dashboard"))],
 )
-def test_each_sort_reads_its_index_in_order(db, items, sort, index):
+def test_each_sort_reads_its_index_in_order(db, items, sort, indexes):
     found = plan(db, services.FeedbackFilter(), sort)
-    assert index in found, found
+    assert any(index in found for index in indexes), found
     # No sort of the rows; PostgreSQL may still order equal received_at by id (an incremental sort).
     assert "TEMP B-TREE FOR ORDER BY" not in found and ("Sort Key" not in found or "Presorted Key" in found), found
 
