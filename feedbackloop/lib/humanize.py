@@ -32,6 +32,12 @@ def minutes(value: int | None, lang: str = "zh-CN") -> str:
     return duration((value or 0) * 60, lang) if value else ("0 分" if lang != "en" else "0 min")
 
 
+def both_sides(message: str) -> tuple[str, str]:
+    """(Chinese, English) of a "中文 / English" message; a message in one language is both."""
+    zh, sep, en = message.partition(" / ")
+    return (zh, en) if sep else (message, message)
+
+
 def localize_message(message: str, lang: str) -> str:
     """Pick one side of a product message written as "中文 / English" (errors, notifications, history reasons:
     stored once, shown in the reader's language); a message without the separator is returned as it is."""

@@ -18,7 +18,7 @@ from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib import textnorm
 from feedbackloop.lib.clock import CHINA, clock
-from feedbackloop.lib.humanize import localize_message
+from feedbackloop.lib.humanize import both_sides, localize_message
 from feedbackloop.workflow import channels, mail
 from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
@@ -446,8 +446,7 @@ def deliver(session: Session, reply_id: int) -> Reply | None:
     provider_en = channels.PROVIDER_LABELS_EN.get(result.provider or "", "")
     what = channels.CHANNEL_LABELS.get(reply.kind, reply.kind)
     what_en = channels.CHANNEL_LABELS_EN.get(reply.kind, reply.kind)
-    error_zh, _sep, error_en = (result.error or "").partition(" / ")
-    error_en = error_en or error_zh
+    error_zh, error_en = both_sides(result.error or "")
     if result.state == "sent":
         reply.state, reply.sent_at = "sent", clock.now()
         add_history(session, record, "delivery", None,

@@ -19,6 +19,7 @@ from feedbackloop.db import begin_write, rows_changed
 from feedbackloop.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
+from feedbackloop.lib.humanize import both_sides
 from feedbackloop.workflow import priority as prio
 from feedbackloop.workflow import sla
 from feedbackloop.workflow.models import LEVEL_KINDS, HistoryEntry, Notification, TeamSettings
@@ -128,8 +129,8 @@ def get_record(session: Session, feedback_id: str, *, lock: bool = False) -> Fee
 
 def _pair(zh: str, en: str, reason: str) -> str:
     """"<zh>：<reason> / <en>: <reason>", with each side of a "中文 / English" reason on its own side."""
-    zh_reason, sep, en_reason = reason.partition(" / ")
-    return f"{zh}：{zh_reason} / {en}: {en_reason if sep else zh_reason}"
+    zh_reason, en_reason = both_sides(reason)
+    return f"{zh}：{zh_reason} / {en}: {en_reason}"
 
 
 def escalate(
