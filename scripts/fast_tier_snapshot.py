@@ -5,7 +5,8 @@
 
 The texts: every text of the training set and the in-repo test sets (always present), plus 3,000
 corpus texts (seed 7) where ../shared/data is present. Each text's fast-tier analysis (`to_dict()`,
-every field, exact floats) is hashed; the snapshot names the model versions it was taken with.
+every field, exact floats) is hashed, and so is what it decided without the scores
+(`decision_digest`); the snapshot names the model versions it was taken with.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.analysis.fast_tier_texts import SNAPSHOT, digest, snapshot_texts  # noqa: E402
+from tests.analysis.fast_tier_texts import SNAPSHOT, decision_digest, digest, snapshot_texts  # noqa: E402
 
 
 def main() -> None:
@@ -37,8 +38,9 @@ def main() -> None:
         outputs.extend(a.to_dict() for a in analyzer.analyze_many(texts[start : start + 500]))
     models = {"sentiment": current_model_version(), "triage": current_triage_version()}
     if args.action == "write":
-        data = {"models": models, "digests": {hashlib.sha1(t.encode()).hexdigest()[:16]: digest(o)
-                                              for t, o in zip(texts, outputs, strict=True)}}
+        keys = [hashlib.sha1(t.encode()).hexdigest()[:16] for t in texts]
+        data = {"models": models, "digests": {k: digest(o) for k, o in zip(keys, outputs, strict=True)},
+                "decisions": {k: decision_digest(o) for k, o in zip(keys, outputs, strict=True)}}
         SNAPSHOT.write_text(json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0) + "\n", encoding="utf-8")
         print(f"wrote {len(data['digests'])} digests for models {models} to {SNAPSHOT.relative_to(ROOT)}")
         if args.full:
@@ -53,9 +55,10 @@ def main() -> None:
     if args.full:
         with open(args.full, encoding="utf-8") as fh:
             before = {r["text"]: r["analysis"] for r in map(json.loads, fh)}
-    bad = 0
+    bad = decided = 0
     for t, o in zip(texts, outputs, strict=True):
         key = hashlib.sha1(t.encode()).hexdigest()[:16]
+        decided += data["decisions"].get(key) != decision_digest(o)
         if data["digests"].get(key) != digest(o):
             bad += 1
             if bad <= 10:
@@ -64,7 +67,7 @@ def main() -> None:
                     for k in o:
                         if o[k] != before[t][k]:
                             print(f"   {k}: before {before[t][k]!r}\n   {k}: after  {o[k]!r}")
-    print(f"{len(texts) - bad} of {len(texts)} identical")
+    print(f"{len(texts) - bad} of {len(texts)} identical; {decided} decided otherwise")
     sys.exit(1 if bad else 0)
 
 

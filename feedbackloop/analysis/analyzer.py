@@ -348,7 +348,7 @@ def _ngram_words(triage: TriageModel, head: str, k: int, p: Partial, indices: np
     from .model import Featurizer  # noqa: F401  - hashing as the featurizer does
 
     contrib = triage.ngram_contributions(head, k, indices, values)
-    strongest = {int(indices[j]) for j in np.argsort(-contrib)[: top * 3] if contrib[j] > 0}
+    strongest = {int(indices[j]) for j in np.argsort(-contrib, kind="stable")[: top * 3] if contrib[j] > 0}
     if not strongest:
         return []
     from sklearn.utils import murmurhash3_32

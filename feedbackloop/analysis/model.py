@@ -206,7 +206,7 @@ def bucket_names(docs: Sequence[tuple[str, Sequence[str]]], y: np.ndarray, spec:
     feats = list(set(pos) | set(neg))
     hv = HashingVectorizer(analyzer=lambda d: d, n_features=spec.n_features, alternate_sign=False, norm=None)
     buckets = hv.transform([[f] for f, _ in feats]).tocsr().indices
-    strongest = set(np.argsort(-np.abs(weights))[:top].tolist())
+    strongest = set(np.argsort(-np.abs(weights), kind="stable")[:top].tolist())
     n_pos, n_neg = max(int(y.sum()), 1), max(int(len(y) - y.sum()), 1)
     best: dict[int, tuple[float, str]] = {}
     for key, b in zip(feats, buckets.tolist(), strict=True):
@@ -383,7 +383,7 @@ class SentimentModel:
 
     def _explain_row(self, doc: tuple[str, Sequence[str]], row_indices: np.ndarray, contrib: np.ndarray,
                      top: int) -> list[dict[str, Any]]:
-        order = np.argsort(-np.abs(contrib))[: top * 4]
+        order = np.argsort(-np.abs(contrib), kind="stable")[: top * 4]  # ties in index order, on every CPU
         strong = contrib[order]
         keep = np.abs(strong) >= 0.01
         wanted = dict(zip(row_indices[order][keep].tolist(), strong[keep].tolist(), strict=True))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,3 +46,28 @@ def snapshot_texts(corpora: bool) -> list[str]:
 def digest(analysis: dict[str, Any]) -> str:
     """A hash of every field of one analysis, floats exactly as computed."""
     return hashlib.sha1(json.dumps(analysis, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+_NUMBER = re.compile(r"\d+\.\d+")
+
+
+def decision_digest(analysis: dict[str, Any]) -> str:
+    """A hash of what the analysis decided: every label, list and reason, without the scores.
+
+    numpy picks its SIMD kernels by CPU, so a float32 sum can differ in its last bit from one
+    machine to the next; that moves a rounded score or the fifth explanation term of about one
+    text in 7,000, and nothing else. The scores, the explanation and the figures quoted inside
+    reasons ("模型置信度 0.62") are left out here; `digest` keeps them.
+    """
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("score", "explanation", "problem_probs")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        if isinstance(value, float):
+            return "#"
+        if isinstance(value, str):
+            return _NUMBER.sub("#", value)
+        return value
+
+    return digest(strip(analysis))
