@@ -76,6 +76,7 @@ def _fill(engine, items: int, responses: int, rng: random.Random) -> None:  # ty
                          "reopen_count": 1 if rng.random() < 0.05 else 0, "consent_public": False, "is_vague": False,
                          "mh0": 0, "mh1": 0, "mh2": 0, "mh3": 0, "mh4": 0, "escalation_level": 1,
                          "priority_score": 0, "sla_paused_seconds": 0})  # fmt: skip
+            fu = rng.lognormvariate(7, 0.8)  # resolution → the customer's confirmation: a day or so, spread out
             fr = (first - received).total_seconds() / 60 if first else None
             rs = (resolved - received).total_seconds() / 60 if resolved else None
             facts.append({"feedback_id": fid, "computed_at": NOW, "source_updated_at": received, "channel": channel,
@@ -83,8 +84,8 @@ def _fill(engine, items: int, responses: int, rng: random.Random) -> None:  # ty
                           "customer_type": rows[-1]["customer_type"], "first_response_at": first,
                           "first_response_minutes": fr, "first_response_business_minutes": fr and fr * 0.4,
                           "resolved_at": resolved, "resolution_minutes": rs, "resolution_business_minutes": rs and rs * 0.4,
-                          "confirmed_at": resolved + timedelta(hours=20) if resolved and rng.random() < 0.4 else None,
-                          "followup_minutes": 1200.0, "followup_business_minutes": 480.0,
+                          "confirmed_at": resolved + timedelta(minutes=fu) if resolved and rng.random() < 0.4 else None,
+                          "followup_minutes": fu, "followup_business_minutes": fu * 0.4,
                           "reopened": rows[-1]["reopen_count"] > 0})  # fmt: skip
             if first:
                 handoffs.append({"feedback_id": fid, "owner_id": None, "team_id": team, "channel": channel,

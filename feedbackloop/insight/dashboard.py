@@ -102,6 +102,14 @@ def _agg(session: Session, view: View) -> Agg | None:
     return Agg(first.isoformat(), last.isoformat(), dims)
 
 
+def view_between(lo: datetime, hi: datetime) -> View:
+    """The unfiltered view of [lo, hi) (the periodic report's period; whole China days are read from the
+    daily rows, other bounds from the raw rows)."""
+    last_instant = hi - timedelta(microseconds=1)
+    return View(FeedbackFilter(date_from=lo, date_to=last_instant), lo.astimezone(CHINA).date(),
+                last_instant.astimezone(CHINA).date(), lambda **changes: "")
+
+
 def bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The instants the inbox's from/to mean for these days (to includes its whole day)."""
     lo = datetime.combine(start, time.min, tzinfo=CHINA)
@@ -362,7 +370,7 @@ def summary(session: Session, view: View) -> dict[str, Any]:
                       {"key": "negative", "count": now["negative"], "href": view.href(sentiment="negative")}]}  # fmt: skip
 
 
-def _theme_counts(session: Session, view: View) -> tuple[int, dict[str, int]]:
+def theme_counts(session: Session, view: View) -> tuple[int, dict[str, int]]:
     """(items in the range, items per negative theme key) — the keys find_themes uses."""
     agg = _agg(session, view)
     if agg:
@@ -418,16 +426,16 @@ def themes(session: Session, view: View, top: int = 8, history: int = 4, week: i
     before (the rule of analysis.themes, as `recent_themes` applies it)."""
     from feedbackloop.analysis.themes import _is_emerging, theme_label  # the same rule as find_themes
 
-    (total, current), (_, previous) = (_theme_counts(session, _shifted(view, k, view.days)) for k in (0, 1))
+    (total, current), (_, previous) = (theme_counts(session, _shifted(view, k, view.days)) for k in (0, 1))
     items: list[dict[str, Any]] = [
         {"key": key, "label": theme_label(key), "count": n, "share": _pct(n, total), "previous": previous.get(key, 0),
          "href": theme_href(view, key)}
         for key, n in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 2
     ][:top]  # fmt: skip
     for item in items[:5]:
-        item["quotes"] = quotes.pick(item["key"], _candidates(session, view, item["key"]))
+        item["quotes"] = quotes.pick(item["key"], theme_candidates(session, view, item["key"]))
     weeks = [_shifted(view, k, week) for k in range(history + 1)]
-    counts = [_theme_counts(session, w) for w in weeks]
+    counts = [theme_counts(session, w) for w in weeks]
     last_total, last = counts[0]
     emerging = []
     for key, n in sorted(last.items(), key=lambda kv: (-kv[1], kv[0])):
@@ -442,7 +450,7 @@ def themes(session: Session, view: View, top: int = 8, history: int = 4, week: i
     return {"total": total, "top": items, "emerging": emerging}
 
 
-def _candidates(session: Session, view: View, key: str, limit: int = 60) -> list[tuple[str, Any]]:
+def theme_candidates(session: Session, view: View, key: str, limit: int = 60) -> list[tuple[str, Any]]:
     kind, _, rest = key.partition(":")
     extra: dict[str, Any] = {"sentiment": "negative"}
     if kind == "aspect":

@@ -4,7 +4,7 @@ suggestions for top issues no plan covers yet, and the open improvement plans.""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.errors import ValidationFailed
 from feedbackloop.feedback.models import CHANNELS, Feedback
-from feedbackloop.insight import improvements, kpis, quotes
-from feedbackloop.insight.themes import analysed_items
+from feedbackloop.insight import daily, dashboard, improvements, kpis, quotes
 from feedbackloop.lib.clock import CHINA, clock
 
 PERIODS = {"week": 7, "month": 30}
@@ -112,24 +111,48 @@ def _shares(current: dict[str, int], previous: dict[str, int], labels: dict[str,
     return [r for r in rows if r.count or r.previous_count]
 
 
-def _fitting_quotes(issues: list[Issue], current: list[tuple[str, Any]]) -> None:
-    """Each issue's examples: items of the period that really carry its complaint (quotes.pick)."""
-    from feedbackloop.analysis.themes import theme_keys
+def _original_themes(session: Session, view: dashboard.View) -> tuple[int, dict[str, int]]:
+    """dashboard.theme_counts without the duplicates (the dashboard counts items as the inbox lists them; the
+    report counts each complaint once, as its sentiment and status figures do). Duplicates are few: their
+    counts come from the raw rows and are taken off."""
+    total, counts = dashboard.theme_counts(session, view)
+    dup_view = replace(view, filters=replace(view.filters, duplicates=True))
+    dup_total, dups = dashboard.theme_counts(session, dup_view)
+    for key, n in dups.items():
+        counts[key] = counts.get(key, 0) - n
+    return total - dup_total, {key: n for key, n in counts.items() if n > 0}
 
-    wanted = {issue.key: issue for issue in issues}
-    candidates: dict[str, list[tuple[str, Any]]] = {key: [] for key in wanted}
-    for text, analysis in current:
-        for key, *_ in theme_keys(text, analysis):
-            if key in candidates:
-                candidates[key].append((text, analysis))
-    for key, issue in wanted.items():
-        issue.examples = quotes.pick(key, candidates[key])
+
+def _top_issues(session: Session, start: datetime, end: datetime) -> list[Issue]:
+    """The period's biggest negative themes against the period before, counted as the dashboard counts them
+    (the daily rows where they are current, SQL aggregates otherwise), with find_themes' trend and emerging
+    rules, and quotes from items that really carry the complaint (quotes.pick)."""
+    from feedbackloop.analysis.themes import TREND_EPSILON, _is_emerging, theme_label
+
+    length = end - start
+    view, before = dashboard.view_between(start, end), dashboard.view_between(start - length, start)
+    (total, current), (prev_total, previous) = _original_themes(session, view), _original_themes(session, before)
+    issues = []
+    for key, n in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])):
+        if n < 2:
+            break
+        share, prev_n = n / total if total else 0.0, previous.get(key, 0)
+        prev_share = prev_n / prev_total if prev_total else 0.0
+        change = share - prev_share
+        trend = "new" if not prev_n else "up" if change > TREND_EPSILON else "down" if change < -TREND_EPSILON \
+            else "flat"  # fmt: skip
+        issues.append(Issue(theme_label(key), n, round(share, 4), prev_n, trend,
+                            _is_emerging(share, [prev_share], 2.0, 0.05), [], key))  # fmt: skip
+        if len(issues) == TOP_ISSUES:
+            break
+    for issue in issues:
+        issue.examples = quotes.pick(issue.key, dashboard.theme_candidates(session, view, issue.key))
+    return issues
 
 
 def build_report(session: Session, start: datetime, end: datetime) -> PeriodReport:
     """The report of [start, end), compared with the period of the same length just before it."""
-    from feedbackloop.analysis import find_themes
-
+    daily.sync_and_pin(session)  # as a dashboard request: count what changed, then let the daily rows answer
     length = end - start
     prev_start = start - length
     original = Feedback.duplicate_of.is_(None)
@@ -143,14 +166,7 @@ def build_report(session: Session, start: datetime, end: datetime) -> PeriodRepo
     sentiment = counts(Feedback.sentiment, start, end, original)
     prev_sentiment = counts(Feedback.sentiment, prev_start, start, original)
     statuses = counts(Feedback.status, start, end, original)
-    items = analysed_items(session, prev_start, end)
-    themes = find_themes(items, now=end, period=length, history_periods=1, top=200, max_examples=3)
-    negative = [t for t in themes if t.kind in ("problem_type", "risk") or t.key.endswith(":negative")]
-    issues = [
-        Issue(t.label, t.count, t.share, t.previous_count, t.trend, t.emerging, [], t.key)
-        for t in negative[:TOP_ISSUES]
-    ]
-    _fitting_quotes(issues, [(text, a) for text, ts, a in items if ts >= start])
+    issues = _top_issues(session, start, end)
     total = sum(channels.values())
     return PeriodReport(
         start=start,

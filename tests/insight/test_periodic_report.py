@@ -98,3 +98,26 @@ def test_quotes_are_escaped_in_html(make_feedback, db, tmp_path):
 def test_a_bad_range_says_what_to_fix(args, message, db):
     result = CliRunner().invoke(main, ["report", *args])
     assert result.exit_code != 0 and message in result.output
+
+
+def test_top_issues_are_the_same_from_the_daily_rows_and_from_the_raw_rows(period_data, db, monkeypatch):
+    """The report's themes come from the dashboard's counts: the daily rows where they are current, SQL over
+    the raw rows otherwise (an item changed since the last count). Both give the same issues, duplicates
+    left out, and match find_themes over the analysed originals."""
+    from feedbackloop.analysis import find_themes
+    from feedbackloop.insight import build_report, daily, period_bounds
+    from feedbackloop.insight.themes import analysed_items
+
+    lo, hi = period_bounds("week")
+
+    def issues() -> list[tuple[str, int, int, str]]:
+        return [(i.key, i.count, i.previous_count, i.trend) for i in build_report(db, lo, hi).top_issues]
+
+    from_rows = issues()
+    assert db.info.get(daily._PINNED) is True  # the daily rows answered
+    monkeypatch.setattr(daily, "sync_and_pin", lambda session: session.info.__setitem__(daily._PINNED, False))
+    assert issues() == from_rows
+    themes = find_themes(analysed_items(db, lo - (hi - lo), hi), now=hi, period=hi - lo, history_periods=1)
+    expected = [(t.key, t.count, t.previous_count, t.trend) for t in themes
+                if t.count >= 2 and (t.kind in ("problem_type", "risk") or t.key.endswith(":negative"))]
+    assert from_rows == expected[: len(from_rows)] and from_rows
