@@ -35,9 +35,12 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+_FIRST = frozenset(FORMULA_STARTS)
+
+
 def safe_row(values: Iterable[Any]) -> list[Any]:
-    """safe_cell for every cell of a row."""
-    return [safe_cell(v) for v in values]
+    """safe_cell for every cell of a row (checked inline: an export calls it for every cell it writes)."""
+    return [safe_cell(v) if v.__class__ is str and v[:1] in _FIRST else v for v in values]
 
 
 def text_cells(sheet: Any, values: Iterable[Any]) -> list[Any]:
