@@ -1,12 +1,12 @@
 """Exports of the filtered feedback list as CSV or XLSX (issue 13, SPEC §8, §11).
 
-Rows are the inbox's rows for the same filters (one `FeedbackFilter`, one WHERE), read in batches with
-`yield_per` and written as they come: 100,000 rows never sit in memory at once. CSV is UTF-8 with a BOM so
-that Excel shows the Chinese; XLSX uses openpyxl's write-only mode (rows go to a temporary file). Formula
-injection: every CSV cell goes through lib.spreadsheet.safe_cell (a leading quote), every XLSX text cell is
-written as a string cell (lib.spreadsheet.text_cells: never a formula, no visible quote). Contacts are masked
-unless the caller may see them, and every export is written to the audit log before the first row leaves.
-"""
+Rows are the inbox's rows for the same filters (one `FeedbackFilter`, one WHERE), read in batches from a
+streamed result and written as they come: 100,000 rows never sit in memory at once. CSV is UTF-8 with a BOM
+so that Excel shows the Chinese; XLSX uses XlsxWriter's constant-memory mode (rows go to a temporary file).
+Formula injection: every CSV cell goes through lib.spreadsheet.safe_cell (a leading quote), every XLSX text
+cell is written as a string cell (strings_to_formulas off: never a formula, no visible quote). Contacts are
+masked unless the caller may see them, and every export is written to the audit log before the first row
+leaves."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, SENTIMENTS, F
 from feedbackloop.feedback.services import FeedbackFilter, filter_conditions
 from feedbackloop.lib.clock import CHINA
 from feedbackloop.lib.masking import mask_contact
-from feedbackloop.lib.spreadsheet import safe_row, text_cells
+from feedbackloop.lib.spreadsheet import safe_row, xml_text
 from feedbackloop.workflow.states import STATUSES
 
 FORMATS = {
@@ -35,6 +35,7 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 BATCH = 2000
+XLSX_MAX_ROWS = 1_048_575  # an Excel sheet's 1,048,576 rows, less the header
 HEADERS = [
     "编号", "接收时间", "渠道", "触点", "客户", "联系方式", "客户类型", "问题类型", "产品", "版本", "模块", "状态",
     "优先级", "团队", "内容", "期望解决方案", "评分", "情感", "情感得分", "情感强度", "紧急度", "方面", "关键词",
@@ -132,16 +133,18 @@ def csv_chunks(data: Iterator[list[Any]]) -> Iterator[bytes]:
 
 
 def xlsx_chunks(data: Iterator[list[Any]], chunk: int = 1 << 16) -> Iterator[bytes]:
-    """A write-only workbook built in a temporary file, then sent in chunks (a zip is written at its end)."""
-    from openpyxl import Workbook
+    """A workbook written row by row in XlsxWriter's constant-memory mode into a temporary file, then sent in
+    chunks (a zip is finished at its end). Text is always a string cell: never a formula, a number or a link."""
+    import xlsxwriter
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("反馈")
-    sheet.append(text_cells(sheet, HEADERS))
-    for row in data:
-        sheet.append(text_cells(sheet, row))
     with tempfile.TemporaryFile() as fh:
-        workbook.save(fh)
+        workbook = xlsxwriter.Workbook(fh, {"constant_memory": True, "strings_to_formulas": False,
+                                            "strings_to_numbers": False, "strings_to_urls": False})  # fmt: skip
+        sheet = workbook.add_worksheet("反馈")
+        sheet.write_row(0, 0, HEADERS)
+        for n, row in enumerate(data, 1):
+            sheet.write_row(n, 0, xml_text(row))
+        workbook.close()
         fh.seek(0)
         while block := fh.read(chunk):
             yield block

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["FORMULA_STARTS", "CsvWriter", "DictCsvWriter", "open_for_excel", "safe_cell", "safe_row", "text_cells"]
+__all__ = ["FORMULA_STARTS", "CsvWriter", "DictCsvWriter", "open_for_excel", "safe_cell", "safe_row", "text_cells", "xml_text"]
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -58,6 +58,14 @@ def text_cells(sheet: Any, values: Iterable[Any]) -> list[Any]:
         else:
             out.append(value)
     return out
+
+
+def xml_text(values: Iterable[Any]) -> list[Any]:
+    """A row with the characters XML cannot hold (a pasted review may carry them) dropped from its text."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    search, sub = ILLEGAL_CHARACTERS_RE.search, ILLEGAL_CHARACTERS_RE.sub
+    return [sub("", v) if v.__class__ is str and search(v) else v for v in values]
 
 
 def open_for_excel(path: Path) -> IO[str]:

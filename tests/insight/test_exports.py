@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 
 from feedbackloop.audit.models import AuditEntry
 from feedbackloop.feedback import services
+from feedbackloop.insight import exports
 from feedbackloop.web.filters import InboxQuery
 
 DAY = datetime(2026, 11, 20, 4, 0, tzinfo=UTC)
@@ -150,6 +151,24 @@ def test_xlsx_text_cells_are_strings_without_the_csv_quote(client, items, admin_
     assert not any(v.startswith("'") for v in values), sorted(v for v in values if v.startswith("'"))
     assert {c.data_type for c in cells} == {"s"}, "a text cell written as a formula"
     assert all(c.data_type == "s" for c in sheet[1])
+
+
+def test_xlsx_drops_what_xml_cannot_hold_and_keeps_the_rest(client, make_feedback, admin_headers):
+    make_feedback(content="送餐太慢\x01了\x0b，差评", channel="jd")
+    r = client.get("/api/v1/feedback/export?format=xlsx&channel=jd", headers=admin_headers)
+    sheet = load_workbook(io.BytesIO(r.content), read_only=True).active
+    assert [row[14] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["送餐太慢了，差评"]
+
+
+def test_an_xlsx_export_beyond_what_a_sheet_holds_is_refused_before_a_row_is_written(
+    client, db, items, admin_headers, monkeypatch
+):  # fmt: skip
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 3)
+    r = client.get("/api/v1/feedback/export?format=xlsx&channel=meituan", headers=admin_headers)
+    assert r.status_code == 422 and "CSV" in r.json()["error"]["message"], r.text
+    db.rollback()
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "feedback.export")).first() is None
+    assert client.get("/api/v1/feedback/export?format=csv&channel=meituan", headers=admin_headers).status_code == 200
 
 
 def test_every_export_is_audited_with_its_filters_and_row_count(client, db, items, admin_headers):

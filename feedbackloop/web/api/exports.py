@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from feedbackloop.db import get_read_sessionmaker
+from feedbackloop.errors import ValidationFailed
 from feedbackloop.insight import exports
 from feedbackloop.lib.clock import clock
 from feedbackloop.web.deps import SessionDep, StaffUser, sees_contacts
@@ -30,7 +31,12 @@ def export_feedback(
     login token): a feedback:read token gets them masked; audited."""
     query = InboxQuery.parse(request.query_params).strict()
     filters = {k: v for k, v in query.values.items() if k != "per_page"}
-    exports.record_export(session, user, format, filters, exports.count(session, query.filters))
+    rows = exports.count(session, query.filters)
+    if format == "xlsx" and rows > exports.XLSX_MAX_ROWS:
+        raise ValidationFailed(f"筛选结果有 {rows:,} 条，超过 Excel 单表上限 {exports.XLSX_MAX_ROWS:,} 行。请缩小筛选范围，"
+                               f"或改用 CSV 导出。 / {rows:,} rows exceed the {exports.XLSX_MAX_ROWS:,} rows an Excel sheet "
+                               "holds: narrow the filters or export CSV.")  # fmt: skip
+    exports.record_export(session, user, format, filters, rows)
     body = exports.stream(get_read_sessionmaker()(), format, query.filters, sees_contacts(request, user))
     name = f"feedback-{clock.now().strftime('%Y%m%d-%H%M')}.{format}"
     return StreamingResponse(
