@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+# A Chinese character (CJK ideographs, extension A included): where the product asks "is this text Chinese?".
+CJK = re.compile(r"[\u3400-\u9fff]")
+
 _UNITS = {
     "zh-CN": (("天", 86400), ("小时", 3600), ("分", 60)),
     "en": (("d", 86400), ("h", 3600), ("min", 60)),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +20,7 @@ from feedbackloop import __version__
 from feedbackloop.bootstrap import prepare_database
 from feedbackloop.config import get_settings
 from feedbackloop.errors import FeedbackLoopError
+from feedbackloop.lib.humanize import CJK
 from feedbackloop.tasks import load_task_modules
 from feedbackloop.web import dberrors, docs
 from feedbackloop.web.api import (
@@ -77,7 +77,6 @@ def _error(
 
 
 # Pydantic's error types in Chinese, for the Chinese side of a 422 (the English side keeps pydantic's words).
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _ZH_ERRORS = {
     "missing": "缺少此项", "extra_forbidden": "不认识此字段", "json_invalid": "不是有效的 JSON",
     "list_type": "应为列表", "dict_type": "应为对象", "string_type": "应为文本", "int_type": "应为整数",
@@ -113,7 +112,7 @@ def install_error_handlers(app: FastAPI) -> None:
         field = first["field"] or "请求体"
         kind = str(exc.errors()[0].get("type", "")) if exc.errors() else ""
         said = str(first["message"])  # our own validators already speak "中文 / English"
-        zh = said.split(" / ")[0] if _CJK.search(said) else _ZH_ERRORS.get(kind, "取值无效")
+        zh = said.split(" / ")[0] if CJK.search(said) else _ZH_ERRORS.get(kind, "取值无效")
         message = f"请求数据有误：{field}：{zh} / Invalid request data: {first['field'] or 'body'}: {first['message']}"
         return _error(422, "validation_failed", message, details)
 

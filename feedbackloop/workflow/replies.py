@@ -18,7 +18,7 @@ from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib import textnorm
 from feedbackloop.lib.clock import CHINA, clock
-from feedbackloop.lib.humanize import both_sides, localize_message
+from feedbackloop.lib.humanize import CJK, both_sides, localize_message
 from feedbackloop.workflow import channels, mail
 from feedbackloop.workflow.customer import awaits_answer
 from feedbackloop.workflow.models import TEMPLATE_KINDS, HistoryEntry, KbArticle, Reply, ReplyTemplate
@@ -86,7 +86,6 @@ DEFAULT_TEMPLATES: dict[str, tuple[str, str, str, str]] = {
         "预计完成时间：{deadline}\n\n进度查询：{status_link}",
     ),
 }
-_CJK = re.compile(r"[\u3400-\u9fff]")
 SUBJECTS_EN = {"关于您的反馈": "About your feedback"}
 
 
@@ -98,7 +97,7 @@ def customer_lang(record: Feedback) -> str:
 def text_lang(text: str) -> str:
     """zh-CN unless the text has (almost) no Chinese, then en."""
     letters = sum(ch.isalpha() for ch in text)
-    return "zh-CN" if not letters or len(_CJK.findall(text)) * 5 >= letters else "en"
+    return "zh-CN" if not letters or len(CJK.findall(text)) * 5 >= letters else "en"
 
 
 def subject_in(record: Feedback, zh: str, en: str | None = None) -> str:

@@ -10,8 +10,9 @@ import tokenize
 from pathlib import Path
 
 import feedbackloop
+from feedbackloop.lib import humanize
 
-CJK = r"[\u3400-\u9fff]"
+CJK = humanize.CJK.pattern  # the product's own notion of a Chinese character
 HALF_WIDTH = [
     re.compile(rf"{CJK}[,;!?]"),  # 中文, 中文; 中文? 中文!
     re.compile(rf"{CJK}:(?: |{CJK}|$)"),  # 原因: … (a colon inside a code such as aspect:早餐:negative is fine)

@@ -62,11 +62,7 @@
   }
 
   // Product messages read "中文 / English": show the side that matches the page language.
-  function localize(text) {
-    var parts = String(text).split(" / ");
-    if (parts.length < 2) return String(text);
-    return document.documentElement.lang === "en" ? parts.slice(1).join(" / ") : parts[0];
-  }
+  var localize = window.FeedbackLoop.pickLanguage;
 
   var fieldLabels = {};
   try { fieldLabels = JSON.parse(form.dataset.fieldLabels || "{}"); } catch (e) { fieldLabels = {}; }

@@ -42,8 +42,7 @@
       if (!res.ok) throw new Error((data.error && data.error.message) || res.statusText);
       window.location.reload();
     } catch (e) {
-      const [zh, english] = String(e.message || e).split(" / ");
-      err.textContent = en && english ? english : zh;
+      err.textContent = window.FeedbackLoop.pickLanguage(e.message || e);
       err.hidden = false;
     }
   });

@@ -9,13 +9,7 @@
   // The page's language (base.html sets <html lang>): zh-CN text first, English when the UI is in English.
   const t = (zh, en) => (document.documentElement.lang === "en" ? en : zh);
   // Product messages (errors, history reasons, delivery results) are stored as "中文 / English": show one side.
-  const pick = (text) => {
-    const s = String(text == null ? "" : text);
-    const at = s.indexOf(" / ");
-    if (at < 0) return s;
-    const en = s.slice(at + 3);
-    return document.documentElement.lang === "en" ? en.charAt(0).toUpperCase() + en.slice(1) : s.slice(0, at);
-  };
+  const pick = window.FeedbackLoop.pickLanguage;
 
   async function api(method, url, body) {
     const opts = { method, headers: { "X-CSRF-Token": csrf, Accept: "application/json" }, credentials: "same-origin" };
