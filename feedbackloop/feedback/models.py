@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from feedbackloop.db import Base, utcnow
@@ -116,7 +117,8 @@ class Feedback(Base):
     duplicate_kind: Mapped[str | None] = mapped_column(String(10))  # "exact" | "near"
     is_vague: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # jsonb on PostgreSQL (migration 0010): the export and the dashboard read single fields of it without a parse
+    analysis: Mapped[dict[str, Any] | None] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
     model_version: Mapped[str | None] = mapped_column(String(60))
     analyzed_at: Mapped[datetime | None]
     sentiment: Mapped[str | None] = mapped_column(String(10))
