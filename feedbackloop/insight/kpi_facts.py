@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from feedbackloop.db import begin_write
+from feedbackloop.db import begin_write, xact_lock
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.insight import daily
 from feedbackloop.insight.kpi_models import KpiHandoff, KpiItemTimes
@@ -24,6 +24,7 @@ from feedbackloop.workflow.calendar import Hours
 from feedbackloop.workflow.models import HistoryEntry, Reply
 
 BATCH = 2000
+FACTS_LOCK = 0x46_4C_4B_46  # "FLKF": one writer of the per-item durations at a time on PostgreSQL (db.xact_lock)
 ERASED = "[已删除]"
 HISTORIC_AFTER = timedelta(days=30)  # as workflow.sla: an item imported long after it was written is history
 OVERLAP = timedelta(minutes=5)  # re-read items changed just before the last refresh (commits land late)
@@ -262,6 +263,7 @@ def compute_batch(session: Session, records: list[Feedback], work: BusinessClock
     they counted under before and count under now (in the caller's transaction)."""
     if not records:
         return 0
+    xact_lock(session, FACTS_LOCK)
     ids = [r.id for r in records]
     before = _anchor_days(session, ids) if recount else {}
     events: dict[str, list[HistoryEntry]] = defaultdict(list)
@@ -307,6 +309,7 @@ def refresh(session: Session, *, limit: int | None = None, recount: bool = True)
     done, work = 0, None
     while limit is None or done < limit:
         begin_write(session)
+        xact_lock(session, FACTS_LOCK)  # pick the stale items once the previous writer has committed its rows
         work = work or BusinessClock(business_hours(session))
         batch = _stale(session, BATCH if limit is None else min(BATCH, limit - done))
         if not batch:
@@ -321,12 +324,26 @@ def refresh(session: Session, *, limit: int | None = None, recount: bool = True)
 
 
 def rebuild(session: Session) -> int:
-    """Recompute every item's row (the business calendar changed, say). Commits per batch."""
+    """Recompute every item's row in place (the business calendar changed, say): batch by batch, each one
+    committed, so that the KPIs read the old durations of an item until its new ones replace them; the daily
+    rows are recounted once at the end. Commits per batch."""
+    from feedbackloop.workflow.sla import business_hours
+
     begin_write(session)
-    session.execute(delete(KpiHandoff))
-    session.execute(delete(KpiItemTimes))
+    for table in (KpiItemTimes, KpiHandoff):  # rows of items that are gone (erased) are not recomputed
+        session.execute(delete(table).where(~select(Feedback.id).where(Feedback.id == table.feedback_id).exists()))
     session.commit()
-    done = refresh(session, recount=False)  # the daily rows: recounted once at the end, not per batch
+    last, done = "", 0
+    while True:
+        begin_write(session)
+        work = BusinessClock(business_hours(session))
+        batch = list(session.scalars(select(Feedback).where(Feedback.id > last).order_by(Feedback.id).limit(BATCH)))
+        if not batch:
+            session.commit()
+            break
+        compute_batch(session, batch, work, clock.now(), recount=False)
+        last, done = batch[-1].id, done + len(batch)
+        session.commit()
     daily.rebuild(session)
     return done
 

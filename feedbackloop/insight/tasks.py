@@ -25,6 +25,15 @@ def refresh_kpi_times() -> int:
         return kpi_facts.refresh(session)
 
 
+@huey.task()
+def recompute_kpi_times() -> int:
+    """Recompute every item's durations in place after the business calendar changed (kpi_facts.rebuild)."""
+    from feedbackloop.insight import kpi_facts
+
+    with session_scope() as session:
+        return kpi_facts.rebuild(session)
+
+
 @huey.periodic_task(crontab(minute="7"))
 @once_per_period(3600)
 def scheduled_reports() -> int:

@@ -98,3 +98,27 @@ def test_the_report_shows_what_was_handled_and_how_fast(month):
     assert "解决时长（中位数，工作分钟）" in out.output and "7 小时" in out.output
     html = runner.invoke(main, ["report", "--from", "2024-04-01", "--to", "2024-04-30", "--format", "html"])
     assert 'data-testid="report-kpis"' in html.output and "处理率" in html.output
+
+
+def test_a_calendar_change_recomputes_every_business_duration_in_place(client, month, admin_headers, db):
+    """Business minutes depend on the calendar: saving it recomputes every item's durations in the background
+    (kpi_facts.rebuild, in place), and the KPIs then equal a computation from scratch."""
+    from sqlalchemy import delete
+
+    from feedbackloop.insight import kpi_facts
+    from feedbackloop.insight.kpi_models import KpiHandoff, KpiItemTimes
+
+    url = "/api/v1/kpis?from=2024-04-01&to=2024-04-30"
+    keys = ("resolution_minutes_median", "first_response_minutes_p90", "resolution_calendar_minutes_median")
+    before = {k: client.get(url, headers=admin_headers).json()["kpis"][k]["value"] for k in keys}
+    r = client.put("/api/v1/business-calendar", headers=admin_headers, json={"day_start": "10:00"})
+    assert r.status_code == 200, r.text
+    after = client.get(url, headers=admin_headers).json()["kpis"]
+    assert after["resolution_minutes_median"]["value"] != before["resolution_minutes_median"]
+    assert after["resolution_calendar_minutes_median"]["value"] == before["resolution_calendar_minutes_median"]
+    db.rollback()
+    db.execute(delete(KpiHandoff))
+    db.execute(delete(KpiItemTimes))
+    db.commit()
+    kpi_facts.refresh(db)
+    assert client.get(url, headers=admin_headers).json()["kpis"] == after

@@ -173,8 +173,15 @@ def update_calendar(body: s.CalendarIn, session: SessionDep, user: ManagerUser) 
     for key in ("holidays", "extra_workdays"):
         if fields[key] is not None:
             fields[key] = sorted({d.isoformat() for d in fields[key]})
+    before = sla.business_hours(session)
     cal = sla.update_calendar(session, fields)
     session.commit()
+    if sla.business_hours(session) != before:
+        # Business minutes of every item depend on the calendar: recompute them in the background (in place:
+        # the KPIs keep the old figures of an item until its new ones are written).
+        from feedbackloop.insight.tasks import recompute_kpi_times
+
+        recompute_kpi_times()
     return cal
 
 
