@@ -8,7 +8,19 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, func, literal, literal_column, select, text, union_all
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -396,7 +408,7 @@ _PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 def _const(value: int | str) -> Any:
     # Sort keys are written with their constants inline (not bound): an index over the same expression
-    # (migration 0008d) only serves an ORDER BY that spells it identically, on SQLite and on PostgreSQL.
+    # (migrations 0008d, 0011) only serves an ORDER BY that spells it identically, on SQLite and on PostgreSQL.
     return literal_column(repr(value) if isinstance(value, str) else str(value))
 
 
@@ -414,9 +426,15 @@ def priority_rank() -> Any:
     return case(*((Feedback.priority == _const(k), _const(v)) for k, v in _PRIORITY_RANK.items()), else_=_const(9))
 
 
+# Statuses whose SLA no longer runs: sort=sla puts them after every open item (their due times lie in the past).
+SLA_DONE = ("resolved", "closed", "merged", "spam")
+
+
 def no_due() -> Any:
-    """1 for an item without a next SLA target (sorted after those with one), else 0."""
-    return case((next_due().is_(None), _const(1)), else_=_const(0))
+    """1 for an item without a running SLA target (none set, or the item is handled; sorted after the
+    others), else 0. Spelled as migration 0011's index spells it."""
+    stopped = or_(next_due().is_(None), Feedback.status.in_([_const(s) for s in SLA_DONE]))
+    return case((stopped, _const(1)), else_=_const(0))
 
 
 def _ordered(stmt: Any, sort: str) -> Any:

@@ -27,6 +27,24 @@ def _pool_team(client, admin_headers, staff):  # type: ignore[no-untyped-def]
     return r.json()
 
 
+def test_sort_by_sla_lists_the_handled_items_after_every_open_one(client, staff, admin_headers, make_feedback, db):
+    """In the 全部 view a resolved or closed item still has its (past) due times: the SLA no longer runs, so it
+    sorts after the open items, not before them."""
+    _pool_team(client, admin_headers, staff)
+    start = clock.now()
+    clock.freeze(start - timedelta(days=3))
+    old = make_feedback(content="快递太慢了, 三天还没到")
+    clock.freeze(start)
+    fresh = make_feedback(content="希望增加夜间模式")
+    db.rollback()
+    closed = db.get(Feedback, old.id)
+    assert closed is not None and closed.resolution_due is not None
+    closed.status = "closed"
+    db.commit()
+    by_sla = _ids(client.get("/api/v1/feedback?sort=sla", headers=admin_headers))
+    assert by_sla.index(fresh.id) < by_sla.index(old.id), by_sla
+
+
 def test_views_and_sorting_in_the_api(client, staff, admin_headers, make_feedback, db):
     _pool_team(client, admin_headers, staff)
     start = clock.now()
