@@ -82,6 +82,14 @@ def test_analysis_panel_shows_the_analysis(admin_client, make_feedback, db):
         assert text in html
 
 
+def test_urgency_reasons_read_with_the_pages_colon(admin_client, make_feedback):
+    """A reason is stored as "category: words" (the facets parse it); the page shows 食品安全：头发 in Chinese."""
+    f = make_feedback(content="外卖里吃出一根头发，太恶心了")
+    html = admin_client.get(f"/feedback/{f.id}").text
+    reasons = html.split("紧急原因", 1)[1].split("</div>", 1)[0]
+    assert "：" in reasons and ": " not in reasons, reasons
+
+
 def test_unanalysed_record_says_not_yet(admin_client, make_feedback, db):
     f = make_feedback()
     # Intake may analyse at once; this is the state before (or without) the analysis.
