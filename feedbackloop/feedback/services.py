@@ -437,7 +437,8 @@ def no_due() -> Any:
     return case((stopped, _const(1)), else_=_const(0))
 
 
-def _ordered(stmt: Any, sort: str) -> Any:
+def ordered(stmt: Any, sort: str) -> Any:
+    """The statement in one of the inbox's SORTS (the list and the export share it)."""
     due, rank = next_due(), priority_rank()
     if sort == "oldest":
         return stmt.order_by(Feedback.received_at.asc(), Feedback.id.asc())
@@ -478,7 +479,7 @@ def page_of(
         count_limit = max(count_limit, page * per_page)
         counted = counted.limit(count_limit + 1)
     total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
-    rows = list(session.scalars(_ordered(stmt, sort).offset((page - 1) * per_page).limit(per_page)).all())
+    rows = list(session.scalars(ordered(stmt, sort).offset((page - 1) * per_page).limit(per_page)).all())
     if count_limit is not None and total > count_limit:
         return Page(rows, count_limit, False)
     return Page(rows, total, True)

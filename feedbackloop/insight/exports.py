@@ -24,7 +24,7 @@ from feedbackloop import audit
 from feedbackloop.accounts.services import list_teams
 from feedbackloop.db import begin_write
 from feedbackloop.feedback.models import CHANNELS, CUSTOMER_TYPES, SENTIMENTS, Feedback
-from feedbackloop.feedback.services import FeedbackFilter, filter_conditions
+from feedbackloop.feedback.services import FeedbackFilter, filter_conditions, ordered
 from feedbackloop.lib.clock import CHINA
 from feedbackloop.lib.masking import mask_contact
 from feedbackloop.lib.spreadsheet import safe_row, xml_text
@@ -100,17 +100,16 @@ class _RowMaker:
         ]  # fmt: skip
 
 
-def rows(session: Session, filters: FeedbackFilter, unmasked: bool) -> Iterator[list[Any]]:
-    """The export's rows, newest first (the inbox's order), as plain values (the writers guard them)."""
+def rows(session: Session, filters: FeedbackFilter, unmasked: bool, sort: str = "newest") -> Iterator[list[Any]]:
+    """The export's rows in the inbox's order (one of services.SORTS), as plain values (the writers guard them)."""
     make = _RowMaker({t.id: t.name for t in list_teams(session)}, unmasked)
     stmt = (
         select(*_COLUMNS)
         .where(*filter_conditions(filters))
-        .order_by(Feedback.received_at.desc(), Feedback.id.desc())
         .execution_options(stream_results=True, max_row_buffer=BATCH)
     )
     # Core rows (the connection's result, not the ORM's): plain column values need no ORM row processing.
-    for batch in session.connection().execute(stmt).partitions(BATCH):
+    for batch in session.connection().execute(ordered(stmt, sort)).partitions(BATCH):
         for row in batch:
             yield make(row)
 
@@ -150,10 +149,11 @@ def xlsx_chunks(data: Iterator[list[Any]], chunk: int = 1 << 16) -> Iterator[byt
             yield block
 
 
-def stream(session: Session, fmt: str, filters: FeedbackFilter, unmasked: bool) -> Iterator[bytes]:
+def stream(session: Session, fmt: str, filters: FeedbackFilter, unmasked: bool, sort: str = "newest"
+           ) -> Iterator[bytes]:  # fmt: skip
     """The bytes of the export; the session is closed when the last chunk has gone (or the client left)."""
     try:
-        data = rows(session, filters, unmasked)
+        data = rows(session, filters, unmasked, sort)
         yield from (csv_chunks(data) if fmt == "csv" else xlsx_chunks(data))
     finally:
         session.close()

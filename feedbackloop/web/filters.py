@@ -35,6 +35,8 @@ CHOICES: dict[str, Collection[str]] = {
 TEXTS = {"q": 200, "touchpoint": 100, "product": 200, "product_version": 50, "aspect": 40, "keyword": 60,
          "mention": 60, "risk": 40}  # fmt: skip
 MAX_IDS = 200
+# Every parameter the list understands (the filters, paging, the queue's view and sort).
+KNOWN = (*CHOICES, *TEXTS, "team", "ids", "from", "to", "page", "per_page", "view", "sort")
 MIN_YEAR, MAX_YEAR = 1970, 2099  # as received_at (trust/test_boundary_input)
 
 
@@ -48,11 +50,13 @@ class InboxQuery:
     page: int = 1
     per_page: int = 50
     errors: list[str] = field(default_factory=list)
+    errors_en: list[str] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)
+    names: tuple[str, ...] = ()  # every parameter name the query string held
 
     @classmethod
     def parse(cls, params: QueryParams) -> InboxQuery:
-        query = cls()
+        query = cls(names=tuple(params.keys()))
         kwargs: dict[str, Any] = {}
         for name, allowed in CHOICES.items():
             value = params.get(name, "").strip()
@@ -100,21 +104,40 @@ class InboxQuery:
             day = date.fromisoformat(raw)
         except ValueError:
             self.errors.append("日期格式应为 YYYY-MM-DD")
+            self.errors_en.append("Dates must be YYYY-MM-DD")
             return None
         if not MIN_YEAR <= day.year <= MAX_YEAR:
             self.errors.append(f"日期须在 {MIN_YEAR}–{MAX_YEAR} 年之间")
+            self.errors_en.append(f"Dates must lie within {MIN_YEAR}–{MAX_YEAR}")
             return None
         self.values[name] = raw
         # Dates are picked in China time; "to" includes the whole day.
         start = datetime.combine(day, time.min, tzinfo=CHINA)
         return start + timedelta(days=1, microseconds=-1) if end else start
 
-    def strict(self) -> InboxQuery:
-        """Raise a 422 naming what to fix when any filter was not understood (exports, the dashboard's API)."""
+    def strict(self, also: Collection[str] | None = None) -> InboxQuery:
+        """Raise a 422 naming what to fix when any filter was not understood (exports, the dashboard's API): a
+        bad date, a 'to' before 'from', a value outside its choices, and (given `also`, the caller's own
+        parameters) a parameter name that is neither a filter nor one of those: a typo such as chanel=email
+        must not export every channel."""
         if self.errors:
-            raise ValidationFailed(f"{self.errors[0]}（from、to） / Dates (from, to) must be YYYY-MM-DD")
+            raise ValidationFailed(f"{self.errors[0]}（from、to）。 / {self.errors_en[0]} (from, to).")
+        f = self.filters
+        if f.date_from and f.date_to and f.date_to < f.date_from:
+            raise ValidationFailed(f"结束日期 {self.values['to']} 早于开始日期 {self.values['from']}。 / "
+                                   f"'to' ({self.values['to']}) is before 'from' ({self.values['from']}).")  # fmt: skip
+        if self.invalid == ["team"]:
+            raise ValidationFailed("team 须为团队编号（正整数）。 / team must be a team id (a positive whole number).",
+                                   details={"fields": ["team"]})  # fmt: skip
         if self.invalid:
             raise unknown_values({name: CHOICES.get(name, ()) for name in self.invalid})
+        if also is not None:
+            unknown = [n for n in dict.fromkeys(self.names) if n not in KNOWN and n not in also]
+            if unknown:
+                known = "、".join([*KNOWN, *also])
+                raise ValidationFailed(f"无法识别的参数：{'、'.join(unknown)}。可用的参数：{known}。 / Unknown "
+                                       f"parameter: {', '.join(unknown)}; the parameters are {', '.join([*KNOWN, *also])}.",
+                                       details={"fields": unknown})  # fmt: skip
         return self
 
     def url(self, path: str = "/inbox", **changes: object) -> str:

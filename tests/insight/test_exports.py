@@ -15,6 +15,7 @@ from starlette.datastructures import QueryParams
 
 from feedbackloop.audit.models import AuditEntry
 from feedbackloop.feedback import services
+from feedbackloop.feedback.models import Feedback
 from feedbackloop.insight import exports
 from feedbackloop.web.filters import InboxQuery
 
@@ -178,6 +179,32 @@ def test_every_export_is_audited_with_its_filters_and_row_count(client, db, item
     assert entry.actor == "admin"
     assert entry.after["rows"] == 4 and entry.after["filters"] == {"channel": "meituan"}
     assert entry.after["format"] == "csv"
+
+
+def test_the_export_of_a_queue_view_holds_that_views_items_in_its_order(client, db, items, admin_headers):
+    from feedbackloop.accounts.models import User
+
+    db.rollback()  # a fresh transaction: the intake requests wrote in their own
+    mine = db.scalars(select(Feedback).where(Feedback.channel == "jd")).one()
+    admin = db.scalars(select(User).where(User.username == "admin")).one()
+    mine.owner_id, mine.status = admin.id, "assigned"
+    db.commit()
+    assert [row[0] for row in _csv(client, admin_headers, "view=mine")[1:]] == [mine.id]
+    newest = [row[0] for row in _csv(client, admin_headers, "sort=newest")[1:]]
+    oldest = [row[0] for row in _csv(client, admin_headers, "sort=oldest")[1:]]
+    assert len(newest) == 6 and oldest == newest[::-1]
+
+
+@pytest.mark.parametrize("query", ["chanel=meituan", "bogus=1", "from=2026-12-01&to=2026-11-01", "view=all-of-it",
+                                   "sort=evil"])  # fmt: skip
+def test_a_parameter_it_does_not_know_or_a_reversed_range_is_refused(client, db, items, admin_headers, query):
+    """A typo (chanel=) must not export every channel: 422 naming what to fix, nothing exported or audited."""
+    r = client.get(f"/api/v1/feedback/export?format=csv&{query}", headers=admin_headers)
+    assert r.status_code == 422, r.text
+    message = r.json()["error"]["message"]
+    assert message.split(" / ")[0].endswith("。") or "可选" in message, message
+    db.rollback()
+    assert db.scalars(select(AuditEntry).where(AuditEntry.action == "feedback.export")).first() is None
 
 
 @pytest.mark.parametrize("query", ["channel=nope", "from=2026-13-01", "format=pdf", "team=abc"])
