@@ -72,6 +72,14 @@ def _one_rate_window(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ratelimit, "_now", lambda: 1_800_000_030.0)
 
 
+@pytest.fixture(autouse=True)
+def _count_items_afresh() -> None:
+    """Each test starts without a remembered 'every item is counted' (insight.daily.KEYED_RECHECK)."""
+    from feedbackloop.insight import daily
+
+    daily._keyed_seen.clear()
+
+
 @pytest.fixture(scope="session")
 def _schema() -> None:
     prepare_database(get_settings())

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from feedbackloop.accounts.models import User
 from feedbackloop.db import get_sessionmaker
@@ -19,7 +19,13 @@ from feedbackloop.feedback.analyzing import analyze_stored, correct
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.services import FeedbackFilter
 from feedbackloop.insight import daily, dashboard, kpi_facts, kpis
-from feedbackloop.insight.daily_models import DailyCounts, DailyItems, DailyMinutes, DailySurveys
+from feedbackloop.insight.daily_models import (
+    DailyCounts,
+    DailyItemKeys,
+    DailyItems,
+    DailyMinutes,
+    DailySurveys,
+)
 from feedbackloop.lib.clock import clock
 from feedbackloop.privacy.services import erase_customer
 from feedbackloop.surveys import answers
@@ -280,3 +286,19 @@ def test_a_dashboard_request_decides_freshness_once(client, db, world, admin_hea
     calls.clear()
     assert client.get("/api/v1/kpis?from=2026-11-01&to=2026-11-30", headers=admin_headers).status_code == 200
     assert len(calls) <= 3  # kpi_facts.refresh's sync, maybe a second sync pass, then the pin
+
+
+def test_an_item_the_window_missed_is_found_by_the_counts_after_the_recheck(db, world, monkeypatch):
+    """An item committed with an updated_at long before the last count (a late commit): the stale-item probe
+    cannot see it; the item counts find it, and a request trusts their last "all counted" for KEYED_RECHECK."""
+    daily.sync(db)
+    assert daily.sync_and_pin(db) is True
+    late = world[0]
+    db.execute(update(Feedback).where(Feedback.id == late).values(updated_at=NOW - timedelta(days=2)))
+    db.execute(delete(DailyItemKeys).where(DailyItemKeys.feedback_id == late))  # as if never counted
+    db.commit()
+    assert daily.sync_and_pin(db) is True  # within the recheck interval: trusted
+    monkeypatch.setattr(daily, "KEYED_RECHECK", 0.0)
+    assert daily._fresh_now(db) is False  # counted again: one item is missing
+    daily.sync(db)
+    assert daily._fresh_now(db) is True
