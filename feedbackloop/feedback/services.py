@@ -306,12 +306,30 @@ def get(session: Session, feedback_id: str) -> Feedback:
     return record
 
 
+def sla_parts() -> tuple[Any, Any, Any]:
+    """(has an SLA, outcome known, missed) as SQL conditions: the one definition of SLA compliance that the
+    KPI, the dashboard and the inbox's sla= filter share. Missed: a deadline passed (flagged by the sweep) or
+    the answer or resolution came after it (an item resolved late between two sweeps is late all the same).
+    Known: resolved or closed, or missed."""
+    f = Feedback
+
+    def after(moment: Any, due: Any) -> Any:  # never NULL: NOT missed must hold for an item never answered yet
+        return and_(moment.is_not(None), due.is_not(None), moment > due)
+
+    missed = or_(f.first_response_breached_at.is_not(None), f.resolution_breached_at.is_not(None),
+                 after(f.first_responded_at, f.first_response_due), after(f.resolved_at, f.resolution_due))
+    done = or_(Feedback.status.in_(("resolved", "closed")), missed)
+    has_sla = or_(Feedback.first_response_due.is_not(None), Feedback.resolution_due.is_not(None))
+    return has_sla, done, missed
+
+
 def sla_outcomes() -> tuple[Any, Any]:
-    """(met, breached) as SQL conditions. Breached: a first-response or resolution deadline passed. Met: it had a
-    deadline, was resolved, and never breached; an open item whose deadlines lie ahead is neither yet."""
-    breached = Feedback.first_response_breached_at.is_not(None) | Feedback.resolution_breached_at.is_not(None)
-    due = Feedback.first_response_due.is_not(None) | Feedback.resolution_due.is_not(None)
-    return due & Feedback.resolved_at.is_not(None) & ~breached, breached
+    """(met, breached) as SQL conditions: met = had a deadline, resolved or closed, never late; breached = had a
+    deadline and missed it. An open item whose deadlines lie ahead is neither yet, and a duplicate is neither
+    (its original carries the SLA, as in the KPI): the dashboard's SLA figures are the KPI's, to the decimal."""
+    has_sla, done, missed = sla_parts()
+    original = Feedback.duplicate_of.is_(None)
+    return and_(original, has_sla, done, ~missed), and_(original, has_sla, missed)
 
 
 @dataclass

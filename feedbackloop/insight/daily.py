@@ -120,14 +120,10 @@ _DIMS = ("channel", "team_id", "agent_id", "problem_type", "product", "customer_
 
 
 def sla_parts() -> tuple[Any, Any, Any]:
-    """kpis._sla's conditions: (has an SLA, outcome known, missed)."""
-    missed = or_(
-        Feedback.first_response_breached_at.is_not(None), Feedback.resolution_breached_at.is_not(None),
-        Feedback.first_responded_at > Feedback.first_response_due, Feedback.resolved_at > Feedback.resolution_due,
-    )  # fmt: skip
-    done = or_(Feedback.status.in_(("resolved", "closed")), missed)
-    has_sla = or_(Feedback.first_response_due.is_not(None), Feedback.resolution_due.is_not(None))
-    return has_sla, done, missed
+    """kpis._sla's conditions: feedback.services.sla_parts (has an SLA, outcome known, missed)."""
+    from feedbackloop.feedback.services import sla_parts as parts
+
+    return parts()
 
 
 def _items(session: Session, grain: int, conds: list[Any]) -> Any:
@@ -224,13 +220,14 @@ def _sla_where() -> list[Any]:
 
 
 MENTION_SPEC = _facet_counts("mention", ("product", "module"), polarity=True, distinct=True)
+SLA_SPEC = _counts("sla", _sla_flag, where=_sla_where)
 ITEM_SPECS: tuple[Spec, ...] = (
     Spec(DailyItems, (*_DIM_COLS, "received", "handled", "sla_n", "sla_missed", "analysed", "negative", "positive"),
          _items, Feedback.received_at),
     _counts("ss", lambda: Feedback.sentiment, lambda: Feedback.status),
     _counts("pt", lambda: Feedback.problem_type, lambda: Feedback.sentiment),
     _counts("ver", lambda: Feedback.product_version),
-    _counts("sla", _sla_flag, where=_sla_where),
+    SLA_SPEC,
     _facet_counts("aspect", ("aspect",), polarity=True),
     _facet_counts("keyword", ("keyword",), polarity=False),
     _facet_counts("risk", ("risk",), polarity=False),

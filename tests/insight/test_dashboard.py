@@ -39,7 +39,8 @@ def data(db, make_feedback):  # type: ignore[no-untyped-def]
         make_feedback(content=text, channel=channel, product="外卖" if channel == "meituan" else None,
                       received_at=NOW - timedelta(days=days_ago, minutes=n))  # fmt: skip
     ids = sorted(db.scalars(select(Feedback.id)))
-    db.execute(update(Feedback).where(Feedback.id.in_(ids[:3])).values(first_response_breached_at=NOW))
+    db.execute(update(Feedback).where(Feedback.id.in_(ids[:3])).values(first_response_breached_at=NOW,
+                                                                       first_response_due=NOW - timedelta(hours=1)))
     db.execute(update(Feedback).where(Feedback.id == ids[4]).values(status="resolved"))
     db.commit()
     return ids
@@ -170,3 +171,23 @@ def test_the_product_and_module_an_item_came_with_count_as_mentions(client, db, 
     assert items["外卖"]["count"] == 3  # the meituan items' declared product, though not every text names it
     for name in ("会员App", "支付", "外卖"):
         assert _inbox_count(db, items[name]["href"]) == items[name]["count"]
+
+
+def test_the_dashboard_sla_is_the_kpi_sla_with_late_and_duplicate_items(client, data, db, admin_headers):
+    """One definition (feedback.services.sla_parts): an item resolved after its deadline between two sweeps (no
+    breach flag) is breached on the dashboard too, and a duplicate counts in neither; the inbox lists the same."""
+    db.rollback()
+    late = db.get(Feedback, data[5])
+    late.first_response_due, late.first_responded_at = NOW - timedelta(hours=2), NOW - timedelta(hours=1)
+    late.status, late.resolved_at = "resolved", NOW
+    dup = db.get(Feedback, data[6])
+    dup.duplicate_of, dup.first_response_due, dup.first_response_breached_at = data[0], NOW - timedelta(hours=1), NOW
+    db.commit()
+    q = "from=2026-10-01&to=2026-11-30"
+    sla = client.get(f"/api/v1/dashboard/sla?{q}", headers=admin_headers).json()
+    kpi = client.get(f"/api/v1/kpis?{q}", headers=admin_headers).json()["kpis"]["sla_compliance"]
+    assert sla["met"] + sla["breached"] == kpi["n"] and sla["breached"] == kpi["missed"] == 4, (sla, kpi)
+    summary = client.get(f"/api/v1/dashboard/summary?{q}", headers=admin_headers).json()
+    assert abs(summary["sla_compliance"] - kpi["value"]) < 0.05
+    assert sum(_inbox_count(db, d["breached_href"]) for d in sla["days"] if d["breached"]) == sla["breached"]
+    assert sum(_inbox_count(db, d["met_href"]) for d in sla["days"] if d["met"]) == sla["met"] == 1
