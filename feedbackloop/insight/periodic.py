@@ -17,6 +17,7 @@ from feedbackloop.insight import daily, dashboard, improvements, kpis, quotes
 from feedbackloop.lib.clock import CHINA, clock
 
 PERIODS = {"week": 7, "month": 30}
+MAX_DAYS = 731  # the longest custom range: two years
 TOP_ISSUES = 5
 SENTIMENTS = ("negative", "neutral", "positive")
 SENTIMENT_LABELS = {"negative": "负面", "neutral": "中性", "positive": "正面"}
@@ -91,9 +92,14 @@ def period_bounds(period: str = "week", start: date | None = None, end: date | N
     dashboard's and the KPIs' default range), or the days from `start` through `end`."""
     if start or end:
         if not (start and end):
-            raise ValidationFailed("自定义区间需要同时给出开始和结束日期 / give both --from and --to")
+            raise ValidationFailed("自定义区间需要同时给出开始和结束日期。 / A range needs both a start and an end date.")
         if end < start:
-            raise ValidationFailed(f"结束日期 {end} 早于开始日期 {start} / --to is before --from")
+            raise ValidationFailed(f"结束日期 {end} 早于开始日期 {start}。 / The end date {end} is before the start {start}.")
+        for day in (start, end):
+            if not 1970 <= day.year <= 2099:
+                raise ValidationFailed("日期须在 1970–2099 年之间。 / Dates must lie within 1970–2099.")
+        if (end - start).days > MAX_DAYS:
+            raise ValidationFailed(f"报告区间最多 {MAX_DAYS} 天。 / A report spans at most {MAX_DAYS} days.")
         return (datetime.combine(start, time(), CHINA), datetime.combine(end + timedelta(days=1), time(), CHINA))
     if period not in PERIODS:
         raise ValidationFailed(f"未知周期 '{period}'，可用：{', '.join(PERIODS)} / unknown period")

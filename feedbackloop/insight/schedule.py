@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop import audit
 from feedbackloop.db import begin_write, rows_changed
-from feedbackloop.errors import NotFound, ValidationFailed
+from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.insight.periodic import CHINA, build_report
 from feedbackloop.insight.render import as_text
 from feedbackloop.insight.report_files import as_pdf
@@ -52,7 +52,7 @@ def _at(day: date) -> datetime:
 
 def parse_recipients(raw: Any) -> list[str]:
     """A list of addresses from a list or a comma/semicolon/newline separated text, checked and de-duplicated."""
-    items = raw if isinstance(raw, list) else re.split(r"[,;\s]+", str(raw or ""))
+    items = raw if isinstance(raw, list) else re.split(r"[,;\s，；、]+", str(raw or ""))  # a Chinese keyboard's too
     found = list(dict.fromkeys(str(a).strip().lower() for a in items if str(a).strip()))
     bad = [a for a in found if not EMAIL.match(a)]
     if bad:
@@ -78,6 +78,7 @@ def save(session: Session, fields: dict[str, Any], sub_id: int | None = None, ac
         raise ValidationFailed(f"周期只能是 {' / '.join(SUBSCRIPTION_PERIODS)} / period must be week or month")
     if sub_id is None or fields.get("recipients") is not None:
         sub.recipients = parse_recipients(fields.get("recipients"))
+        _refuse_second_copy(session, sub, period)
     if fields.get("enabled") is not None:
         sub.enabled = bool(fields["enabled"])
     if period != sub.period or sub_id is None:
@@ -89,6 +90,18 @@ def save(session: Session, fields: dict[str, Any], sub_id: int | None = None, ac
     audit.record(session, actor, "report_subscription.save", "report_subscription", sub.id, before, _logged(sub))
     session.commit()
     return sub
+
+
+def _refuse_second_copy(session: Session, sub: ReportSubscription, period: str) -> None:
+    """One mail per address and period: an address another subscription of the period already holds is a 409."""
+    others = session.scalars(select(ReportSubscription).where(ReportSubscription.period == period,
+                                                              ReportSubscription.id != (sub.id or 0)))  # fmt: skip
+    taken = sorted({a for other in others for a in other.recipients} & set(sub.recipients))
+    if taken:
+        name = SUBSCRIPTION_PERIODS[period]
+        raise Conflict(f"以下地址已订阅{name}报告：{'，'.join(taken[:5])}。每个地址每个周期只收一份，请修改已有的订阅。 / "
+                       f"Already subscribed to the {period}ly report: {', '.join(taken[:5])}. Each address gets one "
+                       "copy per period: change the existing subscription instead.")  # fmt: skip
 
 
 def get(session: Session, sub_id: int) -> ReportSubscription:

@@ -119,6 +119,8 @@ def test_the_reports_page_shows_the_report_and_its_downloads(client, period):
     assert view.status_code == 200 and "反馈周期报告" in view.text and "送餐速度慢" in view.text
     assert "script-src 'self'" in view.headers["content-security-policy"]
     assert "请选择开始和结束日期" in client.get("/reports?period=range").text
+    for query, says in (("from=2016-01-01&to=2026-12-01", "最多 731 天"), ("from=0001-01-01&to=2026-12-01", "1970–2099")):
+        assert says in client.get(f"/reports?period=range&{query}").text, query  # said on the page, not a blank
     english = client.get("/reports/view?period=range&from=2026-11-22&to=2026-11-24&lang=en").text
     assert "2026-11-22 to 2026-11-24 (previous period: 2026-11-19 to 2026-11-21)" in english
 
@@ -141,11 +143,17 @@ def test_supervisors_subscribe_others_may_not_and_bad_addresses_are_refused(clie
     agent = token_for(client, *make_user("agent"))
     assert client.post("/api/v1/report-subscriptions", headers=agent,
                        json={"period": "week", "recipients": ["a@example.com"]}).status_code == 403  # fmt: skip
+    again = client.post("/api/v1/report-subscriptions", headers=sup,
+                        json={"period": "week", "recipients": "new@example.com，Boss@example.com"})  # fmt: skip
+    assert again.status_code == 409 and "boss@example.com" in again.json()["error"]["message"], again.text
+    month = client.post("/api/v1/report-subscriptions", headers=sup,
+                        json={"period": "month", "recipients": "boss@example.com、cfo@example.com"})  # fmt: skip
+    assert month.status_code == 201 and month.json()["recipients"] == ["boss@example.com", "cfo@example.com"]
     bad = client.post("/api/v1/report-subscriptions", headers=sup, json={"period": "week", "recipients": "not-mail"})
     assert bad.status_code == 422 and "not-mail" in bad.json()["error"]["message"]
     db.rollback()
-    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "report_subscription.save")).one()
-    assert "boss@example.com" not in str(entry.after)
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.action == "report_subscription.save")).all()
+    assert len(entries) == 2 and all("boss@example.com" not in str(e.after) for e in entries)
 
 
 def test_the_scheduler_mails_each_ended_week_once_with_the_pdf(client, db, period, smtp, make_user):

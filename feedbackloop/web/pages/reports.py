@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.accounts.models import User
 from feedbackloop.accounts.policy import MANAGERS
-from feedbackloop.errors import ValidationFailed
+from feedbackloop.errors import Conflict, ValidationFailed
 from feedbackloop.insight import period_bounds, schedule
 from feedbackloop.insight.report_models import SUBSCRIPTION_PERIODS
 from feedbackloop.web.api.reports import report_file
@@ -95,7 +95,7 @@ def subscribe(request: Request, session: SessionDep, user: ManagerPage, form: Pa
     """Subscribe addresses to the weekly or monthly report mail."""
     try:
         schedule.save(session, {"period": form.get("period"), "recipients": form.get("recipients")}, actor=user)
-    except ValidationFailed as exc:
+    except (ValidationFailed, Conflict) as exc:
         session.rollback()
         return _page(request, session, user, form_error=exc.message, form_values=dict(form))
     return RedirectResponse("/reports?saved=1#subscriptions", status_code=303)
