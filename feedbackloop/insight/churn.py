@@ -71,7 +71,7 @@ class Signals:
         if self.reopened:
             out.append(f"{self.reopened} 条反馈被重开")
         if self.high_value or self.spend:
-            out.append(f"高价值客户 (近 6 个月消费 ¥{self.spend:,.0f})" if self.high_value else f"近 6 个月消费 ¥{self.spend:,.0f}")
+            out.append(f"高价值客户（近 6 个月消费 ¥{self.spend:,.0f}）" if self.high_value else f"近 6 个月消费 ¥{self.spend:,.0f}")
         return out
 
 

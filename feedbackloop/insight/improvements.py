@@ -379,24 +379,24 @@ def points(change: float | None) -> str:
 
 def _baseline_text(before: Window, keys: set[str]) -> str:
     if not keys:
-        return "未关联主题, 无法评估效果"
+        return "未关联主题，无法评估效果"
     share = f", 负面占比 {before.negative_share:.0%}" if before.negative_share is not None else ""
     return f"尚未上线; 近 {before.days} 天关联反馈 {before.linked} 条 (日均 {before.per_day:.1f}){share}"
 
 
 def _review_text(r: EffectReview, keys: set[str]) -> str:
     if not keys:
-        return "未关联主题, 无法评估效果"
+        return "未关联主题，无法评估效果"
     assert r.after is not None
-    head = f"上线前后各 {r.days} 天: 关联反馈 {r.before.linked} → {r.after.linked} 条"
+    head = f"上线前后各 {r.days} 天：关联反馈 {r.before.linked} → {r.after.linked} 条"
     if r.volume_change is None:
-        text = f"{head} (无基线: 上线前没有关联反馈, 无法计算变化率)"
+        text = f"{head}（无基线：上线前没有关联反馈，无法计算变化率）"
     else:
-        text = f"{head} ({percent(r.volume_change)})"
+        text = f"{head}（{percent(r.volume_change)}）"
     if r.negative_change is not None:
-        text += f", 负面占比 {points(r.negative_change)}"
-    text += f"; 全部反馈 {r.before.total} → {r.after.total} 条 ({percent(r.total_change)})"
-    return text + ("; 上线不足 1 天, 仅供参考" if r.partial else "")
+        text += f"，负面占比 {points(r.negative_change)}"
+    text += f"；全部反馈 {r.before.total} → {r.after.total} 条（{percent(r.total_change)}）"
+    return text + ("；上线不足 1 天，仅供参考" if r.partial else "")
 
 
 # --- For the periodic report -----------------------------------------------------------------------------------
@@ -434,7 +434,7 @@ def suggestions(session: Session, issues: Iterable[Any]) -> list[dict[str, Any]]
             continue
         department = department_for(router, theme_problem_type(issue.key))
         who = f"建议由「{department}」制定改进计划" if department else "建议指定负责部门并制定改进计划"
-        text = f"「{issue.label}」本期 {issue.count} 条 (上期 {issue.previous_count} 条), 尚无改进计划 — {who}"
+        text = f"「{issue.label}」本期 {issue.count} 条（上期 {issue.previous_count} 条），尚无改进计划 — {who}"
         out.append({"key": issue.key, "label": issue.label, "count": issue.count,
                     "previous_count": issue.previous_count, "trend": issue.trend, "department": department,
                     "text": text})  # fmt: skip
