@@ -315,7 +315,7 @@ def measure(url: str, runs: int, explain: bool) -> list[tuple[str, str, float, f
         shown = f"{total:,}" + ("+" if count_limit is not None and total >= count_limit else "")
         print(f"  {kind:<22} {name:<40} median {median:8.1f} ms  p90 {p90:8.1f} ms  ({shown} items)", flush=True)
         if explain:
-            stmt = services._ordered(services._filtered(filters), sort).limit(50)
+            stmt = services.ordered(services._filtered(filters), sort).limit(50)
             sql = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
             prefix = "EXPLAIN (ANALYZE, BUFFERS) " if dialect == "postgresql" else "EXPLAIN QUERY PLAN "
             for line in session.execute(text(prefix + str(sql))):

@@ -15,7 +15,7 @@ from feedbackloop.feedback.models import Feedback
 
 
 def plan(db, filters: services.FeedbackFilter, sort: str, *, filtering: bool = False) -> str:  # type: ignore[no-untyped-def]
-    stmt = services._ordered(select(Feedback.id).where(*services.filter_conditions(filters)), sort).limit(50)
+    stmt = services.ordered(select(Feedback.id).where(*services.filter_conditions(filters)), sort).limit(50)
     bind = db.get_bind()
     sql = str(stmt.compile(bind, compile_kwargs={"literal_binds": True}))
     if bind.dialect.name == "postgresql":
