@@ -129,19 +129,19 @@ def themes(items: Iterable[tuple[str, Any, Analysis | Mapping[str, Any]]], *, no
         share, prev_share = shares[key][0], shares[key][1]
         history = shares[key][1:]
         change = share - prev_share
-        if cs[1] == 0:
-            trend = "new"
-        elif change > TREND_EPSILON:
-            trend = "up"
-        elif change < -TREND_EPSILON:
-            trend = "down"
-        else:
-            trend = "flat"
+        trend = trend_of(cs[1], change)
         result.append(Theme(key, meta[key][0], meta[key][1], cs[0], round(share, 4), cs[1], round(prev_share, 4),
                             trend, round(change, 4), _is_emerging(share, history, emerging_factor, min_jump),
                             examples.get(key, []), [round(h, 4) for h in reversed(history)]))
     result.sort(key=lambda t: (-t.count, t.key))
     return result[:top]
+
+
+def trend_of(previous_count: int, change: float) -> str:
+    """new (none before), up, down or flat (a share change under TREND_EPSILON)."""
+    if previous_count == 0:
+        return "new"
+    return "up" if change > TREND_EPSILON else "down" if change < -TREND_EPSILON else "flat"
 
 
 def _is_emerging(share: float, history: list[float], factor: float, min_jump: float) -> bool:

@@ -133,7 +133,7 @@ def _top_issues(session: Session, start: datetime, end: datetime) -> list[Issue]
     """The period's biggest negative themes against the period before, counted as the dashboard counts them
     (the daily rows where they are current, SQL aggregates otherwise), with find_themes' trend and emerging
     rules, and quotes from items that really carry the complaint (quotes.pick)."""
-    from feedbackloop.analysis.themes import TREND_EPSILON, _is_emerging, theme_label
+    from feedbackloop.analysis.themes import _is_emerging, theme_label, trend_of
 
     length = end - start
     view, before = dashboard.view_between(start, end), dashboard.view_between(start - length, start)
@@ -145,9 +145,7 @@ def _top_issues(session: Session, start: datetime, end: datetime) -> list[Issue]
         share, prev_n = n / total if total else 0.0, previous.get(key, 0)
         prev_share = prev_n / prev_total if prev_total else 0.0
         change = share - prev_share
-        trend = "new" if not prev_n else "up" if change > TREND_EPSILON else "down" if change < -TREND_EPSILON \
-            else "flat"  # fmt: skip
-        issues.append(Issue(theme_label(key), n, round(share, 4), prev_n, trend,
+        issues.append(Issue(theme_label(key), n, round(share, 4), prev_n, trend_of(prev_n, change),
                             _is_emerging(share, [prev_share], 2.0, 0.05), [], key))  # fmt: skip
         if len(issues) == TOP_ISSUES:
             break
