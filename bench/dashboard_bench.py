@@ -37,7 +37,7 @@ os.environ["FEEDBACKLOOP_QUEUE_IMMEDIATE"] = "true"
 os.environ.setdefault("FEEDBACKLOOP_ADMIN_PASSWORD", "bench-admin-pass")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import Table, text  # noqa: E402
+from sqlalchemy import Table, func, select, text  # noqa: E402
 
 from feedbackloop.bootstrap import prepare_database  # noqa: E402
 from feedbackloop.config import get_settings  # noqa: E402
@@ -216,12 +216,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-pdf", action="store_true")
     parser.add_argument("--raw-too", action="store_true", help="also time the raw-row path")
+    parser.add_argument("--no-load", action="store_true",
+                        help="time the items already in FEEDBACKLOOP_BENCH_DATABASE_URL (a previous run's) instead of "
+                             "writing new ones")  # fmt: skip
     args = parser.parse_args()
     print(f"database: {get_engine().dialect.name}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    _fresh_schema()
     now = datetime.now(UTC)
-    seconds = load(args.items, args.days, now)
-    print(f"wrote {args.items:,} items over {args.days} days in {seconds:.0f} s", flush=True)
+    if args.no_load:
+        prepare_database(get_settings())
+        with get_engine().connect() as conn:
+            args.items = conn.scalar(select(func.count()).select_from(Feedback)) or 0
+        print(f"timing the {args.items:,} items already there", flush=True)
+    else:
+        _fresh_schema()
+        seconds = load(args.items, args.days, now)
+        print(f"wrote {args.items:,} items over {args.days} days in {seconds:.0f} s", flush=True)
     session = get_read_sessionmaker()()
     t0 = time.perf_counter()
     daily.rebuild(session)  # as migration 0008a / `feedbackloop kpi --rebuild` do after a bulk load

@@ -63,11 +63,26 @@ def day_of(moment: datetime) -> str:
     return moment.astimezone(CHINA).date().isoformat()
 
 
-def day_sql(session: Session, column: Any) -> Any:
-    """The China-time day of a timestamp column as 'YYYY-MM-DD' (as insight.dashboard._day)."""
+_PATTERNS = {  # (PostgreSQL to_char, SQLite strftime)
+    "day": ("YYYY-MM-DD", "%Y-%m-%d"),
+    "second": ("YYYY-MM-DD HH24:MI:SS", "%Y-%m-%d %H:%M:%S"),
+}
+
+
+def china_text(session: Session, column: Any, unit: str = "day") -> Any:
+    """A timestamp column in China time as text, by the database: 'YYYY-MM-DD' (unit "day") or
+    'YYYY-MM-DD HH:MM:SS' ("second"), cut (as Python's strftime does), never rounded up. SQLite stores UTC text
+    "YYYY-MM-DD HH:MM:SS.ffffff", whose fraction its date functions round to milliseconds (23:59:59.9996 would be
+    the next day), so it is dropped first; China has kept UTC+8 without DST since 1991."""
+    pg, lite = _PATTERNS[unit]
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    return func.date(column, "+8 hours")
+        return func.to_char(func.timezone("Asia/Shanghai", column), pg)
+    return func.strftime(lite, func.substr(column, 1, 19), "+8 hours")
+
+
+def day_sql(session: Session, column: Any) -> Any:
+    """The China-time day of a timestamp column as 'YYYY-MM-DD'."""
+    return china_text(session, column)
 
 
 def day_start(day: str) -> datetime:

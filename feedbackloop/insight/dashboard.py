@@ -116,13 +116,6 @@ def bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return lo, datetime.combine(end, time.min, tzinfo=CHINA) + timedelta(days=1, microseconds=-1)
 
 
-def _day(session: Session, column: Any) -> Any:
-    """The China-time calendar day of a timestamp column, as YYYY-MM-DD text."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Shanghai", column), "YYYY-MM-DD")
-    return func.date(column, "+8 hours")
-
-
 def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=n) for n in range((end - start).days + 1)]
 
@@ -147,7 +140,7 @@ def _buckets(view: View, granularity: str) -> list[tuple[date, date]]:
 
 def volume(session: Session, view: View, granularity: str = "day") -> dict[str, Any]:
     """Items per day or week, split by sentiment (unanalysed items count in the total only)."""
-    day = _day(session, Feedback.received_at)
+    day = daily.day_sql(session, Feedback.received_at)
     agg = _agg(session, view)
     stmt = select(day, Feedback.sentiment, func.count()).where(*view.conditions()).group_by(day, Feedback.sentiment)
     per_day: dict[str, dict[str | None, int]] = {}
@@ -282,7 +275,7 @@ def mentions(session: Session, view: View, top: int = 15) -> dict[str, Any]:
 
 def sla(session: Session, view: View) -> dict[str, Any]:
     """Per day, items with an SLA deadline that met it and that breached it (first response or resolution)."""
-    day = _day(session, Feedback.received_at)
+    day = daily.day_sql(session, Feedback.received_at)
     met, breached = sla_outcomes()  # the inbox's sla=met / sla=breached, so the drill-down counts match
     flag = case((breached, "breached"), else_="met")
     conds = view.conditions() + [met | breached]  # open items whose deadlines lie ahead: no outcome yet
@@ -306,7 +299,7 @@ def sla(session: Session, view: View) -> dict[str, Any]:
 
 def backlog(session: Session, view: View, today: date) -> dict[str, Any]:
     """Open items by status and age (days since they came in), within the date range."""
-    day = _day(session, Feedback.received_at)
+    day = daily.day_sql(session, Feedback.received_at)
     stmt = (
         select(Feedback.status, day, func.count())
         .where(*view.conditions(), Feedback.status.not_in(HANDLED))

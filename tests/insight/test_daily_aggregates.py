@@ -26,7 +26,7 @@ from feedbackloop.insight.daily_models import (
     DailyMinutes,
     DailySurveys,
 )
-from feedbackloop.lib.clock import clock
+from feedbackloop.lib.clock import CHINA, clock
 from feedbackloop.privacy.services import erase_customer
 from feedbackloop.surveys import answers
 from feedbackloop.surveys import services as surveys
@@ -302,3 +302,18 @@ def test_an_item_the_window_missed_is_found_by_the_counts_after_the_recheck(db, 
     assert daily._fresh_now(db) is False  # counted again: one item is missing
     daily.sync(db)
     assert daily._fresh_now(db) is True
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 11, 20, 15, 59, 59, 999_700, tzinfo=UTC),  # 23:59:59.9997 in China: still the 20th
+    datetime(2026, 11, 20, 16, 0, tzinfo=UTC),  # midnight in China: the 21st
+    datetime(2026, 11, 19, 23, 30, tzinfo=UTC),
+])  # fmt: skip
+def test_the_databases_china_day_is_the_day_python_gives(db, make_feedback, moment):
+    """Daily rows and drill-down lists are counted by the database's day and checked by Python's: they must
+    agree at the edges (SQLite rounds a fraction to milliseconds, which pushed 23:59:59.9997 into the next day)."""
+    item = make_feedback(content="送餐太慢了", received_at=moment)
+    got = db.scalar(select(daily.china_text(db, Feedback.received_at)).where(Feedback.id == item.id))
+    second = db.scalar(select(daily.china_text(db, Feedback.received_at, "second")).where(Feedback.id == item.id))
+    assert got == daily.day_of(moment)
+    assert second == moment.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S")

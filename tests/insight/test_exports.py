@@ -224,3 +224,23 @@ def test_the_inbox_offers_the_export_of_its_current_filters(client, items):
     assert "/api/v1/feedback/export?channel=meituan&amp;format=xlsx" in page.text
     r = client.get("/api/v1/feedback/export?channel=meituan&format=xlsx")  # with the browser's cookie
     assert r.status_code == 200 and r.content[:2] == b"PK"
+
+
+def test_analysis_and_time_cells_are_the_items_own_values_in_its_order(client, db, make_feedback, admin_headers):
+    """The database formats the times and joins the aspects and keywords: the cells must read as the item's
+    analysis says, in its order, with unnamed or malformed aspects left out and a time never rounded up."""
+    item = make_feedback(content="房间很干净, 但是早餐很差", channel="meituan",
+                         received_at=datetime(2026, 11, 20, 15, 59, 59, 999_700, tzinfo=UTC))  # fmt: skip
+    bare = make_feedback(content="一般般吧", channel="meituan", received_at=DAY)
+    analysis = dict(item.analysis or {})
+    analysis["aspects"] = [{"aspect": "早餐", "sentiment": "negative"}, {"aspect": "", "sentiment": "positive"},
+                           "卫生", {"aspect": "卫生", "sentiment": "positive"}, {"aspect": "位置", "sentiment": None}]
+    analysis["keywords"] = ["早餐", "房间", "干净"]
+    item.analysis = analysis
+    bare.analysis = {**(bare.analysis or {}), "aspects": [], "keywords": []}
+    db.commit()
+    rows = {row[0]: row for row in _csv(client, admin_headers, "channel=meituan")[1:]}
+    assert rows[item.id][1] == "2026-11-20 23:59:59", "China time, cut to the second as Python does, not rounded"
+    assert rows[item.id][21] == "早餐:负面; 卫生:正面; 位置:"
+    assert rows[item.id][22] == "早餐、房间、干净"
+    assert rows[bare.id][21:23] == ["", ""]
