@@ -106,11 +106,12 @@ def count(session: Session, filters: FeedbackFilter) -> int:
     return session.scalar(select(func.count()).select_from(Feedback).where(*filter_conditions(filters))) or 0
 
 
-def record_export(session: Session, actor: object, fmt: str, filters: dict[str, str], rows: int) -> None:
-    """The audit entry of one export (who, which filters, how many rows); commits."""
+def record_export(session: Session, actor: object, fmt: str, filters: dict[str, str], rows: int,
+                  credential: dict[str, object] | None = None) -> None:  # fmt: skip
+    """The audit entry of one export (who, with which credential, which filters, how many rows); commits."""
     begin_write(session)
-    audit.record(session, actor, "feedback.export", "feedback", "export", None,
-                 {"format": fmt, "filters": filters, "rows": rows})  # fmt: skip
+    after = {"format": fmt, "filters": filters, "rows": rows} | ({"credential": credential} if credential else {})
+    audit.record(session, actor, "feedback.export", "feedback", "export", None, after)
     session.commit()
 
 

@@ -87,6 +87,7 @@ def _admit(request: Request, session: Session, user: User, record: ApiToken, sco
         accounts.record_token_use(record.id)
     session.info["actor"] = user.username  # who the audit log names for this request's changes
     request.state.token_scopes = scopes
+    request.state.credential = {"kind": record.kind, "id": record.id, "name": record.name}
     return user
 
 
@@ -163,6 +164,12 @@ def require_role(*roles: str) -> Callable[[User], User]:
 StaffUser = Annotated[User, Depends(require_role(*STAFF))]
 WriterUser = Annotated[User, Depends(require_role("agent", "supervisor", "csm", "admin"))]
 AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+
+def credential(request: Request) -> dict[str, object]:
+    """What the request signed in with, for an audit entry that must say more than the user: an integration
+    token acts as its owner, so the entry names the token too ({"kind": "integration", "id": 7, "name": "BI"})."""
+    return dict(getattr(request.state, "credential", {}))
 
 
 def token_scopes(request: Request) -> list[str]:

@@ -179,6 +179,19 @@ def test_every_export_is_audited_with_its_filters_and_row_count(client, db, item
     assert entry.actor == "admin"
     assert entry.after["rows"] == 4 and entry.after["filters"] == {"channel": "meituan"}
     assert entry.after["format"] == "csv"
+    assert entry.after["credential"]["kind"] == "login"
+
+
+def test_an_export_through_an_integration_token_names_the_token_in_the_audit_log(client, db, items, make_user):
+    """A token acts as its owner; the entry must still say which token took the data out."""
+    owner, _ = make_user("analyst")
+    headers = _integration_token(db, owner, ["feedback:read"])
+    _csv(client, headers, "channel=meituan")
+    db.rollback()
+    entry = db.scalars(select(AuditEntry).where(AuditEntry.action == "feedback.export")).one()
+    assert entry.actor == owner
+    assert entry.after["credential"]["kind"] == "integration"
+    assert entry.after["credential"]["name"] == f"crm-{owner}-feedback:read"
 
 
 def test_the_export_of_a_queue_view_holds_that_views_items_in_its_order(client, db, items, admin_headers):

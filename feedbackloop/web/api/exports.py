@@ -12,7 +12,7 @@ from feedbackloop.db import get_read_sessionmaker
 from feedbackloop.errors import ValidationFailed, unknown_values
 from feedbackloop.insight import exports
 from feedbackloop.lib.clock import clock
-from feedbackloop.web.deps import SessionDep, StaffUser, sees_contacts
+from feedbackloop.web.deps import SessionDep, StaffUser, credential, sees_contacts
 from feedbackloop.web.filters import InboxQuery
 from feedbackloop.workflow.queue import SORTS, VIEWS, view_filters
 
@@ -45,7 +45,7 @@ def export_feedback(
         raise ValidationFailed(f"筛选结果有 {rows:,} 条，超过 Excel 单表上限 {exports.XLSX_MAX_ROWS:,} 行。请缩小筛选范围，"
                                f"或改用 CSV 导出。 / {rows:,} rows exceed the {exports.XLSX_MAX_ROWS:,} rows an Excel sheet "
                                "holds: narrow the filters or export CSV.")  # fmt: skip
-    exports.record_export(session, user, format, filters, rows)
+    exports.record_export(session, user, format, filters, rows, credential(request))
     body = exports.stream(get_read_sessionmaker()(), format, query.filters, sees_contacts(request, user), sort)
     name = f"feedback-{clock.now().strftime('%Y%m%d-%H%M')}.{format}"
     return StreamingResponse(
