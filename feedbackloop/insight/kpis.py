@@ -562,3 +562,17 @@ def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
     hours, mins = divmod(round(value), 60)
     shown = [f"{n} {en if lang == 'en' else zh}" for n, zh, en in ((hours, "小时", "h"), (mins, "分", "min")) if n]
     return " ".join(shown) or ("0 min" if lang == "en" else "0 分")
+
+
+def human_change(change: float | None, unit: str, lang: str = "zh-CN") -> str:
+    """A change against the last period in the KPI's own unit: +3.2 个百分点, +5.0, -0.20, -1 小时 30 分."""
+    if change is None:
+        return ""
+    if unit == "percent":
+        return f"{change:+.1f} {'pts' if lang == 'en' else '个百分点'}"
+    if unit == "nps":
+        return f"{change:+.1f}"
+    if unit == "score":
+        return f"{change:+.2f}"
+    sign = "+" if change > 0 else "-" if change < 0 else ""
+    return sign + human(abs(change), unit, lang)

@@ -71,13 +71,13 @@ def _improvement_lines(report: PeriodReport) -> list[str]:
 
 def kpi_lines(data: dict[str, dict[str, Any]]) -> list[str]:
     """One line per KPI: value, n (marked below 30), target and whether it is met, change against the last period."""
-    from feedbackloop.insight.kpis import human
+    from feedbackloop.insight.kpis import human, human_change
 
     rows = []
     for k in data.values():
         target = f"目标 {'≥' if k['direction'] == 'higher' else '≤'} {human(k['target'], k['unit'])}" if k["target"] is not None else ""
         met = {True: "✓ 达标", False: "✗ 未达标", None: ""}[k["met"]]
-        change = f"较上期 {k['change']:+.1f}" if k["change"] is not None else ""
+        change = f"较上期 {human_change(k['change'], k['unit'])}" if k["change"] is not None else ""
         low = " (样本少于 30)" if k["low_n"] and k["value"] is not None else ""
         rows.append([k["name"], human(k["value"], k["unit"]), f"n={k['n']}{low}", target, met, change])
     return table(rows, "<>")
@@ -96,7 +96,7 @@ def as_html(report: PeriodReport, translate: Callable[..., str] | None = None, l
     first, last, previous_first, previous_last = report.days()
     context: dict[str, Any] = {"r": report, "first": first, "last": last, "previous_first": previous_first,
                                "previous_last": previous_last, "trend": TREND,
-                               "change": _points, "human": _human, "_": translate or _as_is, "lang": lang}  # fmt: skip
+                               "change": _points, "human": _human, "human_change": _human_change, "_": translate or _as_is, "lang": lang}  # fmt: skip
     return env.get_template("period_report.html").render(context)
 
 
@@ -108,6 +108,12 @@ def _human(value: float | None, unit: str) -> str:
     from feedbackloop.insight.kpis import human
 
     return human(value, unit)
+
+
+def _human_change(change: float | None, unit: str, lang: str) -> str:
+    from feedbackloop.insight.kpis import human_change
+
+    return human_change(change, unit, lang)
 
 
 RENDERERS = {"text": as_text, "json": as_json, "html": as_html}

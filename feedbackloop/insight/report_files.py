@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from feedbackloop.insight.kpis import human, human_change
 from feedbackloop.insight.periodic import PeriodReport
 from feedbackloop.insight.render import TREND, as_html
 from feedbackloop.lib.spreadsheet import text_cells
@@ -26,6 +27,13 @@ def as_pdf(report: PeriodReport) -> bytes:
     return bytes(HTML(string=as_html(report)).write_pdf(stylesheets=[CSS(string=PDF_CSS)]))
 
 
+UNITS = {"percent": "%", "nps": "NPS（−100 至 +100）", "score": "分（满分 7）", "minutes": "分钟"}
+
+
+def _number(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
 def _sheets(report: PeriodReport) -> dict[str, list[list[Any]]]:
     first, last, previous_first, previous_last = report.days()
     return {
@@ -34,6 +42,12 @@ def _sheets(report: PeriodReport) -> dict[str, list[list[Any]]]:
                  ["结束日期（含）", last, previous_last],
                  ["反馈总量", report.total, report.previous_total], ["已分析", report.analysed, ""],
                  ["已处理", report.handled, ""], ["未结", report.open, ""], ["重复", report.duplicates, ""]],
+        "指标": [["指标", "本期", "样本数", "目标", "是否达标", "上期", "变化", "本期数值", "上期数值", "单位"]]
+                + [[k["name"], human(k["value"], k["unit"]), k["n"],
+                    f"{'≥' if k['direction'] == 'higher' else '≤'} {human(k['target'], k['unit'])}" if k["target"] is not None else "",
+                    {True: "达标", False: "未达标", None: ""}[k["met"]], human(k["previous"], k["unit"]),
+                    human_change(k["change"], k["unit"]), _number(k["value"]), _number(k["previous"]), UNITS.get(k["unit"], "")]
+                   for k in report.kpis.values()],
         "渠道": [["渠道", "条数", "占比", "上期条数", "上期占比"]]
                 + [[c.label, c.count, c.share, c.previous_count, c.previous_share] for c in report.channels],
         "情感": [["情感", "条数", "占比", "上期条数", "上期占比"]]

@@ -150,3 +150,13 @@ def test_a_new_item_from_the_same_customer_turns_an_earlier_resolution_into_a_re
     got, _ = values(month)
     assert got["repeat_rate"] == 75.0  # A, B and now C
     assert got["handling_rate"] == 71.43  # 5 of 7 received
+
+
+@pytest.mark.parametrize(("change", "unit", "lang", "shown"), [
+    (12.5, "percent", "zh-CN", "+12.5 个百分点"), (-3.0, "percent", "en", "-3.0 pts"), (5.0, "nps", "zh-CN", "+5.0"),
+    (0.2, "score", "zh-CN", "+0.20"), (-90.0, "minutes", "zh-CN", "-1 小时 30 分"), (45.0, "minutes", "en", "+45 min"),
+    (0.0, "minutes", "zh-CN", "0 分"), (None, "minutes", "zh-CN", ""),
+])  # fmt: skip
+def test_a_change_is_shown_in_the_kpis_own_unit(change, unit, lang, shown):
+    """The report's and the KPI page's 变化: a duration change reads as hours and minutes, a share's as points."""
+    assert kpis.human_change(change, unit, lang) == shown

@@ -65,9 +65,16 @@ def test_the_pdf_carries_the_chinese_text_with_an_embedded_cjk_font(client, peri
 
 def test_the_xlsx_holds_the_tables_behind_the_report(client, period, admin_headers):
     book = load_workbook(io.BytesIO(_report(client, admin_headers, "xlsx").content))
-    assert book.sheetnames == ["概况", "渠道", "情感", "TOP问题", "改进建议", "改进计划"]
+    assert book.sheetnames == ["概况", "指标", "渠道", "情感", "TOP问题", "改进建议", "改进计划"]
     overview = {row[0]: row[1] for row in book["概况"].iter_rows(min_row=2, values_only=True)}
     assert overview["反馈总量"] == 6
+    kpis = _report(client, admin_headers, "json").json()["kpis"]
+    sheet = {row[0]: row for row in book["指标"].iter_rows(min_row=2, values_only=True)}
+    assert set(sheet) == {k["name"] for k in kpis.values()}
+    for k in kpis.values():
+        row = sheet[k["name"]]
+        assert row[2] == k["n"] and (row[7] if row[7] != "" else None) == k["value"], k["name"]
+    assert sheet["好评率"][9] == "%" and "分钟" in {row[9] for row in sheet.values()}
     issues = list(book["TOP问题"].iter_rows(min_row=2, values_only=True))
     assert any(row[1] == "送餐速度慢" and row[2] >= 4 and "太慢" in row[7] for row in issues)
     channels = {row[0]: row[1] for row in book["渠道"].iter_rows(min_row=2, values_only=True)}

@@ -56,7 +56,9 @@ def kpi_page(request: Request, session: SessionDep, user: StaffPage) -> Response
     lang = resolve_lang(request)
     order = MAIN + [k for k in data["kpis"] if k not in MAIN]
     tiles = [{"key": k, **data["kpis"][k], "shown": kpis.human(data["kpis"][k]["value"], data["kpis"][k]["unit"], lang),
-              "target_shown": kpis.human(data["kpis"][k]["target"], data["kpis"][k]["unit"], lang)} for k in order]  # fmt: skip
+              "target_shown": kpis.human(data["kpis"][k]["target"], data["kpis"][k]["unit"], lang),
+              "change_shown": kpis.human_change(data["kpis"][k]["change"], data["kpis"][k]["unit"], lang)}
+             for k in order]  # fmt: skip
     context: dict[str, Any] = {"data": data, "tiles": tiles, "main": set(MAIN), "channels": CHANNELS,
                                "problem_types": PROBLEM_TYPES, "customer_types": CUSTOMER_TYPES, "q": q,
                                "saved": q.get("saved"), "error": ""}  # fmt: skip
