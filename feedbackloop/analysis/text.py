@@ -8,6 +8,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from feedbackloop.lib import markup
+
 # Texts longer than this are cut before analysis: a hard cap keeps one pasted 1 MB document from
 # stalling a batch, while 20,000 characters (a long complaint letter) are still read in full, so
 # a legal threat at the end of a long text is not lost.
@@ -167,11 +169,11 @@ def to_simplified(text: str) -> str:
 
 
 def normalize(text: str | None) -> str:
-    """NFKC, simplified characters, lower-case, collapsed whitespace, length-capped, without an
-    appended business reply (see `customer_part`)."""
+    """Without markup (lib.markup), NFKC, simplified characters, lower-case, collapsed whitespace,
+    length-capped, without an appended business reply (see `customer_part`)."""
     if not text:
         return ""
-    text = unicodedata.normalize("NFKC", str(text))[:MAX_CHARS]
+    text = unicodedata.normalize("NFKC", markup.to_text(str(text)[: MAX_CHARS * 2]))[:MAX_CHARS]
     text = _SPACE.sub(" ", text).strip().lower()
     text = to_simplified(text) if text else ""
     return customer_part(text)

@@ -24,6 +24,7 @@ from feedbackloop.db import begin_write, session_scope
 from feedbackloop.feedback import services as feedback_services
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
+from feedbackloop.lib import markup
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow.models import Reply
 from feedbackloop.workflow.services import add_history, notify, transition
@@ -103,7 +104,7 @@ def _text_of(msg: Any) -> str:
         return ""
     text = part.get_content()
     if part.get_content_type() == "text/html":
-        text = re.sub(r"<[^>]+>", " ", text)
+        text = markup.to_text(text)
     # Drop the quoted earlier mail below the customer's answer.
     lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith(">")]
     return "\n".join(lines).strip()[:MAX_BODY]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from feedbackloop.lib.textnorm import is_vague
 
@@ -86,3 +87,35 @@ def test_batch_lookups_span_more_keys_than_one_in_list(db):
         assert (by_id[fid].duplicate_of, by_id[fid].duplicate_kind) == (original, "exact")
     for original, fid in zip(first.created, near.created, strict=True):
         assert (by_id[fid].duplicate_of, by_id[fid].duplicate_kind) == (original, "near")
+
+
+MARKED_UP = ('<div style="color:red"><p>APP 闪退&nbsp;无法登录</p><br/><span>更新后一直这样</span></div>'
+             "<style>.x{color:blue}</style><!-- 客服备注 -->")  # fmt: skip
+
+
+def test_markup_never_becomes_a_keyword_a_mention_or_a_theme_word(client, admin_headers, db):
+    """A platform export or an HTML mail carries tags and entities: the stored text keeps them (pages escape
+    it), the analysis reads the words only."""
+    from feedbackloop.feedback.facets import FeedbackFacet
+    from feedbackloop.feedback.models import Feedback
+
+    r = client.post("/api/v1/feedback", json={"content": MARKED_UP, "channel": "api"}, headers=admin_headers)
+    assert r.status_code in (200, 201), r.text
+    item = db.get(Feedback, r.json()["id"])
+    assert item is not None and item.content == MARKED_UP and item.analysis
+    words = set(item.analysis["keywords"]) | {w for ws in item.analysis["mentions"].values() for w in ws}
+    words |= set(db.scalars(select(FeedbackFacet.value).where(FeedbackFacet.feedback_id == item.id)))
+    assert "闪退" in words
+    assert not words & {"div", "p", "br", "span", "nbsp", "style", "color", "red", "blue", "客服备注"}, words
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ("<p>送餐太慢</p><br>饭都凉了&nbsp;&amp;难吃", " 送餐太慢\n\n饭都凉了\xa0&难吃"),
+    ("价格<100元, 1 < 2, AT&T 的卡, 5>3", "价格<100元, 1 < 2, AT&T 的卡, 5>3"),  # not markup: kept
+    ("<script>alert(1)</script>好评", " 好评"),
+    ("&#x4f60;&#22909;", "你好"),
+])  # fmt: skip
+def test_only_unmistakable_markup_is_taken_out(raw, text):
+    from feedbackloop.lib.markup import to_text
+
+    assert to_text(raw) == text
