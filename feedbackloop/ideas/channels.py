@@ -23,19 +23,20 @@ class DeliveryFailed(FeedbackLoopError):
     retry_after = 60
 
 
-# An SMS sender that replaces the provider (phone, text) → None, raising on failure; None: the provider.
-sms_sender: Callable[[str, str], None] | None = None
+# An SMS sender that replaces the provider (phone, content, link, code) → None, raising on failure; None: the
+# provider. A Chinese SMS is a provider template whose variables we fill: content (≤ 35 characters), link, code.
+sms_sender: Callable[[str, str, str, str], None] | None = None
 
 
-def _provider_sms(phone: str, text: str) -> None:
+def _provider_sms(phone: str, text: str, link: str, code: str) -> None:
     from feedbackloop.workflow.channels import send_to_customer
 
-    delivery = send_to_customer(phone, text, "", channel="sms", reference="idea")
+    delivery = send_to_customer(phone, text, link, channel="sms", reference=code)
     if delivery.state != "sent":
         raise DeliveryFailed(f"短信发送失败，请稍后再试 / could not send the text message ({delivery.error})")
 
 
-def _sender() -> Callable[[str, str], None] | None:
+def _sender() -> Callable[[str, str, str, str], None] | None:
     from feedbackloop.workflow.channels import sms_adapter
 
     if sms_sender is not None:
@@ -63,12 +64,13 @@ def send_email(to: str, subject: str, body: str) -> None:
         raise DeliveryFailed(f"邮件发送失败，请稍后再试 / could not send the mail ({type(exc).__name__})") from exc
 
 
-def send_sms(phone: str, text: str) -> None:
+def send_sms(phone: str, text: str, link: str = "", code: str = "idea") -> None:
+    """One text message: `text` fills the template's content variable, `link` its link, `code` its code."""
     sender = _sender()
     if sender is None:
         raise ChannelUnavailable(_NO_SMS)
     try:
-        sender(phone, text)
+        sender(phone, text, link, code)
     except FeedbackLoopError:
         raise
     except Exception as exc:  # a provider's own errors: the caller retries later
@@ -79,11 +81,11 @@ def send_code(kind: str, contact: str, code: str, lang: str | None = None) -> No
     """Send a one-time voting code, in the customer's language (zh-CN unless "en")."""
     if lang == "en":
         text = f"Your voting code is {code}, valid for 10 minutes. If you did not ask for it, ignore this message."
-        subject, mail_body, sms = "Your voting code", text, f"[FeedbackLoop] {text}"
+        subject, mail_body, sms = "Your voting code", text, f"Voting code {code}, valid 10 min"
     else:
         text = f"您的投票验证码是 {code}，10 分钟内有效。如非本人操作请忽略。"
-        subject, mail_body, sms = "投票验证码", text, f"【FeedbackLoop】{text}"
+        subject, mail_body, sms = "投票验证码", text, f"您的投票验证码 {code}，10 分钟内有效"
     if kind == "email":
         send_email(contact, subject, mail_body)
     else:
-        send_sms(contact, sms)
+        send_sms(contact, sms, code=code)

@@ -23,11 +23,13 @@ from feedbackloop.ideas.services import feedback_identity, public_view
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
 from feedbackloop.lib.clock import clock
+from feedbackloop.workflow.channels.aliyun_sms import VARIABLE_MAX
 from feedbackloop.workflow.replies import customer_lang, text_lang
 
 log = logging.getLogger(__name__)
 SHIPPED_PLAN = ("shipped", "verified")
 MAX_ATTEMPTS = 5
+SMS_CONTENT_MAX = VARIABLE_MAX  # the providers' limit of one template variable
 # The plan's life cycle as the board shows it on the plan's ideas.
 IDEA_STATUS_FOR_PLAN = {"planned": "planned", "in_progress": "in_progress", "shipped": "shipped",
                         "verified": "shipped"}  # fmt: skip
@@ -161,32 +163,49 @@ def _message(role: str, channel: str, headline: str, reply: str, link: str, unsu
              lang: str = "zh-CN") -> tuple[str, str]:  # fmt: skip
     """The notice's subject and text, in the customer's language (each version complete in itself)."""
     stop = f"{_base()}/ideas/unsubscribe/{unsub}"
-    if lang == "en":
-        return _message_en(role, channel, headline, reply, f"{link.replace('#', '?lang=en#', 1)}", f"{stop}?lang=en")
-    if role == "customer":
-        title = "您反馈的问题已在新版本中修复，欢迎体验"
-        lead = f"您说，我们做：您反馈的问题「{headline}」已在新版本中修复（已上线），欢迎体验。"
+    en, customer = lang == "en", role == "customer"
+    if en:
+        link, stop = link.replace("#", "?lang=en#", 1) if "#" in link else f"{link}?lang=en", f"{stop}?lang=en"
+        title = ("What you reported is fixed in our new version" if customer
+                 else f"An idea you voted for has shipped: {headline}"[:200])  # fmt: skip
+        lead = (f"You said, we did: what you reported (“{headline}”) is fixed in our new version. Try it out!"
+                if customer else f"You said, we did: the idea you voted for, “{headline}”, has shipped. Try it out!")  # fmt: skip
     else:
-        title = f"您支持的想法已上线：{headline}"[:200]
-        lead = f"您说，我们做：您投票支持的想法「{headline}」已上线，欢迎体验。"
+        title = "您反馈的问题已在新版本中修复，欢迎体验" if customer else f"您支持的想法已上线：{headline}"[:200]
+        lead = (f"您说，我们做：您反馈的问题「{headline}」已在新版本中修复（已上线），欢迎体验。" if customer
+                else f"您说，我们做：您投票支持的想法「{headline}」已上线，欢迎体验。")  # fmt: skip
     if channel == "sms":
-        return title, f"【FeedbackLoop】{lead}详情：{link} 退订：{stop}"
-    parts = [lead, reply, f"查看「您说，我们做」：{link}", "", f"不想再收到此类通知？退订：{stop}"]
+        pattern = (("Fixed: {}" if customer else "Now live: {}") if en
+                   else ("您反馈的问题「{}」已修复上线" if customer else "您支持的想法「{}」已上线"))  # fmt: skip
+        return title, sms_body(pattern, headline, _with_unsubscribe(link, unsub))
+    if en:
+        reply = reply if reply and text_lang(reply) == "en" else ""  # the team's answer only where it is in English
+        parts = [lead, reply, f"See “You said, we did”: {link}", "", f"Rather not get these notices? Unsubscribe: {stop}"]
+    else:
+        parts = [lead, reply, f"查看「您说，我们做」：{link}", "", f"不想再收到此类通知？退订：{stop}"]
     return title, "\n".join(p for p in parts if p is not None)
 
 
-def _message_en(role: str, channel: str, headline: str, reply: str, link: str, stop: str) -> tuple[str, str]:
-    if role == "customer":
-        title = "What you reported is fixed in our new version"
-        lead = f"You said, we did: what you reported (“{headline}”) is fixed in our new version. Try it out!"
-    else:
-        title = f"An idea you voted for has shipped: {headline}"[:200]
-        lead = f"You said, we did: the idea you voted for, “{headline}”, has shipped. Try it out!"
-    if channel == "sms":
-        return title, f"[FeedbackLoop] {lead} Details: {link} Unsubscribe: {stop}"
-    reply = reply if reply and text_lang(reply) == "en" else ""  # the team's answer only where it is in English
-    parts = [lead, reply, f"See “You said, we did”: {link}", "", f"Rather not get these notices? Unsubscribe: {stop}"]
-    return title, "\n".join(p for p in parts if p is not None)
+def sms_body(pattern: str, headline: str, link: str) -> str:
+    """A text message as the providers take it: China's SMS are templates registered with the provider
+    (its 【签名】, the fixed words and 回T退订 are in the template), and we fill a content variable of at most
+    SMS_CONTENT_MAX characters and a link variable. Stored as "content\nlink"; `sms_parts` splits it again.
+    The headline is shortened to fit, so the message always says what happened ("…已上线")."""
+    room = SMS_CONTENT_MAX - len(pattern.format(""))
+    short = headline if len(headline) <= room else headline[: max(room - 1, 1)] + "…"
+    return f"{pattern.format(short)}\n{link}"
+
+
+def sms_parts(body: str) -> tuple[str, str]:
+    content, _, link = body.partition("\n")
+    return content, link
+
+
+def _with_unsubscribe(link: str, unsub: str) -> str:
+    """The changelog link that also offers to unsubscribe (a text message holds one link only)."""
+    page, _, anchor = link.partition("#")
+    joiner = "&" if "?" in page else "?"
+    return f"{page}{joiner}u={unsub}" + (f"#{anchor}" if anchor else "")
 
 
 # --- Delivering ------------------------------------------------------------------------------------------
@@ -224,7 +243,7 @@ def _send_one(notice: Notice) -> str | None:
         if notice.channel == "email":
             channels.send_email(notice.address or "", notice.title, notice.body)
         else:
-            channels.send_sms(notice.address or "", notice.body)
+            channels.send_sms(notice.address or "", *sms_parts(notice.body))
     except FeedbackLoopError as exc:
         log.warning("idea notice %s failed: %s", notice.id, exc.message)
         return exc.message

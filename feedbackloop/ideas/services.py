@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session
 
 from feedbackloop import audit
 from feedbackloop.db import begin_write, rows_changed
-from feedbackloop.errors import AuthenticationFailed, Conflict, NotFound, RateLimited, ValidationFailed
+from feedbackloop.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas import identity, queue, search
 from feedbackloop.ideas.models import (
@@ -247,13 +254,24 @@ def feedback_identity(secret: str, record: Feedback) -> tuple[str, str]:
     return identity.identity_hash(secret, kind, canonical), kind
 
 
+# Channels whose status link is shown on the spot to whoever filled in the form (the public form's and the QR
+# form's thank-you page): holding it proves nobody's identity, and anyone can fill in the form again and again,
+# with anyone's phone or e-mail. Their submitters vote with a code. Other items' links reach only the customer
+# (the acknowledgement mail or text, the CRM, the platform), so they identify them.
+SELF_SERVED_CHANNELS = frozenset({"web_form", "qr"})
+_FORM_LINK = ("通过网页或二维码表单提交的反馈，其进度链接不能用于投票：请用手机号或邮箱验证码投票，每人一票 / "
+              "a status link from the web or QR form cannot vote: verify your phone or e-mail with a code")  # fmt: skip
+
+
 def voter_by_status_token(session: Session, status_token: str) -> Voter:
     """The voter behind the status link of their own feedback (the token of /s/<token>); in the caller's
-    transaction."""
+    transaction. Refused for items of SELF_SERVED_CHANNELS and for erased items."""
     secret = identity.installation_secret(session)
     record = session.scalar(select(Feedback).where(Feedback.status_token == status_token)) if status_token else None
     if record is None:
         raise AuthenticationFailed("状态链接无效 / this status link is not valid", code="invalid_status_token")
+    if record.channel in SELF_SERVED_CHANNELS:
+        raise PermissionDenied(_FORM_LINK, code="verify_to_vote")
     ident, kind = feedback_identity(secret, record)
     return _voter(session, ident, kind, None, record.id)
 

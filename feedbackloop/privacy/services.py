@@ -114,6 +114,7 @@ def erase_customer(session: Session, actor: object, contact: str) -> dict[str, A
                     setattr(item, field, ERASED)
             item.analysis = None
             item.consent_public = False
+            item.status_token = None  # the status link opens nothing and votes no more
         facets.drop(session, ids)  # keywords and aspects come from the erased text
         for attachment in session.scalars(select(Attachment).where(Attachment.feedback_id.in_(ids))):
             (storage_dir() / attachment.stored_name).unlink(missing_ok=True)

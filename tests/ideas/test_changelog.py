@@ -4,8 +4,10 @@ and, once verified, the measured effect; unsubscribing stops it."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from idea_helpers import SLOW, new_idea, slow_delivery, status_token_of, verified_token
@@ -162,3 +164,12 @@ def test_with_an_sms_provider_the_phone_only_customer_is_texted(client, admin_he
         assert [n.state for n in phone] == ["sent"]
         texts = server.of("aliyun")
         assert len(texts) == 1 and texts[0].signature_ok and texts[0].params["PhoneNumbers"] == "13912345678"
+        # The template's variables, each within the provider's 35 characters: the content still says what
+        # happened (not cut before 已上线), and the one link opens the changelog and offers to unsubscribe.
+        variables = json.loads(texts[0].params["TemplateParam"])
+        assert len(variables["content"]) <= 35 and variables["content"].endswith("已修复上线"), variables
+        assert "/changelog" in variables["link"] and "u=" in variables["link"]
+        link = urlsplit(variables["link"])
+        page = client.get(f"{link.path}?{link.query}")
+        assert page.status_code == 200 and 'data-testid="unsubscribe-offer"' in page.text
+        assert 'data-testid="unsubscribe-offer"' not in client.get(f"{link.path}?u=1.{'0' * 32}").text

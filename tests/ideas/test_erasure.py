@@ -17,7 +17,7 @@ from feedbackloop.ideas.models import Notice, Subscription, VerificationCode, Vo
 def texts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """A text-message channel that keeps what it was given (phone, text)."""
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(channels, "sms_sender", lambda phone, text: sent.append((phone, text)))
+    monkeypatch.setattr(channels, "sms_sender", lambda phone, text, link, code: sent.append((phone, f"{text} {link}")))
     return sent
 
 

@@ -82,7 +82,7 @@ def test_a_linked_customer_who_wrote_in_english_is_told_in_english(client, admin
 @pytest.fixture
 def texts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(channels, "sms_sender", lambda phone, text: sent.append((phone, text)))
+    monkeypatch.setattr(channels, "sms_sender", lambda phone, text, link, code: sent.append((phone, f"{text} {link}")))
     return sent
 
 
@@ -90,7 +90,7 @@ def test_an_english_phone_voter_gets_english_texts(client, admin_headers, texts,
     idea = new_idea(client, admin_headers, "Child seats in every car")
     r = client.post("/api/v1/public/ideas/verify", json={"contact": "13900003333", "lang": "en"})
     assert r.status_code == 202
-    assert texts[-1][1].startswith("[FeedbackLoop] Your voting code is ") and not CJK.search(texts[-1][1])
+    assert texts[-1][1].startswith("Voting code ") and not CJK.search(texts[-1][1])
     code = re.search(r"(\d{6})", texts[-1][1]).group(1)
     token = client.post(f"/api/v1/public/ideas/verify/{r.json()['challenge']}", json={"code": code}).json()["voter_token"]
     client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"voter_token": token, "lang": "en"})
@@ -98,7 +98,8 @@ def test_an_english_phone_voter_gets_english_texts(client, admin_headers, texts,
     db.rollback()
     notify.deliver(db)
     phone, text = texts[-1]
-    assert phone == "13900003333" and "has shipped" in text and "Unsubscribe:" in text and not CJK.search(text)
+    assert phone == "13900003333" and text.startswith("Now live: Child seats") and not CJK.search(text)
+    assert "lang=en" in text and "u=" in text  # the link: the English changelog, offering to unsubscribe
 
 
 def test_the_english_board_page_sends_an_english_code(client, admin_headers, mailbox):

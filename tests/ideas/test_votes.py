@@ -96,6 +96,39 @@ def test_the_status_link_of_ones_own_feedback_is_an_identity(client, idea, make_
     assert _votes_in_db(db, idea["id"]) == (1, 1)
 
 
+def _form_status_token(client, content: str, contact: str = "") -> str:  # type: ignore[no-untyped-def]
+    """Fill in the public form as anyone can, and read the status link off the thank-you page."""
+    import re
+
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/f").text).group(1)
+    page = client.post("/f", data={"csrf_token": csrf, "content": content, "contact": contact}, follow_redirects=True)
+    return re.search(r"/s/([A-Za-z0-9_\-]+)", page.text).group(1)
+
+
+def test_a_status_link_from_the_public_form_cannot_vote_or_stand_in_for_someone(client, idea, mailbox, db):
+    """The thank-you page shows the link to whoever filled in the form, with whatever contact they typed: it
+    neither mints voters (fill the form again, vote again) nor votes as the owner of that e-mail."""
+    for n in range(3):
+        token = _form_status_token(client, f"灌票第 {n} 次", contact="erin@example.com")
+        r = client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"status_token": token})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "verify_to_vote", r.text
+        assert "验证码" in r.json()["error"]["message"]
+    assert _votes_in_db(db, idea["id"]) == (0, 0)
+    # Erin herself still votes, once, with a code sent to her address.
+    voter_token = verified_token(client, mailbox, "erin@example.com")
+    assert client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"voter_token": voter_token}).status_code == 201
+
+
+def test_an_erased_customers_status_link_votes_no_more(client, idea, make_feedback, admin_headers, db):
+    record = make_feedback(content="晚上用太刺眼了", contact="bob@example.com")
+    token = status_token_of(db, record)
+    assert client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"status_token": token}).status_code == 201
+    r = client.post("/api/v1/privacy/erase", json={"contact": "bob@example.com", "confirm": True}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    again = client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"status_token": token})
+    assert again.status_code == 401 and client.get(f"/s/{token}").status_code == 404
+
+
 def test_a_thousand_votes_from_one_client_and_forged_identities_count_once(client, idea, mailbox, db, monkeypatch):
     """One client replays its own token 1,000 times and forges voter tokens, status tokens and signatures:
     only its one verified vote counts, first refused with 409/401, then with 429 once past its budget."""

@@ -71,6 +71,10 @@ _EN = {
     "您不会再收到想法上线的通知，我们也已删除您的联系方式。":
     "You will get no more notices, and we have deleted your contact details.",
     "退订想法上线通知？": "Stop notices when ideas ship?", "确认退订": "Unsubscribe",
+    "退订链接无效": "This unsubscribe link is not valid",
+    "请使用通知中的完整链接；如仍无法退订，请回复通知邮件告诉我们。":
+    "Use the whole link from the notice; if that does not work, reply to the notice mail and tell us.",
+    "不想再收到想法上线的短信？": "Rather not get texts when ideas ship?", "退订": "Unsubscribe",
     "根据您的反馈完成的改进。": "Improvements made because you asked for them.",
     "{n} 条反馈提出": "asked for in {n} feedback items", "{n} 票支持": "{n} votes",
     "相关投诉下降 {n}%": "related complaints down {n}%", "相关投诉上升 {n}%": "related complaints up {n}%",
@@ -216,9 +220,12 @@ def _safe_next(value: str) -> str:
 
 
 @router.get("/ideas/unsubscribe/{token}", dependencies=Reads)
-def unsubscribe_page(token: str, request: Request) -> Response:
-    """Asks before it unsubscribes (mail scanners follow links)."""
-    return render(request, "public/idea_unsubscribe.html", {"token": token, "done": False})
+def unsubscribe_page(token: str, request: Request, session: SessionDep) -> Response:
+    """Asks before it unsubscribes (mail scanners follow links); a link that is not valid says so at once."""
+    valid = identity.voter_of_unsubscribe(identity.installation_secret(session), token) is not None
+    session.commit()
+    return render(request, "public/idea_unsubscribe.html", {"token": token, "done": False, "invalid": not valid},
+                  status=200 if valid else 404)  # fmt: skip
 
 
 @router.post("/ideas/unsubscribe/{token}", dependencies=Writes)
@@ -269,9 +276,13 @@ def subscribe_page(idea_id: DbId, request: Request, session: SessionDep) -> Resp
 
 
 @router.get("/changelog", dependencies=Reads)
-def changelog_page(request: Request, session: SessionDep) -> Response:
-    """您说，我们做: what shipped because customers asked, with the measured effect once verified."""
-    return render(request, "public/changelog.html", {"entries": notify.changelog(session)})
+def changelog_page(request: Request, session: SessionDep, u: Annotated[str, Query(max_length=80)] = "") -> Response:
+    """您说，我们做: what shipped because customers asked, with the measured effect once verified. A text
+    message's link carries the reader's unsubscribe token (`u`): the page then offers to unsubscribe."""
+    secret = identity.installation_secret(session)
+    offer = u if u and identity.voter_of_unsubscribe(secret, u) is not None else ""
+    session.commit()
+    return render(request, "public/changelog.html", {"entries": notify.changelog(session), "unsubscribe": offer})
 
 
 # --- Staff -----------------------------------------------------------------------------------------------
