@@ -29,6 +29,7 @@ from feedbackloop.workflow.replies import customer_lang, text_lang
 log = logging.getLogger(__name__)
 SHIPPED_PLAN = ("shipped", "verified")
 MAX_ATTEMPTS = 5
+PUBLIC_EFFECT_DAYS = 7  # the changelog shows a measured effect once a week after shipping is in
 SMS_CONTENT_MAX = VARIABLE_MAX  # the providers' limit of one template variable
 # The plan's life cycle as the board shows it on the plan's ideas.
 IDEA_STATUS_FOR_PLAN = {"planned": "planned", "in_progress": "in_progress", "shipped": "shipped",
@@ -286,9 +287,17 @@ def changelog(session: Session, limit: int = 50) -> list[dict[str, Any]]:
                             .order_by(ImprovementPlan.shipped_at.desc()).limit(limit))  # fmt: skip
     for plan in plans:
         ideas = [i for i in _plan_ideas(session, plan.id) if i.moderation == "published"]
-        change = improvements.review(session, plan).volume_change if plan.status == "verified" else None
-        entries.append(_entry(f"plan-{plan.id}", plan.title, ideas, plan.shipped_at,
-                              len(asked_for(session, plan, ideas)), change, plan.status == "verified"))  # fmt: skip
+        change, measuring = None, False
+        if plan.status == "verified":
+            review = improvements.review(session, plan)
+            # A public claim needs a week of after-data: "下降 100%" an hour after shipping measures nothing.
+            if review.partial or review.days < PUBLIC_EFFECT_DAYS or review.volume_change is None:
+                measuring = review.stage == "review"
+            else:
+                change = review.volume_change
+        entry = _entry(f"plan-{plan.id}", plan.title, ideas, plan.shipped_at, len(asked_for(session, plan, ideas)),
+                       change, plan.status == "verified")  # fmt: skip
+        entries.append(entry | {"measuring": measuring})
     alone = session.scalars(select(Idea).where(Idea.status == "shipped", Idea.plan_id.is_(None),
                                                Idea.moderation == "published")
                             .order_by(Idea.shipped_at.desc()).limit(limit))  # fmt: skip
@@ -305,7 +314,7 @@ def _entry(anchor: str, title: str, ideas: list[Idea], shipped_at: Any, asked: i
             "votes": sum(i.vote_count for i in ideas), "effect": effect_text(change),
             "effect_percent": None if change is None else round(change * 100), "verified": verified,
             "text": next((i.public_reply for i in ideas if i.public_reply), ""),
-            "ideas": [public_view(i) for i in ideas]}  # fmt: skip
+            "ideas": [public_view(i) for i in ideas], "measuring": False}  # fmt: skip
 
 
 def outbox(session: Session, limit: int = 200) -> dict[str, Any]:

@@ -127,6 +127,7 @@ class ChangelogEntry(BaseModel):
     effect: str | None
     effect_percent: int | None
     verified: bool
+    measuring: bool = Field(default=False, description="已验证，但上线不足 7 天：效果尚在评估，暂不公布")
     text: str
     ideas: list[IdeaPublic]
 

@@ -31,6 +31,7 @@ from feedbackloop.ideas.services import recount
 from feedbackloop.insight import improvements
 from feedbackloop.insight.models import ImprovementPlan
 from feedbackloop.lib.clock import clock
+from feedbackloop.lib.masking import mask_pii_in_text
 
 EDITABLE = ("title", "description", "status", "public_reply", "internal_note", "owner_id", "plan_id", "theme_key")
 THEME_DAYS = 30
@@ -46,10 +47,13 @@ def get_idea(session: Session, idea_id: int) -> Idea:
 
 
 def staff_view(session: Session, idea: Idea) -> dict[str, Any]:
-    """Everything staff see of an idea, the internal note and moderation included."""
+    """Everything staff see of an idea, the internal note and moderation included. Phone numbers and e-mail
+    addresses a customer wrote into the idea are masked (138****8000) for every role: no idea work needs them,
+    and the moderator still sees that personal data is there."""
     linked = session.scalar(select(func.count()).where(IdeaFeedback.idea_id == idea.id)) or 0
     return {
-        "id": idea.id, "title": idea.title, "description": idea.description, "status": idea.status,
+        "id": idea.id, "title": mask_pii_in_text(idea.title), "description": mask_pii_in_text(idea.description or ""),
+        "status": idea.status,
         "status_label": idea.status_label, "moderation": idea.moderation,
         "moderation_label": MODERATION.get(idea.moderation, idea.moderation),
         "moderation_reason": idea.moderation_reason, "public_reply": idea.public_reply,
@@ -164,7 +168,8 @@ def moderate_comment(session: Session, vote_id: int, publish: bool) -> dict[str,
 def comments(session: Session, idea_id: int) -> list[dict[str, Any]]:
     get_idea(session, idea_id)
     rows = session.scalars(select(Vote).where(Vote.idea_id == idea_id, Vote.comment.is_not(None)).order_by(Vote.id))
-    return [{"id": v.id, "text": v.comment, "published": v.comment_published, "at": v.created_at} for v in rows]
+    return [{"id": v.id, "text": mask_pii_in_text(v.comment or ""), "published": v.comment_published, "at": v.created_at}
+            for v in rows]  # fmt: skip
 
 
 def pending_comments(session: Session, limit: int = 100) -> list[dict[str, Any]]:
@@ -173,7 +178,8 @@ def pending_comments(session: Session, limit: int = 100) -> list[dict[str, Any]]
                            .join(Idea, Idea.id == Vote.idea_id)
                            .where(Vote.comment.is_not(None), Vote.comment_published.is_(False))
                            .order_by(Vote.id).limit(limit))  # fmt: skip
-    return [{"id": i, "idea_id": idea, "text": text, "at": at, "idea": title} for i, idea, text, at, title in rows]
+    return [{"id": i, "idea_id": idea, "text": mask_pii_in_text(text or ""), "at": at, "idea": mask_pii_in_text(title)}
+            for i, idea, text, at, title in rows]  # fmt: skip
 
 
 def merge(session: Session, source_id: int, target_id: int) -> dict[str, Any]:
@@ -318,6 +324,11 @@ def link_plan(session: Session, idea_id: int, plan_id: int | None, plan_fields: 
     _sync_task(session, idea)
     plan_priority.refresh_many(session, [before_plan, plan_id])  # its votes and feedback now count for the plan
     session.commit()
+    # The idea takes the plan's stage (开发中, 已上线) as when the plan moves: linked to a plan that has already
+    # shipped, its voters and linked customers are told now (those told before for this plan are skipped).
+    for hook in improvements.after_status_hooks:
+        hook(plan_id)
+    session.refresh(idea)
     return staff_view(session, idea)
 
 

@@ -85,7 +85,12 @@ def test_the_changelog_shows_the_count_and_once_verified_the_effect(client, admi
     slow_delivery(db, make_feedback, T0 + timedelta(days=1), None, 9)  # 4 before → 1 after: −75%
     _ship(client, admin_headers, shipped_setup["plan"]["id"], "verified")
     entry = client.get("/api/v1/public/changelog").json()[0]
-    assert entry["verified"] and entry["effect"] == "相关投诉下降 75%"
+    # Four days of after-data make no public claim yet: the page says the effect is being measured.
+    assert entry["verified"] and entry["effect"] is None and entry["measuring"]
+    assert 'data-testid="measuring"' in client.get("/changelog").text
+    clock.freeze(T0 + timedelta(days=8))
+    entry = client.get("/api/v1/public/changelog").json()[0]
+    assert entry["verified"] and entry["effect"] == "相关投诉下降 75%" and not entry["measuring"]
     page = client.get("/changelog")
     assert "相关投诉下降 75%" in page.text and "5 条反馈提出" in page.text
     assert "骑手调度优化" in page.text and "查看想法 · 送餐速度太慢" in page.text
@@ -173,3 +178,18 @@ def test_with_an_sms_provider_the_phone_only_customer_is_texted(client, admin_he
         page = client.get(f"{link.path}?{link.query}")
         assert page.status_code == 200 and 'data-testid="unsubscribe-offer"' in page.text
         assert 'data-testid="unsubscribe-offer"' not in client.get(f"{link.path}?u=1.{'0' * 32}").text
+
+
+def test_an_idea_linked_to_a_plan_that_has_shipped_shows_it_and_tells_its_voters(client, admin_headers, mailbox, db):
+    team = client.post("/api/v1/teams", json={"name": "产品团队"}, headers=admin_headers).json()
+    plan = client.post("/api/v1/improvements", headers=admin_headers,
+                       json={"title": "夜间模式", "team_id": team["id"], "theme_keys": [SLOW]}).json()  # fmt: skip
+    _ship(client, admin_headers, plan["id"])
+    idea = new_idea(client, admin_headers, "增加深色主题")
+    token = verified_token(client, mailbox, "late@example.com")
+    assert client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"voter_token": token}).status_code == 201
+    mailbox.messages.clear()
+    r = client.post(f"/api/v1/ideas/{idea['id']}/plan", json={"plan_id": plan["id"]}, headers=admin_headers)
+    assert r.status_code == 200 and r.json()["status"] == "shipped", r.text
+    assert [str(m["To"]) for m in mailbox.messages] == ["late@example.com"]
+    assert "已上线" in str(mailbox.messages[0]["Subject"])

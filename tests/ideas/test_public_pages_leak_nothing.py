@@ -85,3 +85,17 @@ def test_no_public_page_shows_an_internal_field(client, admin_headers, make_user
     assert "送餐速度太慢" in seen["/ideas"] and "已优化骑手调度" in seen["/ideas/{idea}"]
     assert "公开的附议" in seen["/ideas/{idea}"] and "骑手调度" not in seen["/ideas"].replace("已优化骑手调度", "")
     assert "送餐速度太慢" in seen["/changelog"]
+
+
+def test_staff_see_the_contacts_a_customer_wrote_into_an_idea_masked(client, admin_headers, mailbox, make_user):
+    """As on feedback items: a product manager works with the idea, not the customer's phone or e-mail."""
+    idea = new_idea(client, admin_headers, "夜间模式 请联系 13800138000", "邮箱 zed@example.com，电话 13900001111")
+    token = verified_token(client, mailbox, "cosign@example.com")
+    client.post(f"/api/v1/public/ideas/{idea['id']}/votes", json={"voter_token": token, "comment": "打我 13700002222"})
+    name, password = make_user("product_manager")
+    pm = headers_for(client, name, password)
+    shown = client.get(f"/api/v1/ideas/{idea['id']}", headers=pm).text + client.get(
+        f"/api/v1/ideas/{idea['id']}/comments", headers=pm).text + client.get("/api/v1/ideas", headers=pm).text
+    for raw in ("13800138000", "zed@example.com", "13900001111", "13700002222"):
+        assert raw not in shown, raw
+    assert "138****8000" in shown

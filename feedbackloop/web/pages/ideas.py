@@ -72,6 +72,7 @@ _EN = {
     "You will get no more notices, and we have deleted your contact details.",
     "退订想法上线通知？": "Stop notices when ideas ship?", "确认退订": "Unsubscribe",
     "退订链接无效": "This unsubscribe link is not valid",
+    "效果评估中：上线满 7 天后公布": "Effect being measured: published a week after shipping",
     "请使用通知中的完整链接；如仍无法退订，请回复通知邮件告诉我们。":
     "Use the whole link from the notice; if that does not work, reply to the notice mail and tell us.",
     "不想再收到想法上线的短信？": "Rather not get texts when ideas ship?", "退订": "Unsubscribe",
