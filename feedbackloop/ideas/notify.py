@@ -170,11 +170,11 @@ def _message(role: str, channel: str, headline: str, reply: str, link: str, unsu
         title = ("What you reported is fixed in our new version" if customer
                  else f"An idea you voted for has shipped: {headline}"[:200])  # fmt: skip
         lead = (f"You said, we did: what you reported (“{headline}”) is fixed in our new version. Try it out!"
-                if customer else f"You said, we did: the idea you voted for, “{headline}”, has shipped. Try it out!")  # fmt: skip
+                if customer else f"You said, we did: the idea you backed, “{headline}”, has shipped. Try it out!")  # fmt: skip
     else:
         title = "您反馈的问题已在新版本中修复，欢迎体验" if customer else f"您支持的想法已上线：{headline}"[:200]
         lead = (f"您说，我们做：您反馈的问题「{headline}」已在新版本中修复（已上线），欢迎体验。" if customer
-                else f"您说，我们做：您投票支持的想法「{headline}」已上线，欢迎体验。")  # fmt: skip
+                else f"您说，我们做：您支持的想法「{headline}」已上线，欢迎体验。")  # fmt: skip
     if channel == "sms":
         pattern = (("Fixed: {}" if customer else "Now live: {}") if en
                    else ("您反馈的问题「{}」已修复上线" if customer else "您支持的想法「{}」已上线"))  # fmt: skip

@@ -306,7 +306,7 @@ def cast_vote(
             session.add(Vote(idea_id=idea.id, voter_id=voter.id, comment=text, created_at=clock.now()))
     except IntegrityError:
         session.rollback()
-        raise Conflict("您已为该想法投过票，每人限投一票 / you have already voted for this idea",
+        raise Conflict("您已为该想法投过票，每人限投一票。 / you have already voted for this idea",
                        code="already_voted") from None  # fmt: skip
     count = recount(session, idea.id)
     if idea.plan_id:

@@ -258,7 +258,7 @@ EN: dict[str, str] = {
     "前往通用反馈表单": "Open the general feedback form",
     "请求无效": "Invalid request",
     "请求参数有误，请检查链接后重试。": "The request parameters are invalid; check the link and try again.",
-    "页面已过期或请求来源无效 (CSRF 校验失败), 请刷新页面后重试。": "The page expired or the request did not come from this site (CSRF check failed). Reload the page and try again.",
+    "页面已过期或请求来源无效，请刷新页面后重试。": "The page expired or the request did not come from this site. Reload the page and try again.",
     "无权访问": "Access denied",
     "出错了": "Something went wrong",
     "系统繁忙": "System busy",

@@ -59,7 +59,7 @@ def test_shipping_the_plan_tells_every_voter_and_linked_customer_once(client, ad
     assert "您反馈的问题" in customer and "已在新版本中修复" in str(mailbox.to("c2@example.com")[0]["Subject"])
     assert "高峰期平均送达时间缩短到 28 分钟" in customer and "/changelog#plan-" in customer
     voter = mailbox.body(mailbox.to("v1@example.com")[0])
-    assert "您投票支持的想法「送餐速度太慢」已上线" in voter and "/ideas/unsubscribe/" in voter
+    assert "您支持的想法「送餐速度太慢」已上线" in voter and "/ideas/unsubscribe/" in voter
     assert "张三" not in customer + voter  # the internal note stays inside
     # The phone-only complainer waits for the SMS channel instead of being dropped.
     db.rollback()

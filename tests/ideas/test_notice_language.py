@@ -43,7 +43,7 @@ def test_an_english_voter_gets_an_english_notice_and_unsubscribe_page(client, ad
     mail = mailbox.to("reader@example.com")[0]
     body = mailbox.body(mail)
     assert str(mail["Subject"]) == "An idea you voted for has shipped: Dark mode for the app"
-    assert "the idea you voted for, “Dark mode for the app”, has shipped" in body
+    assert "the idea you backed, “Dark mode for the app”, has shipped" in body
     assert not CJK.search(body), body  # complete in English: the Chinese team answer is left out
     assert "/changelog?lang=en#" in body
     link = re.search(r"(/ideas/unsubscribe/\S+)", body).group(1)
@@ -65,7 +65,7 @@ def test_a_chinese_voter_still_gets_chinese(client, admin_headers, mailbox):
     _ship(client, admin_headers, idea["id"])
     mail = mailbox.to("zh@example.com")[0]
     assert str(mail["Subject"]) == "您支持的想法已上线：增加夜间模式"
-    assert "您投票支持的想法「增加夜间模式」已上线" in mailbox.body(mail) and "lang=en" not in mailbox.body(mail)
+    assert "您支持的想法「增加夜间模式」已上线" in mailbox.body(mail) and "lang=en" not in mailbox.body(mail)
 
 
 def test_a_linked_customer_who_wrote_in_english_is_told_in_english(client, admin_headers, mailbox, make_feedback):

@@ -44,7 +44,7 @@ class CsrfFailed(FeedbackLoopError):
     code = "csrf_failed"
 
 
-CSRF_MESSAGE = "页面已过期或请求来源无效 (CSRF 校验失败), 请刷新页面后重试。"
+CSRF_MESSAGE = "页面已过期或请求来源无效，请刷新页面后重试。"
 
 
 @dataclass(frozen=True)
@@ -263,7 +263,7 @@ class PageRoute(APIRoute):
                     raise
                 return _domain_error_page(request, dberrors.busy_error(exc))
             except RequestValidationError:
-                return error_page(request, 400, "请求无效", "请求参数有误, 请检查链接后重试。")
+                return error_page(request, 400, "请求无效", "请求参数有误，请检查链接后重试。")
             except StarletteHTTPException as exc:
                 return error_page(
                     request, exc.status_code, _TITLES.get(exc.status_code, "出错了"), str(exc.detail)
