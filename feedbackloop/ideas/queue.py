@@ -60,6 +60,16 @@ def check_threshold(session: Session, idea: Idea) -> IdeaTask | None:
     return task
 
 
+def sweep(session: Session) -> int:
+    """Queue every votable idea already at the threshold but not queued (the threshold was lowered, or votes
+    came in by a merge before it was raised); in the caller's transaction. Returns how many entered."""
+    from feedbackloop.ideas.models import VOTABLE
+
+    waiting = session.scalars(select(Idea).where(Idea.vote_count >= threshold(), Idea.queued_at.is_(None),
+                                                 Idea.status.in_(VOTABLE), Idea.moderation == "published"))  # fmt: skip
+    return sum(check_threshold(session, idea) is not None for idea in list(waiting))
+
+
 def priority(session: Session, idea: Idea) -> dict[str, Any]:
     """impact × frequency with the reasons: frequency = votes + linked feedback; impact 1–3 from the linked
     feedback's negative share and urgent items."""

@@ -7,8 +7,8 @@ from typing import Any
 
 from huey import crontab
 
-from feedbackloop.db import session_scope
-from feedbackloop.ideas import notify, plan_priority, staff
+from feedbackloop.db import begin_write, session_scope
+from feedbackloop.ideas import notify, plan_priority, queue, staff
 from feedbackloop.insight import improvements
 from feedbackloop.privacy import services as privacy
 from feedbackloop.tasks import huey, once_per_period
@@ -43,9 +43,14 @@ def deliver_notices() -> dict[str, int]:
 @huey.periodic_task(crontab(minute="17"))
 @once_per_period(3600)
 def refresh_plan_priorities() -> dict[str, int]:
-    """Hourly: recount the open plans' priority (the feedback in their themes' 30-day window moves on)."""
+    """Hourly: recount the open plans' priority (the feedback in their themes' 30-day window moves on), and
+    queue the ideas at the vote threshold that a vote never checked (FEEDBACKLOOP_IDEA_VOTE_THRESHOLD lowered)."""
     with session_scope() as session:
-        return {"plans": plan_priority.refresh_open(session)}
+        plans = plan_priority.refresh_open(session)
+        begin_write(session)
+        queued = queue.sweep(session)
+        session.commit()
+        return {"plans": plans, "queued": queued}
 
 
 def _register(hooks: list[Any], hook: Any) -> None:

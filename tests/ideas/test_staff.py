@@ -100,6 +100,23 @@ def test_over_the_threshold_an_idea_becomes_a_product_manager_task(client, admin
     assert len(db.scalars(select(IdeaTask)).all()) == 1
 
 
+def test_an_idea_already_over_a_lowered_threshold_is_queued_by_the_hourly_sweep(client, admin_headers, mailbox, db,
+                                                                                make_user, monkeypatch):  # fmt: skip
+    from feedbackloop.ideas import tasks
+
+    make_user("product_manager")
+    idea = new_idea(client, admin_headers, "支持数字人民币")
+    for who in ("q1", "q2"):
+        _vote(client, mailbox, idea["id"], who)
+    db.rollback()
+    assert db.scalars(select(IdeaTask)).all() == []
+    monkeypatch.setattr(get_settings(), "idea_vote_threshold", 2)  # lowered after the votes came in
+    assert tasks.refresh_plan_priorities.call_local()["queued"] == 1
+    assert tasks.refresh_plan_priorities.call_local()["queued"] == 0  # once
+    db.rollback()
+    assert [t.idea_id for t in db.scalars(select(IdeaTask))] == [idea["id"]]
+
+
 def test_a_plan_made_from_the_idea_completes_the_task(client, admin_headers, mailbox, monkeypatch, db):
     monkeypatch.setattr(get_settings(), "idea_vote_threshold", 1)
     team = client.post("/api/v1/teams", json={"name": "产品团队"}, headers=admin_headers).json()
