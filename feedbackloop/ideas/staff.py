@@ -311,8 +311,8 @@ def link_plan(session: Session, idea_id: int, plan_id: int | None, plan_fields: 
         if not plan_fields:
             raise ValidationFailed("请给出 plan_id 或新计划的字段（title, team_id） / give plan_id or plan fields")
         fields = {"title": idea.title, **plan_fields}
-        if idea.theme_key and not fields.get("theme_keys"):
-            fields["theme_keys"] = [idea.theme_key]
+        if not fields.get("theme_keys"):
+            fields["theme_keys"] = [idea.theme_key] if idea.theme_key else _themes_of_linked(session, idea)
         plan_id = improvements.create_plan(session, fields).id
     elif session.get(ImprovementPlan, plan_id) is None:
         raise ValidationFailed(f"改进计划 {plan_id} 不存在 / unknown plan_id")
@@ -330,6 +330,18 @@ def link_plan(session: Session, idea_id: int, plan_id: int | None, plan_fields: 
         hook(plan_id)
     session.refresh(idea)
     return staff_view(session, idea)
+
+
+def _themes_of_linked(session: Session, idea: Idea, limit: int = 2) -> list[str]:
+    """The negative themes that at least half of the idea's linked feedback shares, most common first: what
+    the plan's effect review then measures (without a theme a plan has nothing to measure)."""
+    from collections import Counter
+
+    rows = session.execute(select(Feedback.content, Feedback.analysis).join(IdeaFeedback, IdeaFeedback.feedback_id == Feedback.id)
+                           .where(IdeaFeedback.idea_id == idea.id)).all()  # fmt: skip
+    counts = Counter(key for content, analysis in rows for key in improvements.linked_keys(content, analysis)
+                     if key.partition(":")[0] in ("aspect", "risk", "problem_type"))  # fmt: skip
+    return [key for key, n in counts.most_common(limit) if rows and n * 2 >= len(rows)]
 
 
 def ideas_of_plan(session: Session, plan_id: int) -> list[Idea]:

@@ -193,3 +193,20 @@ def test_an_idea_linked_to_a_plan_that_has_shipped_shows_it_and_tells_its_voters
     assert r.status_code == 200 and r.json()["status"] == "shipped", r.text
     assert [str(m["To"]) for m in mailbox.messages] == ["late@example.com"]
     assert "已上线" in str(mailbox.messages[0]["Subject"])
+
+
+def test_a_plan_made_from_an_idea_measures_the_themes_its_linked_feedback_shares(client, admin_headers, make_feedback,
+                                                                                 db):  # fmt: skip
+    """An idea gathered from feedback (no theme of its own): the plan made from it takes the themes most of that
+    feedback shares, so that once shipped and verified the changelog can show a measured effect."""
+    clock.freeze(T0)
+    team = client.post("/api/v1/teams", json={"name": "配送团队"}, headers=admin_headers).json()
+    items = [slow_delivery(db, make_feedback, T0 - timedelta(days=d), None, d) for d in (1, 2, 3, 4)]
+    r = client.post("/api/v1/ideas/from-feedback", json={"feedback_ids": [i.id for i in items], "title": "送餐快一点"},
+                    headers=admin_headers)  # fmt: skip
+    assert r.status_code == 201, r.text
+    made = client.post(f"/api/v1/ideas/{r.json()['id']}/plan", json={"plan": {"title": "骑手调度", "team_id": team["id"]}},
+                       headers=admin_headers)  # fmt: skip
+    assert made.status_code == 200, made.text
+    plan = client.get(f"/api/v1/improvements/{made.json()['plan_id']}", headers=admin_headers).json()
+    assert SLOW in [t["key"] for t in plan["themes"]]
