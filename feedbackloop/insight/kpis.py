@@ -548,16 +548,20 @@ def default_range(date_from: date | None, date_to: date | None) -> tuple[date, d
     return date_from or date_to - timedelta(days=29), date_to
 
 
+# unit → (a value, a change against the last period); minutes are hours and minutes (see human).
+_SHOWN = {
+    "percent": ("{:.1f}%", "{:+.1f} 个百分点", "{:+.1f} pts"),
+    "nps": ("{:+.1f}", "{:+.1f}", "{:+.1f}"),
+    "score": ("{:.2f} / 7", "{:+.2f}", "{:+.2f}"),
+}
+
+
 def human(value: float | None, unit: str, lang: str = "zh-CN") -> str:
     """A KPI value for people: 85.5%, +32.0, 5.40 / 7, 34 小时 30 分."""
     if value is None:
         return "—"
-    if unit == "percent":
-        return f"{value:.1f}%"
-    if unit == "nps":
-        return f"{value:+.1f}"
-    if unit == "score":
-        return f"{value:.2f} / 7"
+    if unit in _SHOWN:
+        return _SHOWN[unit][0].format(value)
     # Hours and minutes, never days: a business day is not 24 hours.
     hours, mins = divmod(round(value), 60)
     shown = [f"{n} {en if lang == 'en' else zh}" for n, zh, en in ((hours, "小时", "h"), (mins, "分", "min")) if n]
@@ -568,11 +572,7 @@ def human_change(change: float | None, unit: str, lang: str = "zh-CN") -> str:
     """A change against the last period in the KPI's own unit: +3.2 个百分点, +5.0, -0.20, -1 小时 30 分."""
     if change is None:
         return ""
-    if unit == "percent":
-        return f"{change:+.1f} {'pts' if lang == 'en' else '个百分点'}"
-    if unit == "nps":
-        return f"{change:+.1f}"
-    if unit == "score":
-        return f"{change:+.2f}"
+    if unit in _SHOWN:
+        return _SHOWN[unit][2 if lang == "en" else 1].format(change)
     sign = "+" if change > 0 else "-" if change < 0 else ""
     return sign + human(abs(change), unit, lang)
