@@ -57,9 +57,9 @@ def require(kind: str) -> None:
 _NO_SMS = "本站未开通短信，请改用邮箱或反馈状态链接 / text messages are not set up here; use e-mail or your status link"
 
 
-def send_email(to: str, subject: str, body: str) -> None:
+def send_email(to: str, subject: str, body: str, unsubscribe: str | None = None) -> None:
     try:
-        mail.send(to, subject, body)
+        mail.send(to, subject, body, unsubscribe=unsubscribe)
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryFailed(f"邮件发送失败，请稍后再试 / could not send the mail ({type(exc).__name__})") from exc
 

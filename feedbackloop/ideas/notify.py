@@ -220,8 +220,11 @@ def deliver(session: Session, limit: int = 200) -> dict[str, int]:
                                    .order_by(Notice.id).limit(limit)))  # fmt: skip
     session.commit()
     counts = {"sent": 0, "failed": 0}
+    secret = identity.installation_secret(session)
+    session.commit()
     for notice in pending:
-        ok = _send_one(notice)
+        stop = f"{_base()}/ideas/unsubscribe/{identity.unsubscribe_token(secret, notice.voter_id)}" if notice.voter_id else None
+        ok = _send_one(notice, stop)
         begin_write(session)
         row = session.get(Notice, notice.id)
         if row is None or row.state not in states:
@@ -238,11 +241,11 @@ def deliver(session: Session, limit: int = 200) -> dict[str, int]:
     return counts
 
 
-def _send_one(notice: Notice) -> str | None:
+def _send_one(notice: Notice, unsubscribe: str | None) -> str | None:
     """None when sent, else the reason."""
     try:
         if notice.channel == "email":
-            channels.send_email(notice.address or "", notice.title, notice.body)
+            channels.send_email(notice.address or "", notice.title, notice.body, unsubscribe)
         else:
             channels.send_sms(notice.address or "", *sms_parts(notice.body))
     except FeedbackLoopError as exc:

@@ -45,11 +45,12 @@ def subject_for(record: Feedback, text: str) -> str:
 
 def send(
     to: str, subject: str, body: str, *, message_id: str | None = None, in_reply_to: str | None = None,
-    attachments: Sequence[tuple[str, str, bytes]] = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (), unsubscribe: str | None = None,
 ) -> str:
     """Send one plain-text mail through the configured SMTP server; returns its Message-ID.
 
-    `attachments` are (filename, MIME type, bytes), e.g. a scheduled report's PDF."""
+    `attachments` are (filename, MIME type, bytes), e.g. a scheduled report's PDF; `unsubscribe` the page of a
+    notice's unsubscribe link, also given as List-Unsubscribe (RFC 2369) for the mail client's own button."""
     settings = get_settings()
     msg = EmailMessage()
     msg["From"] = settings.mail_from
@@ -59,6 +60,8 @@ def send(
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = in_reply_to
+    if unsubscribe:
+        msg["List-Unsubscribe"] = f"<{unsubscribe}>"
     msg.set_content(body)
     for filename, mime, data in attachments:
         maintype, _, subtype = mime.partition("/")

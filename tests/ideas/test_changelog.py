@@ -60,6 +60,8 @@ def test_shipping_the_plan_tells_every_voter_and_linked_customer_once(client, ad
     assert "高峰期平均送达时间缩短到 28 分钟" in customer and "/changelog#plan-" in customer
     voter = mailbox.body(mailbox.to("v1@example.com")[0])
     assert "您支持的想法「送餐速度太慢」已上线" in voter and "/ideas/unsubscribe/" in voter
+    header = str(mailbox.to("v1@example.com")[0]["List-Unsubscribe"]).strip()
+    assert header.startswith("<") and "/ideas/unsubscribe/" in header and header.strip("<>") in voter
     assert "张三" not in customer + voter  # the internal note stays inside
     # The phone-only complainer waits for the SMS channel instead of being dropped.
     db.rollback()
