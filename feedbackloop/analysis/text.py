@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from feedbackloop.lib import markup
+from feedbackloop.analysis import markup
 
 # Texts longer than this are cut before analysis: a hard cap keeps one pasted 1 MB document from
 # stalling a batch, while 20,000 characters (a long complaint letter) are still read in full, so

@@ -24,7 +24,7 @@ from feedbackloop.db import begin_write, session_scope
 from feedbackloop.feedback import services as feedback_services
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
-from feedbackloop.lib import markup
+from feedbackloop.analysis import markup
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow.models import Reply
 from feedbackloop.workflow.services import add_history, notify, transition

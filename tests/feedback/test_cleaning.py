@@ -116,6 +116,6 @@ def test_markup_never_becomes_a_keyword_a_mention_or_a_theme_word(client, admin_
     ("&#x4f60;&#22909;", "你好"),
 ])  # fmt: skip
 def test_only_unmistakable_markup_is_taken_out(raw, text):
-    from feedbackloop.lib.markup import to_text
+    from feedbackloop.analysis.markup import to_text
 
     assert to_text(raw) == text

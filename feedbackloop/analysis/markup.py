@@ -1,10 +1,10 @@
 """Markup in customer text: HTML that a mail, a platform export or a web form carried along.
 
-A review exported from a platform often holds `<br>` and `&nbsp;`, an HTML mail whole `<div style=…>` blocks.
-The stored text stays as the customer sent it (pages escape it); what reads the text — the analysis, keywords,
-mentions, themes, mail intake — sees `to_text`, so that "div", "nbsp" or "span" never become a keyword or a
-product. Only what is unmistakably markup goes: a tag is `<` + a letter (so "价格<100元" and "1 < 2" stay), an
-entity is a complete `&name;` / `&#123;` (so "AT&T" stays).
+A review exported from a platform often holds `<br>` and `&nbsp;`, an HTML mail whole `<div style=...>` blocks.
+The stored text stays as the customer sent it (pages escape it); what reads the text (the analysis, keywords,
+mentions, themes, mail intake) sees `to_text`, so that "div", "nbsp" or "span" never become a keyword or a
+product. Only what is unmistakably markup goes: a tag is `<` followed by a letter (so a price "<100 yuan" and
+"1 < 2" stay), an entity is a complete `&name;` or `&#123;` (so "AT&T" stays).
 """
 
 from __future__ import annotations
