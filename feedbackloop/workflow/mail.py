@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from feedbackloop.analysis import markup
 from feedbackloop.config import get_settings
 from feedbackloop.db import begin_write, session_scope
 from feedbackloop.feedback import services as feedback_services
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
-from feedbackloop.analysis import markup
 from feedbackloop.lib.clock import clock
 from feedbackloop.workflow.models import Reply
 from feedbackloop.workflow.services import add_history, notify, transition
