@@ -26,6 +26,9 @@ IDEA_STATUS_EN = {
 }  # fmt: skip
 # Moderation: nothing a customer wrote is public before a person has looked at it.
 MODERATION = {"pending": "待审核", "published": "已发布", "rejected": "未通过"}
+# The stage an idea takes from its improvement plan's status.
+IDEA_STATUS_FOR_PLAN = {"planned": "planned", "in_progress": "in_progress", "shipped": "shipped",
+                        "verified": "shipped"}  # fmt: skip
 VOTABLE = ("open", "planned", "in_progress")
 
 

@@ -17,7 +17,7 @@ from feedbackloop.db import begin_write
 from feedbackloop.errors import FeedbackLoopError, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas import channels, identity
-from feedbackloop.ideas.models import Idea, Notice, Subscription, Vote, Voter
+from feedbackloop.ideas.models import IDEA_STATUS_FOR_PLAN, Idea, Notice, Subscription, Vote, Voter
 from feedbackloop.ideas.plan_priority import asked_for
 from feedbackloop.ideas.services import feedback_identity, public_view
 from feedbackloop.insight import improvements
@@ -32,8 +32,6 @@ MAX_ATTEMPTS = 5
 PUBLIC_EFFECT_DAYS = 7  # the changelog shows a measured effect once a week after shipping is in
 SMS_CONTENT_MAX = VARIABLE_MAX  # the providers' limit of one template variable
 # The plan's life cycle as the board shows it on the plan's ideas.
-IDEA_STATUS_FOR_PLAN = {"planned": "planned", "in_progress": "in_progress", "shipped": "shipped",
-                        "verified": "shipped"}  # fmt: skip
 
 
 def _base() -> str:
@@ -83,7 +81,22 @@ def on_idea_shipped(session: Session, idea_id: int) -> int:
     return queued
 
 
-def _announce(session: Session, subject: str, plan: ImprovementPlan | None, ideas: list[Idea]) -> int:
+def on_idea_linked(session: Session, idea_id: int) -> int:
+    """An idea newly linked to a plan that has already shipped: its own voters and followers hear now (the
+    plan's customers heard, or not, when it shipped; they are not told a second time or a month late)."""
+    begin_write(session)
+    idea = session.get(Idea, idea_id)
+    plan = session.get(ImprovementPlan, idea.plan_id) if idea is not None and idea.plan_id else None
+    if idea is None or plan is None or plan.status not in SHIPPED_PLAN:
+        session.rollback()
+        return 0
+    queued = _announce(session, f"plan:{plan.id}", plan, [idea], customers=False)
+    session.commit()
+    return queued
+
+
+def _announce(session: Session, subject: str, plan: ImprovementPlan | None, ideas: list[Idea],
+              customers: bool = True) -> int:  # fmt: skip
     secret = identity.installation_secret(session)
     told = set(session.scalars(select(Notice.recipient_hash).where(Notice.subject == subject)))
     headline = ideas[0].title if ideas else (plan.title if plan else "")
@@ -92,7 +105,8 @@ def _announce(session: Session, subject: str, plan: ImprovementPlan | None, idea
     queued = 0
     for voter in _voters(session, [i.id for i in ideas]):
         queued += _queue(session, subject, told, voter, secret, "voter", headline, reply, link)
-    for record in session.scalars(select(Feedback).where(Feedback.id.in_(sorted(asked_for(session, plan, ideas))))):
+    asked = sorted(asked_for(session, plan, ideas)) if customers else []
+    for record in session.scalars(select(Feedback).where(Feedback.id.in_(asked))):
         ident, kind = feedback_identity(secret, record)
         if kind == "feedback":
             continue  # no address to write to
@@ -193,6 +207,7 @@ def sms_body(pattern: str, headline: str, link: str) -> str:
     SMS_CONTENT_MAX characters and a link variable. Stored as "content\nlink"; `sms_parts` splits it again.
     The headline is shortened to fit, so the message always says what happened ("…已上线")."""
     room = SMS_CONTENT_MAX - len(pattern.format(""))
+    headline = " ".join(headline.split())  # a title's line break would split content from link
     short = headline if len(headline) <= room else headline[: max(room - 1, 1)] + "…"
     return f"{pattern.format(short)}\n{link}"
 

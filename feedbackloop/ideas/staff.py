@@ -19,6 +19,7 @@ from feedbackloop.errors import Conflict, NotFound, ValidationFailed
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.ideas import plan_priority, queue, search
 from feedbackloop.ideas.models import (
+    IDEA_STATUS_FOR_PLAN,
     IDEA_STATUSES,
     MODERATION,
     Idea,
@@ -37,6 +38,7 @@ EDITABLE = ("title", "description", "status", "public_reply", "internal_note", "
 THEME_DAYS = 30
 # Called with the idea's id after a change that shipped it has been committed (ideas/tasks.py announces it).
 after_ship_hooks: list[Callable[[int], None]] = []
+after_link_hooks: list[Callable[[int], None]] = []  # (idea id) after an idea joined a plan that has shipped
 
 
 def get_idea(session: Session, idea_id: int) -> Idea:
@@ -318,16 +320,21 @@ def link_plan(session: Session, idea_id: int, plan_id: int | None, plan_fields: 
         raise ValidationFailed(f"改进计划 {plan_id} 不存在 / unknown plan_id")
     begin_write(session)
     idea = get_idea(session, idea_id)
+    plan = session.get(ImprovementPlan, plan_id)
     before_plan, idea.plan_id = idea.plan_id, plan_id
-    if idea.status == "open":
-        idea.status = "planned"
+    # The idea takes the plan's stage (已计划, 开发中, 已上线); an idea that has shipped already stays so.
+    stage = IDEA_STATUS_FOR_PLAN.get(plan.status if plan else "", "planned")
+    newly_shipped = stage == "shipped" and idea.status != "shipped"
+    if idea.status in ("open", "planned", "in_progress"):
+        idea.status = stage
+        if stage == "shipped":
+            idea.shipped_at = idea.shipped_at or (plan.shipped_at if plan else None) or clock.now()
     _sync_task(session, idea)
     plan_priority.refresh_many(session, [before_plan, plan_id])  # its votes and feedback now count for the plan
     session.commit()
-    # The idea takes the plan's stage (开发中, 已上线) as when the plan moves: linked to a plan that has already
-    # shipped, its voters and linked customers are told now (those told before for this plan are skipped).
-    for hook in improvements.after_status_hooks:
-        hook(plan_id)
+    if newly_shipped:  # linked to a plan that has shipped: its voters are told now, once
+        for hook in after_link_hooks:
+            hook(idea.id)
     session.refresh(idea)
     return staff_view(session, idea)
 

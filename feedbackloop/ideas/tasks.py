@@ -32,6 +32,14 @@ def idea_shipped(idea_id: int) -> dict[str, int]:
     return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
 
 
+@huey.task(retries=3, retry_delay=60)
+def idea_linked(idea_id: int) -> dict[str, int]:
+    """Queue and send the notices for an idea that joined a plan that has shipped."""
+    with session_scope() as session:
+        queued = notify.on_idea_linked(session, idea_id)
+    return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 @once_per_period(300)
 def deliver_notices() -> dict[str, int]:
@@ -60,5 +68,6 @@ def _register(hooks: list[Any], hook: Any) -> None:
 
 _register(improvements.after_status_hooks, plan_status_changed)
 _register(staff.after_ship_hooks, idea_shipped)
+_register(staff.after_link_hooks, idea_linked)
 _register(privacy.erase_hooks, notify.erase_person)
 _register(improvements.priority_hooks, plan_priority.on_plan_saved)

@@ -25,11 +25,17 @@ def mask_contact(value: str | None) -> str:
     return f"{value[0]}{'*' * (len(value) - 2)}{value[-1]}"
 
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# A mainland mobile as people write it: 13812345678, +86 138-1234-5678, 0086 138 1234 5678, full-width digits
+# (\d is any Unicode digit); and a landline with its area code and a hyphen, 010-12345678.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)((?:\+\s?86|0086|86)[\s-]?)?(1[3-9]\d)[\s-]?\d{4}[\s-]?(\d{4})(?!\d)")
+_LANDLINE_IN_TEXT = re.compile(r"(?<![\d-])(0\d{2,3})-\d{3,4}[\s-]?(\d{4})(?![\d-])")
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _EMAIL_IN_TEXT = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
 
 
 def mask_pii_in_text(text: str) -> str:
     """Mask mobile numbers and e-mail addresses that customers write into free text."""
-    text = _PHONE_IN_TEXT.sub(r"\1****\2", text)
+    text = text.translate(_FULL_WIDTH_DIGITS)  # １３８… is read as 138… (and shown so)
+    text = _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(3)}", text)
+    text = _LANDLINE_IN_TEXT.sub(r"\1-****\2", text)
     return _EMAIL_IN_TEXT.sub(r"\1***@\2", text)

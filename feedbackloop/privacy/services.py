@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from feedbackloop import audit
@@ -112,7 +112,7 @@ def erase_customer(session: Session, actor: object, contact: str) -> dict[str, A
             for field in PII_FIELDS:
                 if getattr(item, field) is not None:
                     setattr(item, field, ERASED)
-            item.analysis = None
+            item.analysis = null()  # SQL NULL: a JSON null would pass every `analysis IS NOT NULL` reader
             item.consent_public = False
             item.status_token = None  # the status link opens nothing and votes no more
         facets.drop(session, ids)  # keywords and aspects come from the erased text

@@ -195,6 +195,20 @@ def test_an_idea_linked_to_a_plan_that_has_shipped_shows_it_and_tells_its_voters
     assert r.status_code == 200 and r.json()["status"] == "shipped", r.text
     assert [str(m["To"]) for m in mailbox.messages] == ["late@example.com"]
     assert "已上线" in str(mailbox.messages[0]["Subject"])
+    # Moved on to a second shipped plan, an idea already announced tells nobody again.
+    other = client.post("/api/v1/improvements", headers=admin_headers,
+                        json={"title": "深色主题", "team_id": team["id"], "theme_keys": [SLOW]}).json()  # fmt: skip
+    _ship(client, admin_headers, other["id"])
+    mailbox.messages.clear()
+    r = client.post(f"/api/v1/ideas/{idea['id']}/plan", json={"plan_id": other["id"]}, headers=admin_headers)
+    assert r.status_code == 200 and r.json()["status"] == "shipped"
+    assert mailbox.messages == []
+
+
+def test_a_text_message_keeps_content_and_link_apart_whatever_the_title_holds():
+    body = notify.sms_body("您支持的想法「{}」已上线", "退款到账\n能否提速", "https://x.example/changelog?u=1.ab")
+    content, link = notify.sms_parts(body)
+    assert content == "您支持的想法「退款到账 能否提速」已上线" and link == "https://x.example/changelog?u=1.ab"
 
 
 def test_a_plan_made_from_an_idea_measures_the_themes_its_linked_feedback_shares(client, admin_headers, make_feedback,

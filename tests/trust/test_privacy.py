@@ -80,3 +80,18 @@ def test_public_quotes_only_consented_praise(client, make_feedback, db):
     assert [q["id"] for q in quotes] == [praise.id]
     assert "13812345678" not in quotes[0]["quote"] and quotes[0]["customer"] == "张*"
     assert client.get("/api/v1/public/quotes").json() == quotes
+
+
+def test_an_erased_item_leaves_no_analysis_behind_and_themes_and_plans_still_answer(client, db, admin_headers,
+                                                                                    make_feedback):  # fmt: skip
+    """Erasure empties the analysis (SQL NULL, not a JSON null that every `analysis IS NOT NULL` reader would
+    take for an analysis), and the pages that read recent analyses keep working."""
+    from sqlalchemy import text
+
+    make_feedback(content="送餐太慢了, 等了两个小时", contact="gone@example.com")
+    make_feedback(content="配送太慢了, 饭都凉了", contact="stays@example.com")
+    r = client.post("/api/v1/privacy/erase", json={"contact": "gone@example.com", "confirm": True}, headers=admin_headers)
+    assert r.status_code == 200, r.text
+    assert client.get("/api/v1/themes", headers=admin_headers).status_code == 200
+    db.rollback()
+    assert db.scalar(text("SELECT count(*) FROM feedback WHERE analysis IS NOT NULL")) == 1
