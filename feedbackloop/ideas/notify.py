@@ -177,7 +177,7 @@ def _voter_lang(session: Session, voter: Voter) -> str:
 def _message(role: str, channel: str, headline: str, reply: str, link: str, unsub: str,
              lang: str = "zh-CN") -> tuple[str, str]:  # fmt: skip
     """The notice's subject and text, in the customer's language (each version complete in itself)."""
-    stop = f"{_base()}/ideas/unsubscribe/{unsub}"
+    stop = _unsubscribe_url(unsub)
     en, customer = lang == "en", role == "customer"
     if en:
         link, stop = link.replace("#", "?lang=en#", 1) if "#" in link else f"{link}?lang=en", f"{stop}?lang=en"
@@ -199,6 +199,10 @@ def _message(role: str, channel: str, headline: str, reply: str, link: str, unsu
     else:
         parts = [lead, reply, f"查看「您说，我们做」：{link}", "", f"不想再收到此类通知？退订：{stop}"]
     return title, "\n".join(p for p in parts if p is not None)
+
+
+def _unsubscribe_url(token: str) -> str:
+    return f"{_base()}/ideas/unsubscribe/{token}"
 
 
 def sms_body(pattern: str, headline: str, link: str) -> str:
@@ -233,12 +237,11 @@ def deliver(session: Session, limit: int = 200) -> dict[str, int]:
     begin_write(session)
     pending = list(session.scalars(select(Notice).where(Notice.state.in_(states), Notice.attempts < MAX_ATTEMPTS)
                                    .order_by(Notice.id).limit(limit)))  # fmt: skip
-    session.commit()
-    counts = {"sent": 0, "failed": 0}
     secret = identity.installation_secret(session)
     session.commit()
+    counts = {"sent": 0, "failed": 0}
     for notice in pending:
-        stop = f"{_base()}/ideas/unsubscribe/{identity.unsubscribe_token(secret, notice.voter_id)}" if notice.voter_id else None
+        stop = _unsubscribe_url(identity.unsubscribe_token(secret, notice.voter_id)) if notice.voter_id else None
         ok = _send_one(notice, stop)
         begin_write(session)
         row = session.get(Notice, notice.id)
@@ -313,9 +316,8 @@ def changelog(session: Session, limit: int = 50) -> list[dict[str, Any]]:
                 measuring = review.stage == "review"
             else:
                 change = review.volume_change
-        entry = _entry(f"plan-{plan.id}", plan.title, ideas, plan.shipped_at, len(asked_for(session, plan, ideas)),
-                       change, plan.status == "verified")  # fmt: skip
-        entries.append(entry | {"measuring": measuring})
+        entries.append(_entry(f"plan-{plan.id}", plan.title, ideas, plan.shipped_at,
+                              len(asked_for(session, plan, ideas)), change, plan.status == "verified", measuring))  # fmt: skip
     alone = session.scalars(select(Idea).where(Idea.status == "shipped", Idea.plan_id.is_(None),
                                                Idea.moderation == "published")
                             .order_by(Idea.shipped_at.desc()).limit(limit))  # fmt: skip
@@ -327,12 +329,12 @@ def changelog(session: Session, limit: int = 50) -> list[dict[str, Any]]:
 
 
 def _entry(anchor: str, title: str, ideas: list[Idea], shipped_at: Any, asked: int, change: float | None,
-           verified: bool) -> dict[str, Any]:  # fmt: skip
+           verified: bool, measuring: bool = False) -> dict[str, Any]:  # fmt: skip
     return {"anchor": anchor, "title": title, "shipped_at": shipped_at, "feedback_count": asked,
             "votes": sum(i.vote_count for i in ideas), "effect": effect_text(change),
             "effect_percent": None if change is None else round(change * 100), "verified": verified,
             "text": next((i.public_reply for i in ideas if i.public_reply), ""),
-            "ideas": [public_view(i) for i in ideas], "measuring": False}  # fmt: skip
+            "ideas": [public_view(i) for i in ideas], "measuring": measuring}  # fmt: skip
 
 
 def outbox(session: Session, limit: int = 200) -> dict[str, Any]:

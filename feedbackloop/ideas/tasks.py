@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from huey import crontab
+from sqlalchemy.orm import Session
 
 from feedbackloop.db import begin_write, session_scope
 from feedbackloop.ideas import notify, plan_priority, queue, staff
@@ -16,28 +18,28 @@ from feedbackloop.tasks import huey, once_per_period
 log = logging.getLogger(__name__)
 
 
+def _queue_and_send(announce: Callable[[Session, int], int], entity_id: int) -> dict[str, int]:
+    with session_scope() as session:
+        queued = announce(session, entity_id)
+    return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
+
+
 @huey.task(retries=3, retry_delay=60)
 def plan_status_changed(plan_id: int) -> dict[str, int]:
     """Mirror the plan on its ideas; once shipped, queue and send the notices."""
-    with session_scope() as session:
-        queued = notify.on_plan_status(session, plan_id)
-    return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
+    return _queue_and_send(notify.on_plan_status, plan_id)
 
 
 @huey.task(retries=3, retry_delay=60)
 def idea_shipped(idea_id: int) -> dict[str, int]:
     """Queue and send the notices for an idea shipped on its own."""
-    with session_scope() as session:
-        queued = notify.on_idea_shipped(session, idea_id)
-    return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
+    return _queue_and_send(notify.on_idea_shipped, idea_id)
 
 
 @huey.task(retries=3, retry_delay=60)
 def idea_linked(idea_id: int) -> dict[str, int]:
     """Queue and send the notices for an idea that joined a plan that has shipped."""
-    with session_scope() as session:
-        queued = notify.on_idea_linked(session, idea_id)
-    return {"queued": queued, **((deliver_notices.call_local() or {}) if queued else {})}  # None: already ran this period
+    return _queue_and_send(notify.on_idea_linked, idea_id)
 
 
 @huey.periodic_task(crontab(minute="*/5"))
