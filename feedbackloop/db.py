@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +27,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import CursorResult, Engine, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session, sessionmaker
 from sqlalchemy.sql import Executable
 from sqlalchemy.types import TypeDecorator
@@ -132,7 +134,7 @@ def make_engine(url: str, busy_timeout: float = 30.0) -> Engine:
     return _postgres_engine(url, busy_timeout)
 
 
-def _postgres_engine(url: str, busy_timeout: float) -> Engine:
+def _postgres_engine(url: str, busy_timeout: float, pool: tuple[int, int] | None = None) -> Engine:
     """PostgreSQL with a bounded pool (sizes from the settings) and bounded lock waits.
 
     Nothing per-connection survives a transaction, so the engine works behind PgBouncer in transaction
@@ -147,10 +149,12 @@ def _postgres_engine(url: str, busy_timeout: float) -> Engine:
     else:
         # lock_timeout: a statement waiting on another transaction's lock fails (55P03), not waits for ever.
         connect_args["options"] = f"-c lock_timeout={lock_ms}"
+    pool_size, max_overflow = pool or (settings.db_pool_size, settings.db_max_overflow)
     engine = create_engine(
-        url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow, pool_pre_ping=True,
+        url, pool_size=pool_size, max_overflow=max_overflow,
         pool_timeout=busy_timeout, pool_recycle=settings.db_pool_recycle_seconds or -1, connect_args=connect_args,
     )  # fmt: skip
+    _ping_when_idle(engine)
     if settings.db_pgbouncer:
 
         @event.listens_for(engine, "begin")
@@ -160,10 +164,75 @@ def _postgres_engine(url: str, busy_timeout: float) -> Engine:
     return engine
 
 
+# A pooled connection idle for longer than this is tested with a round trip before it is handed out (a
+# restarted or unreachable server is then noticed before the caller's statement, and the pool reconnects).
+# Hot connections are not: under load a request takes a connection two or three times, and a ping each time
+# cost a round trip per checkout. A hot connection broken by a restart fails its statement once (503), and
+# that error invalidates the whole pool, so the next checkout connects afresh.
+PING_AFTER_IDLE_SECONDS = 2.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Pre-ping (SQLAlchemy's pessimistic disconnect handling), but only for connections idle for a while."""
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_conn, record):
+        record.info["checked_in_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, proxy):
+        idle_since = record.info.get("checked_in_at")
+        if idle_since is not None and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT 1")
+            dbapi_conn.rollback()
+        except Exception as exc:  # the server went away: the pool replaces this connection and tries again
+            raise DisconnectionError(str(exc)) from exc
+
+
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
     return make_engine(settings.resolved_database_url(), settings.db_busy_timeout_seconds)
+
+
+_side_engines: dict[str, Engine] = {}
+_side_lock = threading.Lock()
+
+
+def side_engine(engine: Engine) -> Engine:
+    """A small pool of its own beside `engine`'s (PostgreSQL), for short transactions that a caller runs while
+    its own transaction stays open (id reservations): taking a second connection from the caller's pool could
+    deadlock when every connection of it is held by a caller waiting for a second one."""
+    url = engine.url.render_as_string(hide_password=False)
+    with _side_lock:
+        found = _side_engines.get(url)
+        if found is None:
+            found = _side_engines[url] = _postgres_engine(url, get_settings().db_busy_timeout_seconds, pool=(2, 6))
+        return found
+
+
+def run_apart(session: Session, statement: Executable, params: dict[str, Any]) -> Any:
+    """Run one counter-bumping statement (an UPDATE … RETURNING) and return its scalar (None: no row), committed at once
+    in a short transaction of its own on PostgreSQL, so that the counter's row is locked for one statement
+    rather than until the caller's transaction ends (concurrent writers took turns for their whole
+    transactions). On SQLite inside the caller's transaction, which holds the only write lock anyway.
+
+    The short transaction commits without waiting for its WAL flush. That is safe for counters whose values
+    only matter once the caller commits: the caller's commit flushes the WAL up to its own record, which
+    covers the counter's earlier one, so a crash loses a bump only while nothing committed uses it. A
+    rolled-back caller leaves a gap, as a sequence does."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return session.execute(statement, params).scalar()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    with side_engine(engine).connect() as conn:
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        value = conn.execute(statement, params).scalar()
+        conn.commit()
+    return value
 
 
 @lru_cache
@@ -246,6 +315,10 @@ def reset_caches() -> None:
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
+    with _side_lock:
+        for side in _side_engines.values():
+            side.dispose()
+        _side_engines.clear()
     get_sessionmaker.cache_clear()
     get_read_sessionmaker.cache_clear()
     get_settings.cache_clear()

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import lru_cache, wraps
 from typing import Any, TypeVar
 
-from huey import Huey, RedisExpireHuey, SqliteHuey, crontab
+from huey import Huey, PriorityRedisExpireHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 
 from feedbackloop.config import get_settings
@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 def get_huey() -> Huey:
     settings = get_settings()
     if settings.queue_url.startswith("redis://"):
-        # RedisExpireHuey: results expire (a day) instead of piling up, and put_if_empty takes a TTL, which
-        # the once-per-period claims below use.
+        # PriorityRedisExpireHuey: results expire (a day) instead of piling up, put_if_empty takes a TTL, which
+        # the once-per-period claims below use, and a task's priority orders the queue (PRIORITY_* below).
         # Bounded socket waits: with Redis unreachable, intake's enqueue fails within a second (the item is
         # stored and owed; see feedback/tasks.py) instead of hanging the request.
         from redis import ConnectionPool
@@ -31,7 +31,7 @@ def get_huey() -> Huey:
         pool = ConnectionPool.from_url(
             settings.queue_url, socket_connect_timeout=1, socket_timeout=10, health_check_interval=30
         )
-        return RedisExpireHuey("feedbackloop", connection_pool=pool, immediate=settings.queue_immediate)
+        return PriorityRedisExpireHuey("feedbackloop", connection_pool=pool, immediate=settings.queue_immediate)
     settings.var_dir.mkdir(parents=True, exist_ok=True)
     return SqliteHuey(
         "feedbackloop", filename=str(settings.var_dir / "queue.db"), immediate=settings.queue_immediate
@@ -39,6 +39,11 @@ def get_huey() -> Huey:
 
 
 huey = get_huey()
+# Queue order where the storage keeps one (Redis, SQLite): intake's analysis and triage before everything else,
+# the deep tier after everything else, so that a backlog of slow deep work never delays an item's first
+# analysis, its SLA clock or its routing.
+PRIORITY_INTAKE = 20
+PRIORITY_DEEP = -10
 
 
 def start_in_process_consumer(workers: int = 2) -> Consumer | None:
@@ -97,7 +102,7 @@ def coalesces() -> bool:
     """Whether intake wakes a drain of owed work instead of queueing a task per batch of new ids: on a
     shared Redis queue (which has TTL claims). The embedded queue and immediate mode (tests) keep one
     task per batch, run for exactly the ids just stored."""
-    return not huey.immediate and isinstance(huey, RedisExpireHuey)
+    return not huey.immediate and isinstance(huey, PriorityRedisExpireHuey)
 
 
 # Functions that re-queue work the database says is owed and no worker finished (lost tasks, dead workers,

@@ -148,14 +148,18 @@ def issue_token(
 def user_for_token(session: Session, token: str, *, kind: str | None = None) -> tuple[User, ApiToken]:
     """The user and token record behind a bearer token (any kind but a browser session), or behind the
     browser session `token` when `kind="session"` — if valid, unexpired and not revoked."""
-    record = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    # One round trip for both (every API request runs this): the token and its user, joined.
+    found = session.execute(
+        select(ApiToken, User).outerjoin(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(token))
+    ).first()  # fmt: skip
+    record, user = found if found is not None else (None, None)
     now = clock.now()
     wrong_kind = record is not None and (record.kind == "session") != (kind == "session")
     if record is None or record.revoked_at is not None or wrong_kind:
         raise AuthenticationFailed("令牌无效或已撤销，请重新登录 / invalid or revoked token")
     if record.expires_at is not None and record.expires_at <= now:
         raise AuthenticationFailed("令牌已过期，请重新登录 / token expired", code="token_expired")
-    user = session.get(User, record.user_id)
     if user is None or not user.is_active:
         raise AuthenticationFailed("账号已停用 / account disabled")
     return user, record

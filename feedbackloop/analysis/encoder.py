@@ -16,6 +16,7 @@ import platform
 import sqlite3
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ MAX_CHARS = 120
 ENV_CACHE = "FEEDBACKLOOP_EMBED_CACHE"
 ENV_THREADS = "FEEDBACKLOOP_ENCODER_THREADS"
 ENV_DISABLE = "FEEDBACKLOOP_DEEP_DISABLE"
+# The encoder runs in one thread of lower CPU priority (niceness, 0 = as the rest of the process): the deep
+# tier takes the CPU that intake, the fast tier and the web nodes leave over, and all of it when they idle.
+ENV_NICE = "FEEDBACKLOOP_DEEP_NICE"
+DEFAULT_NICE = 10
 DEFAULT_CACHE = Path("/tmp/feedbackloop-e5-cache")
 # The notes an analysis carries when the deep tier cannot run (fixed texts: the UI translates them).
 NO_CPU = "CPU 不支持 AVX2/FMA，只用快速模型"
@@ -37,6 +42,26 @@ NO_MODEL = "没有可用的深度模型，只用快速模型"
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
+_runner: list[ThreadPoolExecutor] = []
+
+
+def _lower_priority() -> None:
+    """Lower the calling thread's CPU priority (Linux sets niceness per thread; elsewhere nothing happens)."""
+    try:
+        nice = int(os.environ.get(ENV_NICE, DEFAULT_NICE))
+        tid = threading.get_native_id()
+        if hasattr(os, "setpriority") and nice > os.getpriority(os.PRIO_PROCESS, tid):
+            os.setpriority(os.PRIO_PROCESS, tid, nice)
+    except (OSError, ValueError):
+        pass  # not allowed or not a number: the encoder runs at the process's priority
+
+
+def _encode(model: Any, texts: list[str]) -> Any:
+    """model.query in the encoder thread (the engine releases the GIL, so the process's other threads run on)."""
+    with _lock:
+        if not _runner:
+            _runner.append(ThreadPoolExecutor(1, thread_name_prefix="e5-encoder", initializer=_lower_priority))
+    return _runner[0].submit(model.query, texts).result()
 
 
 def cpu_supports_encoder(cpuinfo: str | None = None) -> tuple[bool, str]:
@@ -154,7 +179,7 @@ def embed(texts: Sequence[str], *, batch: int = 32) -> np.ndarray | None:
     unique = [i for i in todo if seen.setdefault(keys[i], i) == i]
     for start in range(0, len(unique), batch):
         rows = unique[start : start + batch]
-        vecs = np.asarray(model.query([cut[i] for i in rows]), dtype=np.float32).reshape(len(rows), DIM)
+        vecs = np.asarray(_encode(model, [cut[i] for i in rows]), dtype=np.float32).reshape(len(rows), DIM)
         new = {keys[i]: v for i, v in zip(rows, vecs, strict=True)}
         cache.put_many(new)
         found.update(new)

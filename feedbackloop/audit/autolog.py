@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from feedbackloop.audit.services import record
+from feedbackloop.audit.services import Entry, record_entries
 
 AUDITED_TABLES = {
     "feedback", "analysis_corrections", "custom_aspects", "touchpoints", "wf_team_settings", "wf_routing_rules",
@@ -63,17 +63,19 @@ def _audit_flush(session: Session, _context: object) -> None:
     if session.info.get(SKIP_KEY):
         return
     actor = session.info.get("actor")
+    entries: list[Entry] = []
     for obj in list(session.new):
         if getattr(obj, "__tablename__", None) in AUDITED_TABLES:
             table = obj.__tablename__
-            record(session, actor, f"{table}.create", table, _entity_id(obj), None, _snapshot(obj), flush=False)
+            entries.append((actor, f"{table}.create", table, _entity_id(obj), None, _snapshot(obj)))
     for obj in list(session.dirty):
         if getattr(obj, "__tablename__", None) in AUDITED_TABLES and session.is_modified(obj):
             before, after = _changes(obj)
             if after:
                 table = obj.__tablename__
-                record(session, actor, f"{table}.update", table, _entity_id(obj), before, after, flush=False)
+                entries.append((actor, f"{table}.update", table, _entity_id(obj), before, after))
     for obj in list(session.deleted):
         if getattr(obj, "__tablename__", None) in AUDITED_TABLES:
             table = obj.__tablename__
-            record(session, actor, f"{table}.delete", table, _entity_id(obj), _snapshot(obj), None, flush=False)
+            entries.append((actor, f"{table}.delete", table, _entity_id(obj), _snapshot(obj), None))
+    record_entries(session, entries, in_flush=True)

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from typing import cast as typed
 
-from sqlalchemy import String, cast, func, insert, select, update
+from sqlalchemy import String, Table, cast, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +24,8 @@ from feedbackloop.audit.models import AuditEntry, AuditHead
 from feedbackloop.db import Base, rows_changed
 from feedbackloop.lib.clock import clock
 from feedbackloop.lib.masking import mask_contact
+
+AUDIT_TABLE = typed(Table, AuditEntry.__table__)  # declarative types it as FromClause
 
 GENESIS = "0" * 64
 # The log cannot be edited (that is its point), so personal data never goes into it in the clear: contacts
@@ -146,15 +149,25 @@ def record_many(
 ) -> None:
     """Append one entry per (entity_id, before, after) in the caller's transaction, as `record` does, with one
     head lock and one multi-row insert: intake audits batches of 1,000 items this way."""
-    if not changes:
+    record_entries(session, [(actor, action, entity, entity_id, before, after) for entity_id, before, after in changes])
+
+
+Entry = tuple[object, str, str, object, dict[str, Any] | None, dict[str, Any] | None]
+
+
+def record_entries(session: Session, entries: Sequence[Entry], *, in_flush: bool = False) -> None:
+    """Append entries (actor, action, entity, entity_id, before, after), in order, in the caller's transaction:
+    one head lock, one multi-row insert and one tip update however many there are (a flush that changed 250
+    items costs what one change does, and the head is locked for that long only)."""
+    if not entries:
         return
-    last_seq, prev = _take_head(session, count=len(changes))
-    at, name = clock.now(), _actor_name(actor)
+    last_seq, prev = _take_head(session, in_flush=in_flush, count=len(entries))
+    at = clock.now()
     rows = []
-    for seq, (entity_id, before, after) in enumerate(changes, start=last_seq - len(changes) + 1):
-        rows.append(_entry_row(seq, at, name, action, entity, entity_id, before, after, prev))
+    for seq, (actor, action, entity, entity_id, before, after) in enumerate(entries, start=last_seq - len(entries) + 1):
+        rows.append(_entry_row(seq, at, _actor_name(actor), action, entity, entity_id, before, after, prev))
         prev = rows[-1]["hash"]
-    session.execute(insert(AuditEntry), rows)
+    session.execute(AUDIT_TABLE.insert(), rows)  # Core: none of the ORM's bulk bookkeeping for each row
     _set_tip(session, prev)
 
 

@@ -7,6 +7,8 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from feedbackloop.db import run_apart
+
 # One atomic upsert per day and batch: the row lock (PostgreSQL) or the write lock (SQLite) serialises
 # concurrent writers, so two transactions can never receive the same range.
 _RESERVE = text(
@@ -16,9 +18,11 @@ _RESERVE = text(
 
 
 def reserve_ids(session: Session, day: date, count: int = 1) -> list[str]:
-    """Reserve `count` consecutive ids for `day` inside the caller's transaction."""
+    """Reserve `count` consecutive ids for `day`: unique and increasing; on PostgreSQL in a short transaction
+    of its own (db.run_apart), so that concurrent intake does not take turns on the day's counter row for
+    whole transactions, and a rolled-back intake leaves a gap."""
     key = day.strftime("%Y%m%d")
-    last = session.execute(_RESERVE, {"day": key, "n": count}).scalar_one()
+    last = run_apart(session, _RESERVE, {"day": key, "n": count})
     return [format_id(key, seq) for seq in range(last - count + 1, last + 1)]
 
 

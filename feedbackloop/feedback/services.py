@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +23,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +38,7 @@ from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.schemas import FeedbackCreate
 from feedbackloop.lib import cjk, textnorm
 from feedbackloop.lib.clock import CHINA, clock
+from feedbackloop.lib.group_commit import GroupCommit
 
 # Called with the ids of newly stored items after their transaction commits (analysis, routing…). Nothing that
 # must not be lost goes here: a process that dies after the commit never runs them.
@@ -49,6 +53,10 @@ AUDITED_FIELDS = (
 class IngestResult:
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
+    # Per input item, in order: its id, and whether this call stored it (False: already stored, or a second
+    # copy of an earlier item of the same batch).
+    ids: list[str] = field(default_factory=list)
+    new: list[bool] = field(default_factory=list)
 
 
 def _customer_type(item: FeedbackCreate, known_contacts: set[str]) -> str:
@@ -270,17 +278,23 @@ def _ingest_once(
     fresh_prints: list[textnorm.Fingerprint] = []
     seen: dict[tuple[str, str], int] = {}  # key → its index in fresh
     repeats: list[int] = []  # a second copy in this batch: reported as existing, with the first copy's id
+    # Per input: ("stored", id), ("fresh", index in fresh) or ("repeat", index in fresh of the first copy).
+    origin: list[tuple[str, Any]] = []
     for item, fp in zip(items, prints, strict=True):
         key = (item.channel, item.external_id) if item.external_id else None
         if key and key in existing:
             result.existing.append(existing[key])
+            origin.append(("stored", existing[key]))
         elif key and key in seen:
             repeats.append(seen[key])
+            origin.append(("repeat", seen[key]))
         else:
             if key:
                 seen[key] = len(fresh)
+            origin.append(("fresh", len(fresh)))
             fresh.append(item)
             fresh_prints.append(fp)
+    rows: list[dict[str, Any]] = []
     if fresh:
         rows = _rows_for(session, dialect, fresh, fresh_prints, clock.now())
         session.execute(cast(Table, Feedback.__table__).insert(), rows)  # declarative types it as FromClause
@@ -289,14 +303,43 @@ def _ingest_once(
         # In this transaction, so that no item is ever stored without its creation entry (SPEC §9).
         changes = [(r["id"], None, {f: r.get(f) for f in AUDITED_FIELDS}) for r in rows]
         record_many(session, "intake", "feedback.create", "feedback", changes)
+    result.ids = [where if kind == "stored" else rows[where]["id"] for kind, where in origin]
+    result.new = [kind == "fresh" for kind, _ in origin]
     return result
 
 
 def create_one(session: Session, item: FeedbackCreate) -> tuple[Feedback, bool]:
-    """Store one item; returns (record, created) where created is False for a known external id."""
-    result = ingest(session, [item])
-    fid = (result.created or result.existing)[0]
-    return get(session, fid), bool(result.created)
+    """Store one item; returns (record, created) where created is False for a known external id.
+
+    Items that several threads of this process store at the same moment share one transaction (see
+    intake_group): under load a single-item POST costs a share of one commit, one audit-head lock and one id
+    reservation instead of a whole one each."""
+    if session.in_transaction():
+        session.commit()  # as ingest's begin_write does: the caller's earlier changes are committed first
+    fid, created = _intake_group(session).submit(session, item, on_failure=lambda s: s.rollback())
+    return get(session, fid), created
+
+
+def _ingest_each(session: Session, items: list[FeedbackCreate]) -> list[tuple[str, bool]]:
+    result = ingest(session, items)
+    return list(zip(result.ids, result.new, strict=True))
+
+
+# One group per connection pool (a process's writer and reader engines share one): sessions of other
+# databases (tests switch them) never share a transaction.
+_groups: weakref.WeakKeyDictionary[Any, GroupCommit[Session, FeedbackCreate, tuple[str, bool]]]
+_groups = weakref.WeakKeyDictionary()
+_groups_lock = threading.Lock()
+
+
+def _intake_group(session: Session) -> GroupCommit[Session, FeedbackCreate, tuple[str, bool]]:
+    bind = session.get_bind()
+    pool = bind.pool if isinstance(bind, Engine) else bind.engine.pool
+    with _groups_lock:
+        group = _groups.get(pool)
+        if group is None:
+            group = _groups[pool] = GroupCommit(_ingest_each)
+        return group
 
 
 def get(session: Session, feedback_id: str) -> Feedback:

@@ -19,7 +19,7 @@ from feedbackloop.feedback import analyzing
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.feedback.services import after_ingest_hooks
 from feedbackloop.lib.clock import clock
-from feedbackloop.tasks import coalesces, huey, register_reconciler
+from feedbackloop.tasks import PRIORITY_DEEP, PRIORITY_INTAKE, coalesces, huey, register_reconciler
 
 log = logging.getLogger(__name__)
 DRAIN_FLAG = "feedback.drain.pending"  # set while a drain is queued and not yet started
@@ -27,7 +27,7 @@ DRAIN_FLAG_TTL = 2  # seconds: a drain lost before it started is replaced by the
 MAX_DRAINS_PER_RECONCILE = 32
 
 
-@huey.task(retries=2, retry_delay=5)
+@huey.task(retries=2, retry_delay=5, priority=PRIORITY_INTAKE)
 def analyze_items(ids: list[str]) -> int:
     """Analyse the given items with the fast tier (the embedded queue's intake path, and re-analysis);
     hand on those that need the deep tier."""
@@ -38,14 +38,16 @@ def analyze_items(ids: list[str]) -> int:
     return done
 
 
-@huey.task(retries=1, retry_delay=30)
+@huey.task(retries=1, retry_delay=30, priority=PRIORITY_DEEP)
 def deepen_items(ids: list[str]) -> int:
     """The deep tier (pretrained encoder) over items the fast tier was unsure of, in the background."""
     with session_scope() as session:
         return analyzing.deepen_stored(session, ids)
 
 
-DEEP_CHUNK = 100
+# Small: a worker thread busy with a deep chunk (about 1 s of encoder time, longer while its low CPU priority
+# yields to intake) takes the next intake task only after it.
+DEEP_CHUNK = 16
 
 
 def deep_enabled() -> bool:
@@ -65,7 +67,7 @@ def hand_to_deep(ids: list[str]) -> None:
             deepen_items(ids[start : start + DEEP_CHUNK])
 
 
-@huey.task(retries=5, retry_delay=2)
+@huey.task(retries=5, retry_delay=2, priority=PRIORITY_INTAKE)
 def drain_owed() -> int:
     """Analyse a batch of the items still owed analysis (claimed with SKIP LOCKED); when the batch was full,
     wake another drain first, so that every free worker takes a batch of its own."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from feedbackloop.accounts import services as accounts
 from feedbackloop.accounts.models import Team, User
 from feedbackloop.accounts.policy import HANDLERS
-from feedbackloop.db import begin_write
+from feedbackloop.db import begin_write, run_apart
 from feedbackloop.errors import NotFound, ValidationFailed
 from feedbackloop.feedback.models import (
     CHANNELS,
@@ -283,13 +283,16 @@ class Router:
         if conf is None:
             conf = settings_for(self.session, team.id)
             self.settings[team.id] = conf
-        # One UPDATE reserves `count` consecutive slots, so concurrent routers never share a slot.
-        end = self.session.execute(
-            update(TeamSettings)
-            .where(TeamSettings.team_id == team.id)
-            .values(rr_cursor=TeamSettings.rr_cursor + count)
-            .returning(TeamSettings.rr_cursor)
-        ).scalar_one()
+        # One UPDATE reserves `count` consecutive slots, so concurrent routers never share a slot; apart from
+        # the triage transaction, so that two workers' triage does not take turns on the team's row.
+        bump = (
+            update(TeamSettings).where(TeamSettings.team_id == bindparam("team"))
+            .values(rr_cursor=TeamSettings.rr_cursor + bindparam("count")).returning(TeamSettings.rr_cursor)
+        )  # fmt: skip
+        params = {"team": team.id, "count": count}
+        end = run_apart(self.session, bump, params)
+        if end is None:  # the settings row was made in this very transaction: not visible apart
+            end = self.session.execute(bump, params).scalar_one()
         return [members[slot % len(members)] for slot in range(end - count, end)]
 
     def _least_loaded(self, members: list[int], count: int) -> list[int | None]:

@@ -18,7 +18,7 @@ from feedbackloop.feedback import analyzing
 from feedbackloop.feedback.models import Feedback
 from feedbackloop.lib.clock import clock
 from feedbackloop.lib.humanize import localize_message
-from feedbackloop.tasks import huey, once_per_period, register_reconciler
+from feedbackloop.tasks import PRIORITY_INTAKE, huey, once_per_period, register_reconciler
 from feedbackloop.workflow import replies
 from feedbackloop.workflow import services as workflow_services
 from feedbackloop.workflow.models import Notification
@@ -31,7 +31,7 @@ MAIL_BATCH = 200
 TRIAGE_BATCH = 250
 
 
-@huey.task(retries=5, retry_delay=2)
+@huey.task(retries=5, retry_delay=2, priority=PRIORITY_INTAKE)
 def triage_items(ids: list[str]) -> dict[str, int]:
     """Prioritise and route newly stored items."""
     from feedbackloop.workflow.triage import triage

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from huey import RedisExpireHuey, SqliteHuey
+from huey import PriorityRedisExpireHuey, RedisExpireHuey, SqliteHuey
 from mail_sink import free_port
 from redis_helpers import redis_server as start_redis
 from sqlalchemy import delete, func, select
@@ -220,3 +220,29 @@ def test_serve_with_several_workers_shares_one_cookie_key(tmp_path):
         os.killpg(server.pid, 15)
         out = server.communicate(timeout=30)[0].decode(errors="replace")
     assert out.count("Started server process") >= 2, out[-2000:]
+
+
+@needs_redis
+def test_intake_work_leaves_the_shared_queue_before_a_backlog_of_deep_tier_work(redis_server):
+    """A worker that finishes a deep chunk takes the next drain or triage before the rest of the deep backlog."""
+    from feedbackloop.feedback.tasks import deepen_items, drain_owed
+    from feedbackloop.tasks import get_huey
+    from feedbackloop.workflow.tasks import triage_items
+
+    _, url = redis_server
+    queue = PriorityRedisExpireHuey("fl-prio", url=url)
+    backlog = [deepen_items.s([f"FB{n}"]) for n in range(5)]
+    first_come = [drain_owed.s(), triage_items.s(["FB9"])]
+    for task in backlog + first_come:  # the deep backlog was queued first
+        queue.enqueue(task)
+    order = [queue.dequeue().name for _ in range(7)]
+    assert order[:2] in (["drain_owed", "triage_items"], ["triage_items", "drain_owed"])
+    assert order[2:] == ["deepen_items"] * 5
+    get_huey.cache_clear()
+    os.environ["FEEDBACKLOOP_QUEUE_URL"] = url
+    try:
+        assert isinstance(get_huey(), PriorityRedisExpireHuey), "a Redis queue URL gives the priority queue"
+    finally:
+        del os.environ["FEEDBACKLOOP_QUEUE_URL"]
+        get_huey.cache_clear()
+        get_settings.cache_clear()
