@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     MetaData,
     String,
+    Table,
     any_,
     bindparam,
     create_engine,
@@ -269,6 +270,49 @@ def xact_lock(session: Session, key: int) -> None:
     of them both delete and re-insert a day's rows). SQLite serialises writers by its own write lock."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """INSERT many rows that all have the same keys, in the session's transaction, as Core's `insert()` would
+    store them (Python-side column defaults for absent keys, each type's bind processing).
+
+    On PostgreSQL through COPY: psycopg writes the rows in C, where SQLAlchemy's multi-row INSERT builds every
+    parameter of every row in Python (that was half the web node's CPU time in a 1,000-item batch)."""
+    if not rows:
+        return
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
+        session.execute(table.insert(), list(rows))
+        return
+    dialect = bind.dialect
+    keys = rows[0].keys()
+    columns, fill = [], []
+    for column in table.columns:
+        present = column.key in keys
+        if not present and column.default is None:
+            continue  # NULL or the server's default, as an INSERT without the column gives
+        default = column.default
+        process = column.type._cached_bind_processor(dialect)  # noqa: SLF001 - the documented bind path
+        columns.append(column.name)
+        fill.append((column.key, present, default, process))
+    names = ", ".join(f'"{name}"' for name in columns)
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            values = []
+            for key, present, default, process in fill:
+                if present:
+                    value = row[key]
+                elif default.is_callable:  # type: ignore[union-attr]  # default is set when not present
+                    value = default.arg(None)  # type: ignore[union-attr]
+                else:
+                    value = default.arg  # type: ignore[union-attr]
+                values.append(process(value) if process is not None else value)
+            copy.write_row(values)
+
+
+COPY_FROM_ROWS = 20  # fewer rows: a plain INSERT (COPY's set-up costs more than it saves)
 
 
 def rows_changed(session: Session, statement: Executable) -> int:

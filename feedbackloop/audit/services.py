@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.audit.models import AuditEntry, AuditHead
-from feedbackloop.db import Base, rows_changed
+from feedbackloop.db import Base, insert_rows, rows_changed
 from feedbackloop.lib.clock import clock
 from feedbackloop.lib.masking import mask_contact
 
@@ -167,7 +167,7 @@ def record_entries(session: Session, entries: Sequence[Entry], *, in_flush: bool
     for seq, (actor, action, entity, entity_id, before, after) in enumerate(entries, start=last_seq - len(entries) + 1):
         rows.append(_entry_row(seq, at, _actor_name(actor), action, entity, entity_id, before, after, prev))
         prev = rows[-1]["hash"]
-    session.execute(AUDIT_TABLE.insert(), rows)  # Core: none of the ORM's bulk bookkeeping for each row
+    insert_rows(session, AUDIT_TABLE, rows)  # Core (COPY on PostgreSQL): none of the ORM's per-row bookkeeping
     _set_tip(session, prev)
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from feedbackloop.audit.services import record_many
 from feedbackloop.config import get_settings
-from feedbackloop.db import begin_write, in_list, list_value
+from feedbackloop.db import begin_write, in_list, insert_rows, list_value
 from feedbackloop.errors import NotFound
 from feedbackloop.feedback import facets
 from feedbackloop.feedback import search as content_search
@@ -297,7 +297,7 @@ def _ingest_once(
     rows: list[dict[str, Any]] = []
     if fresh:
         rows = _rows_for(session, dialect, fresh, fresh_prints, clock.now())
-        session.execute(cast(Table, Feedback.__table__).insert(), rows)  # declarative types it as FromClause
+        insert_rows(session, cast(Table, Feedback.__table__), rows)  # declarative types it as FromClause
         result.created = [r["id"] for r in rows]
         result.existing.extend(rows[j]["id"] for j in repeats)
         # In this transaction, so that no item is ever stored without its creation entry (SPEC §9).

@@ -227,6 +227,7 @@ def test_intake_work_leaves_the_shared_queue_before_a_backlog_of_deep_tier_work(
     """A worker that finishes a deep chunk takes the next drain or triage before the rest of the deep backlog."""
     from feedbackloop.feedback.tasks import deepen_items, drain_owed
     from feedbackloop.tasks import get_huey
+    from feedbackloop.tasks import huey as app_queue
     from feedbackloop.workflow.tasks import triage_items
 
     _, url = redis_server
@@ -234,8 +235,8 @@ def test_intake_work_leaves_the_shared_queue_before_a_backlog_of_deep_tier_work(
     backlog = [deepen_items.s([f"FB{n}"]) for n in range(5)]
     first_come = [drain_owed.s(), triage_items.s(["FB9"])]
     for task in backlog + first_come:  # the deep backlog was queued first
-        queue.enqueue(task)
-    order = [queue.dequeue().name for _ in range(7)]
+        queue.storage.enqueue(app_queue.serialize_task(task), task.priority)  # the product's registry names it
+    order = [app_queue.deserialize_task(queue.storage.dequeue()).name for _ in range(7)]
     assert order[:2] in (["drain_owed", "triage_items"], ["triage_items", "drain_owed"])
     assert order[2:] == ["deepen_items"] * 5
     get_huey.cache_clear()
