@@ -93,7 +93,7 @@ def worker(workers: int, worker_type: str, metrics_port: int | None) -> None:
     from feedbackloop.config import get_settings
     from feedbackloop.db import get_engine
     from feedbackloop.ops.metrics import install_task_metrics
-    from feedbackloop.tasks import huey, load_task_modules
+    from feedbackloop.tasks import POLLING, huey, load_task_modules
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     load_task_modules()
@@ -115,7 +115,7 @@ def worker(workers: int, worker_type: str, metrics_port: int | None) -> None:
         from prometheus_client import start_http_server
 
         start_http_server(metrics_port, addr="127.0.0.1")
-    consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True)
+    consumer = huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True, **POLLING)
     consumer.run()
 
 

@@ -44,6 +44,10 @@ huey = get_huey()
 # analysis, its SLA clock or its routing.
 PRIORITY_INTAKE = 20
 PRIORITY_DEEP = -10
+# How an idle consumer thread polls the queue. Huey's default backs off to 10 s between polls; with several
+# workers, the one whose poll found the queue empty (its peer took the task) then slept through the next
+# tasks, and two workers drained no faster than one. Half a second at most costs Redis two reads a second.
+POLLING = {"initial_delay": 0.05, "backoff": 1.15, "max_delay": 0.5}
 
 
 def start_in_process_consumer(workers: int = 2) -> Consumer | None:
@@ -51,7 +55,7 @@ def start_in_process_consumer(workers: int = 2) -> Consumer | None:
     if huey.immediate:
         return None
     consumer = huey.create_consumer(
-        workers=workers, worker_type="thread", periodic=True, check_worker_health=False
+        workers=workers, worker_type="thread", periodic=True, check_worker_health=False, **POLLING
     )
     # The web server owns this process's signals; the consumer's threads stop with stop(graceful=True).
     consumer._set_signal_handlers = lambda: None

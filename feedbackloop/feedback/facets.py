@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlalchemy import ForeignKey, Index, Integer, String, Table, delete, exists, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from feedbackloop.db import Base
+from feedbackloop.db import Base, insert_rows
 from feedbackloop.feedback.models import Feedback
 
 KINDS = ("aspect", "keyword", "product", "module", "risk")
@@ -79,7 +79,7 @@ def store(session: Session, items: Iterable[tuple[str, datetime, Mapping[str, An
         for kind, value, polarity in facts(analysis, *declared.get(fid, (None, None)))
     ]
     if rows:
-        session.execute(cast(Table, FeedbackFacet.__table__).insert(), rows)
+        insert_rows(session, cast(Table, FeedbackFacet.__table__), rows)  # COPY on PostgreSQL
 
 
 def drop(session: Session, ids: Iterable[str]) -> None:
