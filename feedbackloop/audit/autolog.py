@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import get_history
 
 from feedbackloop.audit.services import Entry, record_entries
 
@@ -44,10 +45,9 @@ def _columns(obj: Any) -> list[str]:
 
 
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    state = inspect(obj)
     before, after = {}, {}
     for key in _columns(obj):
-        history = state.attrs[key].history
+        history = get_history(obj, key)  # not inspect(obj).attrs, which builds every attribute's state
         if history.has_changes():
             before[key] = history.deleted[0] if history.deleted else None
             after[key] = history.added[0] if history.added else None
