@@ -31,13 +31,21 @@ MAIL_BATCH = 200
 TRIAGE_BATCH = 250
 
 
+BUSY_RETRIES = 5
+
+
 @huey.task(retries=5, retry_delay=2, priority=PRIORITY_INTAKE)
-def triage_items(ids: list[str]) -> dict[str, int]:
-    """Prioritise and route newly stored items."""
+def triage_items(ids: list[str], attempt: int = 0) -> dict[str, int]:
+    """Prioritise and route newly stored items; items another transaction held at that moment are tried
+    again a second later (a few times; the reconciler remains behind that)."""
     from feedbackloop.workflow.triage import triage
 
+    busy: list[str] = []
     with session_scope() as session:
-        return triage(session, ids)
+        result = triage(session, ids, busy)
+    if busy and attempt < BUSY_RETRIES:
+        triage_items.schedule(args=(busy, attempt + 1), delay=1)
+    return result
 
 
 def on_analysed(ids: list[str]) -> None:

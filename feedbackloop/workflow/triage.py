@@ -71,8 +71,11 @@ def _repeat_contacts(session: Session, records: list[Feedback], now: datetime) -
     return {contact for contact in rows.scalars() if contact is not None}
 
 
-def triage(session: Session, ids: list[str]) -> dict[str, int]:
-    """Prioritise, start the SLA clock, route and (for repeat or public complaints) escalate new items."""
+def triage(session: Session, ids: list[str], busy: list[str] | None = None) -> dict[str, int]:
+    """Prioritise, start the SLA clock, route and (for repeat or public complaints) escalate new items.
+
+    On PostgreSQL an item whose row another transaction holds is skipped; if it is still untriaged it is
+    appended to `busy`, for the caller to try again shortly (else only the reconciler would, minutes later)."""
     begin_write(session)
     now = clock.now()
     claim = select(Feedback).where(Feedback.id.in_(ids), Feedback.status == "new")
@@ -81,6 +84,14 @@ def triage(session: Session, ids: list[str]) -> dict[str, int]:
         # and then triaged again (it is no longer 新建 once that worker commits).
         claim = claim.with_for_update(skip_locked=True, key_share=True)
     records = list(session.scalars(claim))
+    if busy is not None and len(records) < len(ids):
+        claimed = {r.id for r in records}
+        # Skipped: locked by another writer for a moment (the deep tier storing its refinement, another
+        # worker's triage), or no longer new. Only the untriaged ones are owed a retry.
+        busy.extend(session.scalars(
+            select(Feedback.id).where(Feedback.id.in_([i for i in ids if i not in claimed]),
+                                      Feedback.status == "new", Feedback.prioritized_at.is_(None))
+        ))  # fmt: skip
     if not records:
         session.commit()
         return {"triaged": 0, "assigned": 0}
