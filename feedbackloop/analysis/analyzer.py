@@ -111,7 +111,7 @@ class Analyzer:
         tokens = [textmod.tokenize(n) for n in norms]
         clauses = [textmod.split_clauses(t) for t in tokens]
         hits = [self._matcher.find(cl) for cl in clauses]
-        cues = [[self._typer.find_cues(c) for c in cl] for cl in clauses]
+        cues = [self._typer.find_cues_all(cl) for cl in clauses]
         docs: list[tuple[str, Sequence[str]]] = list(zip(norms, tokens, strict=True))
         # The model scores a clause only where an aspect sits (its sentiment is reported); other
         # clauses get lexicon polarity, and a one-clause text is its own clause. This keeps the

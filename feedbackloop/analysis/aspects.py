@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .lexicon import BUILTIN_ASPECTS, INTENSIFIERS, NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS, AspectDef
-from .text import Clause
+from .text import Clause, matches_per_clause
 
 # Clause polarity = model evidence + lexicon evidence, both in log-odds-like units.
 LEXICON_WEIGHT = 1.2
@@ -75,20 +75,22 @@ class AspectMatcher:
     def find(self, clauses: Sequence[Clause]) -> list[AspectHit]:
         """Aspect hits per clause, at most one per aspect per clause, in text order."""
         hits: list[AspectHit] = []
+        multi = matches_per_clause(self._multi, clauses) if self._multi is not None else None
+        single = self._single
         for i, clause in enumerate(clauses):
             found: dict[str, AspectHit] = {}
-            if self._multi is not None:
-                for m in self._multi.finditer(clause.text):
-                    a = self._by_term[m.group()]
-                    found.setdefault(a.name, AspectHit(a, m.group(), i))
-            single = self._single
+            for term in multi[i] if multi is not None else ():
+                a = self._by_term[term]
+                if a.name not in found:
+                    found[a.name] = AspectHit(a, term, i)
             for tok in clause.tokens:
                 if tok not in single:
                     if len(tok) != 2 or tok[1] not in single or tok[0] not in _INTENSIFIER_PREFIXES:
                         continue
                     tok = tok[1]  # 很脏 → 脏
                 a = self._by_term[tok]
-                found.setdefault(a.name, AspectHit(a, tok, i))
+                if a.name not in found:
+                    found[a.name] = AspectHit(a, tok, i)
             if any(not h.aspect.generic for h in found.values()):
                 found = {k: h for k, h in found.items() if not h.aspect.generic}
             hits.extend(found.values())
@@ -97,6 +99,11 @@ class AspectMatcher:
 
 _POLAR = POSITIVE_WORDS | NEGATIVE_WORDS
 _INTENSIFIER_PREFIXES = ("很", "太", "超", "真", "好", "挺", "特", "巨", "极", "最")
+
+
+# Every token that names a polarity word: the word itself, or an intensifier glued to a
+# one-character one (很脏 → 脏, see `_strip_intensifier`).
+_POLAR_FORMS = _POLAR | frozenset(p + w for p in _INTENSIFIER_PREFIXES for w in _POLAR if len(w) == 1)
 
 
 def _strip_intensifier(tok: str) -> str:
@@ -113,8 +120,10 @@ def lexicon_polarity(tokens: Sequence[str]) -> tuple[float, list[tuple[str, floa
     """
     score = 0.0
     cues: list[tuple[str, float]] = []
+    if _POLAR_FORMS.isdisjoint(tokens):  # most clauses of a long text: no polarity word at all
+        return score, cues
     for i, tok in enumerate(tokens):
-        if tok not in _POLAR and (len(tok) != 2 or tok[0] not in _INTENSIFIER_PREFIXES):
+        if tok not in _POLAR_FORMS:
             continue
         word = _strip_intensifier(tok)
         if word in POSITIVE_WORDS:

@@ -51,6 +51,8 @@ class FeatureSpec:
 
 def mark_negation(tokens: Sequence[str]) -> list[str]:
     """Prefix the few words after a negator with `N_`, so 不满意 and 满意 get different weights."""
+    if NEGATORS.isdisjoint(tokens):  # no negator: nothing to mark
+        return list(tokens)
     out: list[str] = []
     scope = 0
     for tok in tokens:
@@ -97,7 +99,13 @@ class Featurizer:
         self.spec = spec
 
     def transform(self, docs: Sequence[tuple[str, Sequence[str]]]) -> sp.csr_matrix:
-        return self.transform_with_norms(docs)[0]
+        """The sublinear-tf, L2-normalised matrix (what `transform_with_norms` gives, without the norms)."""
+        from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
+
+        X = self.counts(docs)
+        X.data = 1.0 + np.log(X.data)
+        inplace_csr_row_normalize_l2(X)  # sklearn's `normalize` kernel, without its input checks
+        return X
 
     def counts(self, docs: Sequence[tuple[str, Sequence[str]]]) -> sp.csr_matrix:
         """The raw feature counts (what HashingVectorizer(analyzer=_features, norm=None) gives)."""
@@ -286,8 +294,9 @@ class SentimentModel:
 
         The weight matrix is tens of MB and a text's buckets are scattered over it, so reading
         them is a cache miss each; gathered once, they serve both `score` and `explain_rows`.
+        (np.take copies the rows ~3x faster than fancy indexing does, with the same result.)
         """
-        return self._stacked[X.indices]
+        return np.take(self._stacked, X.indices, axis=0)
 
     def score(self, X: sp.csr_matrix, gathered: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
         """Raw linear score per row, and each row's domain probabilities (None without domains).
@@ -374,21 +383,26 @@ class SentimentModel:
             return [[] for _ in range(n)]
         indices, values = X.indices[:end], X.data[:end]
         if gathered is None:
-            gathered = self._stacked[indices]
+            gathered = np.take(self._stacked, indices, axis=0)
         counts = np.diff(X.indptr[: n + 1])
-        rows = np.repeat(np.arange(n), counts)
+        rows = np.repeat(np.arange(n, dtype=np.int64), counts)
         w = gathered[:end, 0]
         k = 0 if self.domains is None or mix is None else len(self.domains.names)
         if k and mix is not None:
             w = w + (gathered[:end, 1 : 1 + k] * mix[rows]).sum(axis=1)
-        contrib = values * w * self.platt[0]
-        order = np.lexsort((-np.abs(contrib), rows))  # stable: ties keep index order
-        # The first top * 4 entries of each row in that order.
-        rank = np.arange(end) - np.repeat(X.indptr[:n].astype(np.int64), counts)
+        contrib = (values * w * self.platt[0]).astype(np.float32, copy=False)  # float32 throughout already
+        # Only contributions of at least 0.01 are ever shown, and they all rank above the rest, so
+        # the others are dropped before sorting. One stable sort on (row, strength descending): the
+        # bits of a non-negative float32 order as the float does.
+        strong_at = np.flatnonzero(np.abs(contrib) >= 0.01)
+        key = (rows[strong_at] << 32) | (0xFFFFFFFF - np.abs(contrib[strong_at]).view(np.uint32).astype(np.int64))
+        order = strong_at[np.argsort(key, kind="stable")]
+        # The first top * 4 of each row in that order.
+        sorted_rows = rows[order]
+        starts = np.searchsorted(sorted_rows, np.arange(n + 1))
+        rank = np.arange(len(order)) - np.repeat(starts[:-1], np.diff(starts))
         first = order[rank < top * 4]
         strong = contrib[first]
-        keep = np.abs(strong) >= 0.01
-        first, strong = first[keep], strong[keep]
         cut = np.searchsorted(rows[first], np.arange(n + 1)).tolist()
         buckets, weights = indices[first].tolist(), strong.tolist()
         return [self._explain_row(docs[i], buckets[cut[i] : cut[i + 1]], weights[cut[i] : cut[i + 1]], top)

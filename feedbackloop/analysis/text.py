@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -226,13 +228,23 @@ class Clause:
     after_contrast: bool = False  # the clause follows 但是 / 不过 / 可是 / 然而
 
 
+def _is_break(tok: str) -> bool:
+    return tok in _BREAKS or (not tok[0].isalnum() and all(ch in _CLAUSE_PUNCT for ch in tok))
+
+
 def split_clauses(tokens: list[str]) -> list[Clause]:
     """Split a token list at punctuation and contrast words (但是, 不过…), dropping empty pieces."""
     clauses: list[Clause] = []
     current: list[str] = []
     contrast = pending = False
+    breaks = _break_tokens
     for tok in tokens:
-        if tok in _BREAKS or (not tok[0].isalnum() and all(ch in _CLAUSE_PUNCT for ch in tok)):
+        brk = breaks.get(tok)
+        if brk is None:
+            if len(breaks) >= _BREAK_CACHE_MAX:
+                breaks.clear()
+            brk = breaks[tok] = _is_break(tok)
+        if brk:
             if current:
                 clauses.append(Clause("".join(current), tuple(current), contrast))
                 contrast = False
@@ -246,6 +258,33 @@ def split_clauses(tokens: list[str]) -> list[Clause]:
     if current:
         clauses.append(Clause("".join(current), tuple(current), contrast))
     return clauses
+
+
+# Whether a token ends a clause, remembered per token (a dict of str → bool: nothing for the
+# garbage collector to walk).
+_break_tokens: dict[str, bool] = {}
+_BREAK_CACHE_MAX = 200_000
+
+
+_JOIN = "\x00"
+
+
+def matches_per_clause(rx: re.Pattern[str], clauses: Sequence[Clause]) -> list[list[str]]:
+    """rx.findall over each clause's text, in one scan of the clauses joined by NUL.
+
+    rx must never match a NUL (an alternation of lexicon terms never does), so no match spans two
+    clauses and each clause gets exactly the matches a scan of it alone would give; matches are
+    assigned to clauses by offset."""
+    if len(clauses) == 1:
+        return [rx.findall(clauses[0].text)]
+    out: list[list[str]] = [[] for _ in clauses]
+    ends = list(itertools.accumulate(len(c.text) + 1 for c in clauses))
+    k = 0
+    for m in rx.finditer(_JOIN.join(c.text for c in clauses)):
+        while m.start() >= ends[k]:
+            k += 1
+        out[k].append(m.group())
+    return out
 
 
 def has_content(text: str) -> bool:
