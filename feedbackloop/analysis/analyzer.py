@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 import threading
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -111,7 +112,7 @@ class Analyzer:
         tokens = [textmod.tokenize(n) for n in norms]
         clauses = [textmod.split_clauses(t) for t in tokens]
         hits = [self._matcher.find(cl) for cl in clauses]
-        cues = [[self._typer.find_cues(c) for c in cl] for cl in clauses]
+        cues = [self._typer.find_cues_all(cl) for cl in clauses]
         docs: list[tuple[str, Sequence[str]]] = list(zip(norms, tokens, strict=True))
         # The model scores a clause only where an aspect sits (its sentiment is reported); other
         # clauses get lexicon polarity, and a one-clause text is its own clause. This keeps the
@@ -138,10 +139,11 @@ class Analyzer:
         explanations = model.explain_rows(docs[: len(texts)], X, mix, gathered)
         for i in range(len(texts)):
             explanation = explanations[i]
-            polarities = [clause_polarity(float(logits[r]) if r is not None else 0.0, c.tokens)
-                          for r, c in zip(clause_rows[i], clauses[i], strict=True)]
+            clause_logits = [float(logits[r]) if r is not None else 0.0 for r in clause_rows[i]]
+            polarities = [clause_polarity(lg, c.tokens, c.text) for lg, c in zip(clause_logits, clauses[i], strict=True)]
             part = self._assemble(model, norms[i], tokens[i], clauses[i], float(logits[i]), polarities,
                                   hits[i], cues[i], explanation)
+            part.negative_evidence = _negative_evidence(polarities, clause_logits, clauses[i])
             partials.append(part)
             features.append(part.features)
         F = np.asarray(features, dtype=np.float32).reshape(len(texts), N_LEXICON)
@@ -188,16 +190,15 @@ class Analyzer:
         safety: str | None = None
         reasons = list(p.urgency.reasons)
         flags = list(p.urgency.risk_flags)
-        pure_praise = label == "positive" and not any(p.negative) and p.urgency.level != "紧急" and \
-            all(a.sentiment != "negative" for a in p.aspects)
         if heads is None or triage is None:
             ptype: str | None = p.ptype
             why = list(p.ptype_why)
             level = p.urgency.level
             tiers.update(problem_type="rules", urgency="rules")
-            if pure_praise or not p.evidence:
+            if not p.evidence:
                 ptype, why = None, ["无: 没有提出问题"]
-                level = "建议" if pure_praise and level == "一般" else level
+            elif pure_praise(p, label, level):
+                ptype, why, level, reasons = None, [PRAISE_WHY], "建议", [PRAISE_URGENCY]
             probs: dict[str, float] = {}
             deep: list[str] = []
         else:
@@ -216,8 +217,12 @@ class Analyzer:
             tiers.update(problem_type="fast", urgency=tier)
             if not p.evidence:  # nothing to read: no problem, no urgency
                 level, safety, reasons, flags = "一般", None, [], []
-            if (pure_praise and level != "紧急") or not p.evidence:
                 ptype, why = None, ["无: 没有提出问题"]
+            elif pure_praise(p, label, level, _praise_threshold(th)):
+                # The guarantee: pure praise has no problem type and never reaches a problem queue,
+                # whatever the problem-type head reads into the words praised (服务, 快递 are cues).
+                ptype, why, level, reasons = None, [PRAISE_WHY], "建议", [PRAISE_URGENCY]
+                tiers["problem_type"] = tiers["urgency"] = "rules"
             if level == "紧急" and ptype is None:
                 pt = list(heads["problem_type"])
                 pt[0] = -1.0
@@ -245,6 +250,36 @@ class Analyzer:
         )
 
 
+PRAISE_WHY = "无: 纯表扬（没有投诉、负面分句、建议或提问）"
+PRAISE_URGENCY = "建议: 纯表扬（表扬按指南记为建议）"
+# A question to the business: a question mark, 请问, or 吗 ending a clause ("能退吗"). The looser
+# question feature of the heads (怎么, 如何…) also fires on praise ("怎么这么好吃").
+_ASKS = re.compile(r"[?？]|请问|吗(?=$|[\s,.!~，。！…～])")
+
+
+def pure_praise(p: Partial, label: str, level: str, model_only: float = math.inf) -> bool:
+    """The guide's pure praise: a positive text with no complaint, no suggestion or request and no
+    question. A complaint: a safety signal (rules or heads), or a negative clause (so a negative
+    aspect) -- one with a complaint word, or one the n-gram model alone reads at log-odds at most
+    `model_only` (the heads' `praise_model_only` threshold; +inf: every negative clause counts)."""
+    return label == "positive" and level != "紧急" and p.urgency.level == "一般" and \
+        all(v > model_only for v in p.negative_evidence) and not _ASKS.search(p.norm)
+
+
+def _praise_threshold(th: Mapping[str, Any]) -> float:
+    value = th.get("praise_model_only")
+    return math.inf if value is None else float(value)
+
+
+def _negative_evidence(polarities: Sequence[str], logits: Sequence[float], clauses: Sequence[textmod.Clause]
+                       ) -> list[float]:
+    out = []
+    for pol, logit, c in zip(polarities, logits, clauses, strict=True):
+        if pol == "negative":
+            out.append(-math.inf if lexicon_polarity(c.tokens)[0] < 0 else logit)
+    return out
+
+
 @dataclass(slots=True)
 class Partial:
     """The rule-based part of one analysis, before the learned heads decide type and urgency."""
@@ -265,6 +300,9 @@ class Partial:
     model_version: str
     features: list[float]
     evidence: bool
+    # Per negative clause: the model's log-odds where the model alone read it negative (no complaint
+    # word), -inf where the lexicon holds a complaint word (see `pure_praise`).
+    negative_evidence: list[float] = field(default_factory=list)
 
 
 @dataclass(slots=True)

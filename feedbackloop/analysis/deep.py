@@ -168,7 +168,10 @@ def _refine(a: Analysis, h: dict[str, Any], model: DeepModel, th: dict[str, Any]
         tiers["sentiment"] = "deep"
     ptype, why = a.problem_type, a.problem_type_explanation
     fast_pt = a.problem_probs
-    if fast_pt and ({"negative_no_type", "far_from_domain"} & reasons or max(fast_pt.values()) < 0.6):
+    # Pure praise, decided by the fast tier's rule, keeps "no problem" (only a safety case below can
+    # give it a type).
+    praise = a.problem_type is None and tiers.get("problem_type") == "rules"
+    if fast_pt and not praise and ({"negative_no_type", "far_from_domain"} & reasons or max(fast_pt.values()) < 0.6):
         gamma = float(model.meta.get("gamma", 0.5))
         p_fast = np.array([fast_pt.get(c, 1e-6) for c in PROBLEM_CLASSES])
         mixed = np.exp((1 - gamma) * np.log(np.maximum(p_fast, 1e-6)) + gamma * np.log(np.maximum(h["pt"], 1e-6)))

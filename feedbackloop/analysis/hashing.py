@@ -143,10 +143,22 @@ def word_ngram_buckets(token_lists: Sequence[Sequence[str]], ngrams: tuple[int, 
 
 
 def count_matrix(n_rows: int, rows: np.ndarray, cols: np.ndarray, n_features: int) -> sp.csr_matrix:
-    """The float32 count matrix of (row, bucket) pairs, indices sorted, duplicates summed."""
-    X = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n_rows, n_features))
-    X.sum_duplicates()  # also sorts the indices, as HashingVectorizer leaves them
-    if X.indices.dtype != np.int32 and X.nnz < 2**31:
-        X.indices = X.indices.astype(np.int32)
-        X.indptr = X.indptr.astype(np.int32)
+    """The float32 count matrix of (row, bucket) pairs, indices sorted, duplicates summed.
+
+    One sort of the pairs as (row, bucket) keys gives the CSR arrays directly: the matrix scipy's
+    COO → CSR conversion with `sum_duplicates` builds (the form HashingVectorizer leaves), at a
+    fraction of its cost.
+    """
+    key = rows.astype(np.int64) * n_features + cols
+    key.sort()
+    new = np.empty(len(key), dtype=bool)
+    new[:1] = True
+    np.not_equal(key[1:], key[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    unique = key[starts]
+    counts = np.diff(np.append(starts, len(key))).astype(np.float32)
+    index_type = np.int32 if len(unique) < 2**31 else np.int64
+    indptr = np.searchsorted(unique, np.arange(n_rows + 1, dtype=np.int64) * n_features).astype(index_type)
+    X = sp.csr_matrix((counts, (unique % n_features).astype(index_type), indptr), shape=(n_rows, n_features))
+    X.has_canonical_format = True
     return X

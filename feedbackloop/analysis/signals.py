@@ -14,6 +14,7 @@ NEUTRAL_HIGH = 0.6
 
 _ANGRY_MARKS = re.compile(r"[!！]{2,}|[?？]{3,}")
 _MODEL_NAME = re.compile(r"(?<![a-z0-9])(?=[a-z0-9-]*[a-z])(?=[a-z0-9-]*\d)[a-z][a-z0-9-]{1,14}|(?<![a-z0-9])\d{1,4}[a-z]{1,3}\d*(?![a-z0-9])")
+_LATIN = re.compile(r"[a-z]")
 _POS_EMOJI = set("👍😊😄😁😀🥰😍❤👏💯🎉😘☺🙂")
 _NEG_EMOJI = set("😡🤬😠👎💩😤😞😢😭🙄😒😫")
 
@@ -25,8 +26,13 @@ def label_for(score: float, has_evidence: bool) -> str:
     return "positive" if score > NEUTRAL_HIGH else "negative"
 
 
+_ANY_EMOJI = frozenset(_POS_EMOJI | _NEG_EMOJI)
+
+
 def emoji_bias(text: str) -> float:
     """Log-odds nudge from sentiment-bearing emoji, which the training corpora hardly contain."""
+    if _ANY_EMOJI.isdisjoint(text):  # most texts: no need to count
+        return 0.0
     pos = sum(1 for ch in text if ch in _POS_EMOJI)
     neg = sum(1 for ch in text if ch in _NEG_EMOJI)
     return 1.5 * (pos - neg)
@@ -40,7 +46,7 @@ def intensity(score: float, label: str, text: str, tokens: Sequence[str]) -> int
     level = 1 + int(round(strength * 3))
     if any(t in INTENSIFIERS for t in tokens):
         level += 1
-    if _ANGRY_MARKS.search(text) or any(ch in _NEG_EMOJI or ch in _POS_EMOJI for ch in text):
+    if _ANGRY_MARKS.search(text) or not _ANY_EMOJI.isdisjoint(text):
         level += 1
     return max(1, min(5, level))
 
@@ -69,13 +75,20 @@ def keywords(tokens: Sequence[str], boost: Iterable[str] = (), top: int = 8) -> 
     counts: dict[str, int] = {}
     first: dict[str, int] = {}
     for i, tok in enumerate(tokens):
+        if len(tok) < 2:  # most tokens: one character (an N_-marked token has at least three)
+            continue
         if tok.startswith("N_"):
             tok = tok[2:]
+            if len(tok) < 2:
+                continue
         # Tokens of two or more characters are CJK words or latin/digit runs (see Segmenter).
-        if len(tok) < 2 or tok in STOPWORDS or tok.isdigit():
+        if tok in STOPWORDS or tok.isdigit():
             continue
-        counts[tok] = counts.get(tok, 0) + 1
-        first.setdefault(tok, i)
+        if tok in counts:
+            counts[tok] += 1
+        else:
+            counts[tok] = 1
+            first[tok] = i
     ranked = sorted(counts, key=lambda w: (-(w in boosted), -counts[w], first[w]))
     return ranked[:top]
 
@@ -91,7 +104,8 @@ class MentionFinder:
 
     def find(self, text: str) -> tuple[list[str], list[str]]:
         """(products, modules), each de-duplicated in order of appearance."""
-        products = [m.group() for m in self._products.finditer(text)]
-        products += [m.group() for m in _MODEL_NAME.finditer(text)]
-        modules = [m.group() for m in self._modules.finditer(text)]
+        products = self._products.findall(text)
+        if _LATIN.search(text):  # a model name holds a latin letter
+            products += [m.group() for m in _MODEL_NAME.finditer(text)]
+        modules = self._modules.findall(text)
         return list(dict.fromkeys(products))[:8], list(dict.fromkeys(modules))[:8]

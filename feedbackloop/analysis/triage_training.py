@@ -98,9 +98,9 @@ def _design(texts: Sequence[str], sentiment_version: str | None = None) -> tuple
 
 
 def _thresholds(X: Any, F: np.ndarray, labels: dict[str, list[str]], weights: np.ndarray,
-                urgent_rule: np.ndarray) -> dict[str, float]:
+                urgent_rule: np.ndarray) -> tuple[dict[str, Any], list[tuple[TriageModel, np.ndarray]]]:
     """Urgency thresholds from out-of-fold probabilities: the highest recall of 紧急 with at most
-    MAX_FALSE_ALARMS of the non-urgent texts flagged."""
+    MAX_FALSE_ALARMS of the non-urgent texts flagged; also the fold models and their held-out rows."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.array(labels["urgency"])
@@ -108,10 +108,12 @@ def _thresholds(X: Any, F: np.ndarray, labels: dict[str, list[str]], weights: np
     p_u = np.zeros(len(y))
     p_s = np.zeros(len(y))
     strat = y[known]
+    folds: list[tuple[TriageModel, np.ndarray]] = []
     for tr, te in StratifiedKFold(FOLDS, shuffle=True, random_state=0).split(known, strat):
         tr_rows, te_rows = known[tr], known[te]
         sub = {k: [v[i] for i in tr_rows] for k, v in labels.items()}
         m = fit_triage(X[tr_rows], F[tr_rows], sub, version="cv", weights=weights[tr_rows])
+        folds.append((m, te_rows))
         heads = m.scores(X[te_rows], F[te_rows])
         p_u[te_rows] = heads["urgency"][:, 0]
         p_s[te_rows] = 1.0 - heads["safety_class"][:, 0]
@@ -124,7 +126,36 @@ def _thresholds(X: Any, F: np.ndarray, labels: dict[str, list[str]], weights: np
             fa = float(flagged[~urgent].mean()) if (~urgent).any() else 0.0
             if fa <= MAX_FALSE_ALARMS and (recall, t) > (best[0], best[1]):
                 best = (recall, float(t), net)
-    return {"urgent": best[1], "safety": best[1], "net": best[2], "neutral": 0.5, "oof_recall": best[0]}
+    return {"urgent": best[1], "safety": best[1], "net": best[2], "neutral": 0.5, "oof_recall": best[0]}, folds
+
+
+PRAISE_CANDIDATES = (None, 0.0, -0.5, -1.0, -1.5, -2.0, -3.0, -4.0)
+
+
+def _praise_threshold(items: Sequence[LabelledItem], thresholds: dict[str, Any],
+                      folds: Sequence[tuple[TriageModel, np.ndarray]], sentiment_version: str) -> dict[str, Any]:
+    """`praise_model_only` (see analyzer.pure_praise) from out-of-fold analyses of the training set:
+    the value that gets most positive texts' problem type right (pure praise untyped, praise with a
+    complaint typed); None (every negative clause is a complaint) unless another value does better."""
+    from .analyzer import Analyzer
+
+    gold = [(i.sentiment == "positive", i.problem_type) for i in items]
+    counts = {c: [0, 0] for c in PRAISE_CANDIDATES}  # candidate → [praise still typed, complaint untyped]
+    for model, rows in folds:
+        for c in PRAISE_CANDIDATES:
+            fold = TriageModel(model.columns, model.n_features, model.heads, model.version,
+                               {"thresholds": {**thresholds, "praise_model_only": c}})
+            analyses = Analyzer(model=load_model(sentiment_version), triage=fold).analyze_many(
+                [items[i].text for i in rows])
+            for i, a in zip(rows.tolist(), analyses, strict=True):
+                positive, ptype = gold[i]
+                if positive and ptype is None:
+                    counts[c][0] += a.problem_type is not None
+                elif positive and ptype:
+                    counts[c][1] += a.problem_type is None
+    best = min(PRAISE_CANDIDATES, key=lambda c: (sum(counts[c]), c is not None))
+    return {"praise_model_only": best,
+            "praise_oof": {str(c): {"praise_typed": v[0], "complaint_untyped": v[1]} for c, v in counts.items()}}
 
 
 def next_triage_version(directory: Path, today: dt.date | None = None) -> str:
@@ -169,7 +200,8 @@ def train_triage(*, data: Path | str | None = None, corrections: Iterable[tuple[
     labels = _labels(merged)
     w = np.asarray(weights)
     urgent_rule = F[:, URGENT_FEATURES].sum(axis=1) > 0
-    thresholds = _thresholds(X, F, labels, w, urgent_rule)
+    thresholds, folds = _thresholds(X, F, labels, w, urgent_rule)
+    thresholds.update(_praise_threshold(merged, thresholds, folds, sentiment.version))
     out = Path(output_dir) if output_dir else models_dir()
     version = version or next_triage_version(out)
     meta = {"trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "n_examples": len(merged),

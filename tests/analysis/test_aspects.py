@@ -67,3 +67,20 @@ def test_admin_aspect_counts_towards_its_problem_type() -> None:
 def test_an_aspect_without_terms_is_rejected() -> None:
     with pytest.raises(ValueError):
         Analyzer(extra_aspects=[{"name": "空", "terms": []}])
+
+
+@pytest.mark.parametrize(
+    ("text", "aspect", "polarity"),
+    [  # the guide's aspect names for words of industries beyond the three corpora
+        ("改签手续费太高了", "价格", "negative"),
+        ("这个月话费贵得离谱", "价格", "negative"),
+        ("更新之后经常闪退", "性能", "negative"),
+        ("这车油耗低，开起来很省心", "性能", "positive"),
+        ("商场的扶梯太旧了", "设施", "negative"),
+        ("药师很耐心地讲了用法", "服务", "positive"),
+        ("挂号排队太慢了", "服务", "negative"),
+        ("软件偷偷读取我的通讯录", "隐私", "negative"),
+    ],
+)
+def test_aspect_words_of_other_industries_map_to_the_guides_names(text: str, aspect: str, polarity: str) -> None:
+    assert aspects(text).get(aspect) == polarity, aspects(text)
