@@ -634,11 +634,12 @@ def load_model(version: str | None = None, directory: Path | str | None = None) 
 
 
 ENV_GC_FREEZE = "FEEDBACKLOOP_GC_FREEZE"
-_frozen = False
+_frozen: set[str] = set()
 
 
-def freeze_long_lived() -> None:
-    """Move every object alive now out of the garbage collector's reach (`gc.freeze`), once per process.
+def freeze_long_lived(moment: str = "model") -> None:
+    """Move every object alive now out of the garbage collector's reach (`gc.freeze`), once per process and
+    moment ("model": the first model load; "app": a web process's start, whose heap is as long-lived).
 
     A process that analyses has imported numpy, scipy and scikit-learn: some 800,000 references
     that every full collection walks again (~90 ms here), and the objects a batch of analyses keeps
@@ -648,8 +649,7 @@ def freeze_long_lived() -> None:
     """
     import gc
 
-    global _frozen
-    if _frozen or os.environ.get(ENV_GC_FREEZE, "1").strip().lower() in ("0", "false", "no", "off"):
+    if moment in _frozen or os.environ.get(ENV_GC_FREEZE, "1").strip().lower() in ("0", "false", "no", "off"):
         return
-    _frozen = True
+    _frozen.add(moment)
     gc.freeze()
