@@ -90,10 +90,13 @@ class GroupCommit(Generic[S, T, R]):
             self.batches += 1
             self.items += len(batch)
         except Exception:
-            if on_failure is not None:
-                on_failure(context)
             for slot in batch:
                 slot.alone = True
+            if on_failure is not None:
+                try:
+                    on_failure(context)
+                except Exception:  # noqa: BLE001 - a rollback on a dead connection: each caller retries its own
+                    pass
         finally:
             for slot in batch:
                 slot.done = True

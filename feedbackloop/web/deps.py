@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
@@ -15,6 +16,9 @@ from feedbackloop.db import get_read_sessionmaker, get_sessionmaker
 from feedbackloop.errors import AuthenticationFailed, PermissionDenied
 from feedbackloop.privacy import can_see_contact
 from feedbackloop.web.csrf import SAFE_METHODS, check_cookie_request
+from feedbackloop.web.dberrors import is_busy
+
+log = logging.getLogger(__name__)
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
@@ -26,7 +30,19 @@ def get_session(request: Request) -> Iterator[Session]:
     try:
         yield session
     finally:
+        _close(session)
+
+
+def _close(session: Session) -> None:
+    """End the request's session. It closes after the answer is sent: if the database went away meanwhile (a
+    restart), the rollback of its last read fails, and that error must not break an answer already given;
+    the pool replaces the dead connection."""
+    try:
         session.close()
+    except Exception as exc:
+        if not is_busy(exc):
+            raise
+        log.warning("session closed on a lost database connection: %s", str(getattr(exc, "orig", exc)).strip()[:200])
 
 
 def get_read_session() -> Iterator[Session]:
@@ -36,7 +52,7 @@ def get_read_session() -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.close()
+        _close(session)
 
 
 async def raw_body(request: Request) -> bytes:

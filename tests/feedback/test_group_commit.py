@@ -129,3 +129,28 @@ def test_an_open_intake_transaction_does_not_hold_the_days_id_counter(db: Sessio
     finally:
         first.close()
         second.close()
+
+
+def test_a_failing_clean_up_still_lets_every_caller_run_its_own_item() -> None:
+    """A rollback on a connection the database just dropped raises too: the callers must still retry alone
+    (each then gets its own answer or error), never return nothing."""
+    gate = threading.Event()
+
+    def work(_: object, items: list[str]) -> list[str]:
+        if items == ["first"]:
+            gate.wait(5)
+        if len(items) > 1:
+            raise ConnectionError("server closed the connection")
+        return [i.upper() for i in items]
+
+    def clean_up(_: object) -> None:
+        raise ConnectionError("rollback on a dead connection")
+
+    group: GroupCommit[object, str, str] = GroupCommit(work)
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(group.submit, None, "first", clean_up)
+        time.sleep(0.1)
+        rest = [pool.submit(group.submit, None, i, clean_up) for i in ("a", "b", "c")]
+        time.sleep(0.1)
+        gate.set()
+        assert [f.result() for f in [first, *rest]] == ["FIRST", "A", "B", "C"]
