@@ -8,7 +8,7 @@ from huey import crontab
 from feedbackloop.db import get_read_sessionmaker, session_scope
 from feedbackloop.insight import daily
 from feedbackloop.surveys import services as survey_services
-from feedbackloop.tasks import huey, once_per_period
+from feedbackloop.tasks import huey, not_while_running, once_per_period
 
 # The daily survey rows follow every invitation and answer, in the same transaction (registered at start-up).
 if daily.recount_surveys not in survey_services.change_hooks:
@@ -17,6 +17,7 @@ if daily.recount_surveys not in survey_services.change_hooks:
 
 @huey.periodic_task(crontab(minute="*"))
 @once_per_period(60)
+@not_while_running("refresh_kpi_times", longest=30 * 60)
 def refresh_kpi_times() -> int:
     """Recompute the durations of items changed since the last run (kpi_facts.refresh)."""
     from feedbackloop.insight import kpi_facts

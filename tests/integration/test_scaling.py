@@ -247,3 +247,29 @@ def test_intake_work_leaves_the_shared_queue_before_a_backlog_of_deep_tier_work(
         del os.environ["FEEDBACKLOOP_QUEUE_URL"]
         get_huey.cache_clear()
         get_settings.cache_clear()
+
+
+@needs_redis
+def test_a_periodic_run_that_outlasts_its_period_is_not_joined_by_the_next_one(redis_server, monkeypatch):
+    """While a long run goes on (a 100,000-item KPI catch-up), the next period's run on another worker skips
+    instead of waiting on its locks; once the long run ends, the next period runs again."""
+    from feedbackloop import tasks as tasks_module
+
+    _, url = redis_server
+    monkeypatch.setattr(tasks_module, "huey", PriorityRedisExpireHuey("fl-running", url=url))
+    runs: list[str] = []
+
+    @tasks_module.not_while_running("catch_up", longest=60)
+    def catch_up(depth: int = 0) -> str:
+        runs.append(f"run{depth}")
+        if depth == 0:
+            held = tasks_module.huey.storage.conn.ttl(b"huey.r.flrunning.running.catch_up")
+            assert 0 < held <= 60, "held with a TTL, so a worker killed mid-run frees it"
+            assert catch_up(1) is None, "the next period's run, while this one goes on, skips"
+        return "done"
+
+    assert catch_up() == "done"
+    assert runs == ["run0"]
+    assert catch_up() == "done" and runs == ["run0", "run0"], "after the long run, the next period runs"
+    ttl = tasks_module.huey.storage.conn.ttl(b"huey.r.flrunning.running.catch_up")
+    assert ttl == -2, "the claim is gone once the run ends"
