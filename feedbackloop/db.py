@@ -215,6 +215,12 @@ def side_engine(engine: Engine) -> Engine:
         return found
 
 
+def engine_of(session: Session) -> Engine:
+    """The engine a session writes through (its bind may be an engine or one of its connections)."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
+
+
 def run_apart(session: Session, statement: Executable, params: dict[str, Any]) -> Any:
     """Run one counter-bumping statement (an UPDATE … RETURNING) and return its scalar (None: no row), committed at once
     in a short transaction of its own on PostgreSQL, so that the counter's row is locked for one statement
@@ -225,10 +231,9 @@ def run_apart(session: Session, statement: Executable, params: dict[str, Any]) -
     only matter once the caller commits: the caller's commit flushes the WAL up to its own record, which
     covers the counter's earlier one, so a crash loses a bump only while nothing committed uses it. A
     rolled-back caller leaves a gap, as a sequence does."""
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
+    engine = engine_of(session)
+    if engine.dialect.name != "postgresql":
         return session.execute(statement, params).scalar()
-    engine = bind if isinstance(bind, Engine) else bind.engine
     with side_engine(engine).connect() as conn:
         conn.execute(text("SET LOCAL synchronous_commit = off"))
         value = conn.execute(statement, params).scalar()

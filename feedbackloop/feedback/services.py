@@ -23,13 +23,12 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from feedbackloop.audit.services import record_many
 from feedbackloop.config import get_settings
-from feedbackloop.db import begin_write, in_list, insert_rows, list_value
+from feedbackloop.db import begin_write, engine_of, in_list, insert_rows, list_value
 from feedbackloop.errors import NotFound
 from feedbackloop.feedback import facets
 from feedbackloop.feedback import search as content_search
@@ -333,8 +332,7 @@ _groups_lock = threading.Lock()
 
 
 def _intake_group(session: Session) -> GroupCommit[Session, FeedbackCreate, tuple[str, bool]]:
-    bind = session.get_bind()
-    pool = bind.pool if isinstance(bind, Engine) else bind.engine.pool
+    pool = engine_of(session).pool
     with _groups_lock:
         group = _groups.get(pool)
         if group is None:
